@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Peer baselines for cotangent: the same AD workloads in JAX (jitted) and PyTorch (eager).
+
+Run pinned to one core:
+
+    taskset -c 0 /work/peers-venv/bin/python benches/peers/peers.py [--smoke] [--json OUT]
+
+Prints one JSON line per (workload, system) on stdout with the keys
+workload, system, seconds (median seconds per call), value (a checksum or the
+computed number, so results can be compared across systems), plus extra keys
+(method, n_inner, reps, and gflops for matmul). The first line is a record with
+workload "_meta" describing the host and library versions. For vector results
+(hvp, jacobians) `value` is checksum(out) = sum_i out[i] * (1 + i/(n-1)) and
+`sum` is the plain sum; for matmul `value` is sum(C) accumulated in f64. --json OUT also
+writes the same lines to OUT. --smoke uses shorter loops and fewer repetitions
+(same problem sizes) so it finishes in seconds; its timings are not baselines.
+
+Timing: each callable is warmed up (which also triggers JIT compilation), then
+the inner loop count is doubled until one loop takes >= the minimum loop time
+(50 ms; 5 ms with --smoke); then `reps` loops are timed and the median of
+(loop time / n_inner) is reported. JAX results are block_until_ready()'d on
+every call, so a JAX number is a synchronous per-call latency (dispatch +
+compute), not a pipelined throughput.
+"""
+
+import os
+
+# Single-threaded everything, set BEFORE numpy / jax / torch are imported.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+             "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+    os.environ[_var] = "1"
+# XLA_FLAGS as specified for these baselines. Note: only the first token is a real XLA
+# flag. The bare `intra_op_parallelism_threads=1` (no leading --) is ignored by XLA's
+# flag parser (jaxlib 0.10.2); written as `--intra_op_parallelism_threads=1` XLA
+# aborts with "Unknown flag in XLA_FLAGS" (it is a TensorFlow session option). Pinning
+# with `taskset -c 0` is what actually bounds XLA's thread pool to one core.
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                           " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+# torch.func currently emits a torch.jit.script deprecation FutureWarning on first use.
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+try:
+    torch.set_num_interop_threads(1)
+except RuntimeError:
+    pass
+
+
+# --------------------------------------------------------------------------- timing
+
+class Timer:
+    def __init__(self, smoke):
+        self.min_loop_s = 0.005 if smoke else 0.050
+        self.reps = 3 if smoke else 7
+        self.warmup = 3 if smoke else 10
+
+    def measure(self, fn, sync=None):
+        """Median seconds per call of fn(); sync(result) is applied to every result."""
+        if sync is None:
+            def sync(r):
+                return r
+        for _ in range(self.warmup):
+            sync(fn())
+        n = 1
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(n):
+                sync(fn())
+            dt = time.perf_counter() - t0
+            if dt >= self.min_loop_s:
+                break
+            # jump close to the target in one step once a loop is measurable
+            if dt > 1e-4:
+                n = max(n * 2, int(n * 1.2 * self.min_loop_s / dt))
+            else:
+                n *= 2
+        per_call = []
+        for _ in range(self.reps):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                sync(fn())
+            per_call.append((time.perf_counter() - t0) / n)
+        self.last_spread = (min(per_call), max(per_call))
+        return statistics.median(per_call), n, self.reps
+
+
+def jsync(r):
+    return jax.block_until_ready(r)
+
+
+def checksum(arr):
+    """Position-weighted sum of a 1-D result: sum_i a[i] * (1 + i/(n-1)).
+
+    A plain sum is useless for odd outputs (e.g. the jacobian of sum(sin(x)*x) over a
+    symmetric linspace sums to ~0), so vector results are compared through this.
+    """
+    a = np.asarray(arr, dtype=np.float64).ravel()
+    w = np.linspace(1.0, 2.0, a.size) if a.size > 1 else np.ones(1)
+    return float(np.dot(a, w))
+
+
+def tf(x):
+    """torch tensor / python number -> python float"""
+    return float(x.item() if hasattr(x, "item") else x)
+
+
+# --------------------------------------------------------------------------- workloads
+
+def seed_scalar_value_and_grad(timer):
+    def f_jax(x1, x2):
+        return jnp.log((x1 + x2) ** 2 + jnp.sin(x1 * x2))
+
+    vg = jax.jit(jax.value_and_grad(f_jax, argnums=(0, 1)))
+    x1 = jnp.asarray(1.5, dtype=jnp.float64)
+    x2 = jnp.asarray(0.5, dtype=jnp.float64)
+    s, n, r = timer.measure(lambda: vg(x1, x2), jsync)
+    val, (g1, g2) = vg(x1, x2)
+    yield dict(workload="seed_scalar_value_and_grad", system="jax", seconds=s,
+               value=float(val), grad=[float(g1), float(g2)], n_inner=n, reps=r,
+               method="jax.jit(jax.value_and_grad(f, argnums=(0,1))) on 0-d f64 device arrays")
+
+    t1 = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    t2 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+
+    def step():
+        y = torch.log((t1 + t2) ** 2 + torch.sin(t1 * t2))
+        g = torch.autograd.grad(y, (t1, t2))
+        return y, g
+
+    s, n, r = timer.measure(step)
+    y, (g1, g2) = step()
+    yield dict(workload="seed_scalar_value_and_grad", system="torch", seconds=s,
+               value=tf(y), grad=[tf(g1), tf(g2)], n_inner=n, reps=r,
+               method="eager forward + torch.autograd.grad(y, (x1, x2)) per call on 0-d f64 leaf tensors")
+
+
+def scalar_op(timer):
+    xj = jnp.asarray(1.25, dtype=jnp.float32)
+    yj = jnp.asarray(3.0, dtype=jnp.float32)
+    s, n, r = timer.measure(lambda: xj * yj, jsync)
+    yield dict(workload="scalar_op_untracked", system="jax", seconds=s,
+               value=float(xj * yj), n_inner=n, reps=r,
+               method="eager x * y on 0-d f32 device arrays, block_until_ready each call")
+
+    xt = torch.tensor(1.25, dtype=torch.float32)
+    yt = torch.tensor(3.0, dtype=torch.float32)
+    s, n, r = timer.measure(lambda: xt * yt)
+    yield dict(workload="scalar_op_untracked", system="torch", seconds=s,
+               value=tf(xt * yt), n_inner=n, reps=r,
+               method="eager x * y on 0-d f32 tensors, requires_grad=False")
+
+    xg = torch.tensor(1.25, dtype=torch.float32, requires_grad=True)
+    yg = torch.tensor(3.0, dtype=torch.float32, requires_grad=True)
+    s, n, r = timer.measure(lambda: xg * yg)
+    yield dict(workload="scalar_op_tracked", system="torch", seconds=s,
+               value=tf(xg * yg), n_inner=n, reps=r,
+               method="eager x * y on 0-d f32 tensors, requires_grad=True (graph node recorded, no backward)")
+
+
+def matmul(timer):
+    N = 1024
+    flops = 2.0 * N ** 3
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal((N, N)).astype(np.float32)
+    b_np = rng.standard_normal((N, N)).astype(np.float32)
+
+    mm = jax.jit(lambda a, b: a @ b)
+    aj, bj = jnp.asarray(a_np), jnp.asarray(b_np)
+    s, n, r = timer.measure(lambda: mm(aj, bj), jsync)
+    c = np.asarray(mm(aj, bj), dtype=np.float64)
+    yield dict(workload="matmul_1024_f32", system="jax", seconds=s, gflops=flops / s / 1e9,
+               value=float(c.sum()), n_inner=n, reps=r,
+               method="jax.jit(lambda a, b: a @ b), f32; value = sum(C) in f64")
+
+    at, bt = torch.from_numpy(a_np), torch.from_numpy(b_np)
+    s, n, r = timer.measure(lambda: at @ bt)
+    c = (at @ bt).double()
+    yield dict(workload="matmul_1024_f32", system="torch", seconds=s, gflops=flops / s / 1e9,
+               value=float(c.sum()), n_inner=n, reps=r,
+               method="eager a @ b, f32; value = sum(C) in f64")
+
+
+def hvp(timer):
+    N = 100_000
+
+    def g_jax(x):
+        return jnp.sum(jnp.tanh(x) ** 2 * jnp.roll(x, 1)) + jnp.sum(jnp.sin(x) * x)
+
+    hvp_j = jax.jit(lambda x, v: jax.jvp(jax.grad(g_jax), (x,), (v,))[1])
+    xj = jnp.linspace(-1.0, 1.0, N, dtype=jnp.float64)
+    vj = jnp.full((N,), 0.5, dtype=jnp.float64)
+    s, n, r = timer.measure(lambda: hvp_j(xj, vj), jsync)
+    out = np.asarray(hvp_j(xj, vj))
+    yield dict(workload="hvp_100k_f64", system="jax", seconds=s, value=checksum(out), sum=float(out.sum()),
+               head=[float(v) for v in out[:3]], n_inner=n, reps=r,
+               method="jax.jit(jax.jvp(jax.grad(g), (x,), (v,))[1]) (forward-over-reverse)")
+
+    def g_torch(x):
+        return torch.sum(torch.tanh(x) ** 2 * torch.roll(x, 1)) + torch.sum(torch.sin(x) * x)
+
+    xt = torch.linspace(-1.0, 1.0, N, dtype=torch.float64)
+    vt = torch.full((N,), 0.5, dtype=torch.float64)
+    gt = torch.func.grad(g_torch)
+
+    def fwd_over_rev():
+        return torch.func.jvp(gt, (xt,), (vt,))[1]
+
+    s, n, r = timer.measure(fwd_over_rev)
+    out = fwd_over_rev().numpy()
+    yield dict(workload="hvp_100k_f64", system="torch", seconds=s, value=checksum(out), sum=float(out.sum()),
+               head=[float(v) for v in out[:3]], n_inner=n, reps=r,
+               method="torch.func.jvp(torch.func.grad(g), (x,), (v,))[1] (forward-over-reverse), eager")
+
+    xl = xt.clone().requires_grad_(True)
+
+    def double_backward():
+        (gx,) = torch.autograd.grad(g_torch(xl), xl, create_graph=True)
+        (hv,) = torch.autograd.grad(gx, xl, grad_outputs=vt)
+        return hv
+
+    s, n, r = timer.measure(double_backward)
+    out = double_backward().numpy()
+    yield dict(workload="hvp_100k_f64", system="torch_double_backward", seconds=s,
+               value=checksum(out), sum=float(out.sum()), head=[float(v) for v in out[:3]], n_inner=n, reps=r,
+               method="torch.autograd.grad(grad(g(x), x, create_graph=True), x, grad_outputs=v) "
+                      "(reverse-over-reverse), eager")
+
+
+def jacobians(timer):
+    M = 1000
+
+    # R^1000 -> R^1, reverse mode
+    def h1_jax(x):
+        return jnp.sum(jnp.sin(x) * x)
+
+    jr = jax.jit(jax.jacrev(h1_jax))
+    xj = jnp.linspace(-1.0, 1.0, M, dtype=jnp.float64)
+    s, n, r = timer.measure(lambda: jr(xj), jsync)
+    out = np.asarray(jr(xj))
+    yield dict(workload="jacobian_1000x1", system="jax", seconds=s, value=checksum(out), sum=float(out.sum()),
+               shape=list(out.shape), n_inner=n, reps=r,
+               method="jax.jit(jax.jacrev(h)), h(x)=sum(sin(x)*x), x=linspace(-1,1,1000) f64")
+
+    def h1_torch(x):
+        return torch.sum(torch.sin(x) * x)
+
+    jrt = torch.func.jacrev(h1_torch)
+    xt = torch.linspace(-1.0, 1.0, M, dtype=torch.float64)
+    s, n, r = timer.measure(lambda: jrt(xt))
+    out = jrt(xt).numpy()
+    yield dict(workload="jacobian_1000x1", system="torch", seconds=s, value=checksum(out), sum=float(out.sum()),
+               shape=list(out.shape), n_inner=n, reps=r,
+               method="torch.func.jacrev(h), eager, same h and x")
+
+    # R^1 -> R^1000, forward mode
+    cj = jnp.linspace(0.0, 1.0, M, dtype=jnp.float64)
+
+    def h2_jax(t):
+        return jnp.sin(t * cj) * t
+
+    jf = jax.jit(jax.jacfwd(h2_jax))
+    tj = jnp.asarray(0.7, dtype=jnp.float64)
+    s, n, r = timer.measure(lambda: jf(tj), jsync)
+    out = np.asarray(jf(tj))
+    yield dict(workload="jacobian_1x1000", system="jax", seconds=s, value=checksum(out), sum=float(out.sum()),
+               shape=list(out.shape), n_inner=n, reps=r,
+               method="jax.jit(jax.jacfwd(h)), h(t)=sin(t*linspace(0,1,1000))*t, t=0.7 (0-d) f64")
+
+    ct = torch.linspace(0.0, 1.0, M, dtype=torch.float64)
+
+    def h2_torch(t):
+        return torch.sin(t * ct) * t
+
+    jft = torch.func.jacfwd(h2_torch)
+    tt = torch.tensor(0.7, dtype=torch.float64)
+    s, n, r = timer.measure(lambda: jft(tt))
+    out = jft(tt).numpy()
+    yield dict(workload="jacobian_1x1000", system="torch", seconds=s, value=checksum(out), sum=float(out.sum()),
+               shape=list(out.shape), n_inner=n, reps=r,
+               method="torch.func.jacfwd(h), eager, same h and t")
+
+
+WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians]
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except Exception:  # pragma: no cover
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--smoke", action="store_true", help="short loops, few reps (checks it runs)")
+    ap.add_argument("--json", metavar="OUT", help="also write the JSON lines to OUT")
+    args = ap.parse_args()
+
+    timer = Timer(args.smoke)
+    sink = open(args.json, "w") if args.json else None
+
+    def emit(rec):
+        if rec.get("seconds") is not None:
+            rec["min_seconds"], rec["max_seconds"] = timer.last_spread
+        line = json.dumps(rec)
+        print(line, flush=True)
+        if sink:
+            sink.write(line + "\n")
+            sink.flush()
+
+    emit(dict(workload="_meta", system="env", seconds=None, value=None,
+              cpu=cpu_model(), affinity=sorted(os.sched_getaffinity(0)),
+              python=platform.python_version(), numpy=np.__version__,
+              jax=jax.__version__, jaxlib=jax.lib.__version__ if hasattr(jax.lib, "__version__")
+              else None, jax_backend=jax.default_backend(), torch=torch.__version__,
+              torch_threads=torch.get_num_threads(), xla_flags=os.environ["XLA_FLAGS"],
+              smoke=args.smoke, min_loop_s=timer.min_loop_s, reps=timer.reps,
+              loadavg_start=os.getloadavg()[0], date=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
+    if len(os.sched_getaffinity(0)) != 1:
+        print("warning: not pinned to one core; run under `taskset -c 0`", file=sys.stderr)
+
+    for wl in WORKLOADS:
+        for rec in wl(timer):
+            emit(rec)
+    # Other processes on the pinned core (e.g. a compiler) distort the numbers: a
+    # 1-minute load average well above 1 at either end means the run was not quiet.
+    emit(dict(workload="_meta_end", system="env", seconds=None, value=None,
+              loadavg_end=os.getloadavg()[0], date=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
+    if sink:
+        sink.close()
+
+
+if __name__ == "__main__":
+    main()

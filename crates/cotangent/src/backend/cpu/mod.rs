@@ -1,0 +1,13 @@
+//! The CPU backend: strided map/zip/select, reductions, matmul through `gemm`, and data-movement
+//! kernels (pad, concat, gather/scatter). Contiguous inputs take fast paths the compiler can
+//! vectorize; buffers with no other owner are overwritten in place; rayon is used only above a
+//! size threshold.
+
+pub mod dispatch;
+pub mod index;
+pub mod map;
+pub mod matmul;
+pub mod movement;
+pub mod par;
+pub mod reduce;
+pub mod zip;

@@ -1,0 +1,117 @@
+//! Binary and ternary elementwise kernels over operands of one shape (broadcast operands arrive
+//! as stride-0 views).
+
+use crate::core::layout::for_each_offsets;
+use crate::core::{Element, Value};
+
+use super::par::chunked_mut;
+
+/// `f(a, b)` elementwise, writing into `a`'s or `b`'s buffer when one owns it alone.
+pub fn zip_same<T: Element>(
+    mut a: Value,
+    mut b: Value,
+    f: impl Fn(T, T) -> T + Sync + Send,
+) -> Value {
+    if a.layout.is_contiguous() || a.layout.is_broadcast_scalar() {
+        let bb = b.clone();
+        if let Some(dst) = a.unique_slice_mut::<T>() {
+            if let Some(src) = bb.contiguous_slice::<T>() {
+                chunked_mut(dst, |s, c| {
+                    for (x, &y) in c.iter_mut().zip(&src[s..]) {
+                        *x = f(*x, y);
+                    }
+                });
+                return a;
+            }
+            if bb.layout.is_broadcast_scalar() {
+                let y = T::slice(&bb.storage).unwrap()[bb.layout.offset];
+                chunked_mut(dst, |_, c| c.iter_mut().for_each(|x| *x = f(*x, y)));
+                return a;
+            }
+        }
+        let aa = a.clone();
+        if let Some(dst) = b.unique_slice_mut::<T>() {
+            if let Some(src) = aa.contiguous_slice::<T>() {
+                chunked_mut(dst, |s, c| {
+                    for (y, &x) in c.iter_mut().zip(&src[s..]) {
+                        *y = f(x, *y);
+                    }
+                });
+                return b;
+            }
+            if aa.layout.is_broadcast_scalar() {
+                let x = T::slice(&aa.storage).unwrap()[aa.layout.offset];
+                chunked_mut(dst, |_, c| c.iter_mut().for_each(|y| *y = f(x, *y)));
+                return b;
+            }
+        }
+    }
+    zip(&a, &b, f)
+}
+
+/// `f(a, b)` elementwise into a new buffer.
+pub fn zip<T: Element, U: Element>(
+    a: &Value,
+    b: &Value,
+    f: impl Fn(T, T) -> U + Sync + Send,
+) -> Value {
+    let shape = a.shape().clone();
+    let n = shape.numel();
+    let mut out = vec![U::default(); n];
+    let sa = T::slice(&a.storage).expect("zip: dtype checked by caller");
+    let sb = T::slice(&b.storage).expect("zip: dtype checked by caller");
+    match (a.contiguous_slice::<T>(), b.contiguous_slice::<T>()) {
+        (Some(xa), Some(xb)) => chunked_mut(&mut out, |s, c| {
+            for ((o, &x), &y) in c.iter_mut().zip(&xa[s..]).zip(&xb[s..]) {
+                *o = f(x, y);
+            }
+        }),
+        (Some(xa), None) if b.layout.is_broadcast_scalar() => {
+            let y = sb[b.layout.offset];
+            chunked_mut(&mut out, |s, c| {
+                for (o, &x) in c.iter_mut().zip(&xa[s..]) {
+                    *o = f(x, y);
+                }
+            })
+        }
+        (None, Some(xb)) if a.layout.is_broadcast_scalar() => {
+            let x = sa[a.layout.offset];
+            chunked_mut(&mut out, |s, c| {
+                for (o, &y) in c.iter_mut().zip(&xb[s..]) {
+                    *o = f(x, y);
+                }
+            })
+        }
+        _ => {
+            let (la, lb) = (&a.layout, &b.layout);
+            let mut i = 0;
+            for_each_offsets(
+                &shape,
+                [&la.strides, &lb.strides],
+                [la.offset, lb.offset],
+                |[p, q]| {
+                    out[i] = f(sa[p], sb[q]);
+                    i += 1;
+                },
+            );
+        }
+    }
+    Value::from_vec(out, shape)
+}
+
+/// `cond ? a : b` elementwise (all three of one shape).
+pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
+    let shape = a.shape().clone();
+    let sc = bool::slice(&cond.storage).expect("select: condition must be bool");
+    let sa = T::slice(&a.storage).expect("select: dtype checked by caller");
+    let sb = T::slice(&b.storage).expect("select: dtype checked by caller");
+    let mut out = Vec::with_capacity(shape.numel());
+    let (lc, la, lb) = (&cond.layout, &a.layout, &b.layout);
+    for_each_offsets(
+        &shape,
+        [&lc.strides, &la.strides, &lb.strides],
+        [lc.offset, la.offset, lb.offset],
+        |[c, p, q]| out.push(if sc[c] { sa[p] } else { sb[q] }),
+    );
+    Value::from_vec(out, shape)
+}

@@ -1,0 +1,149 @@
+//! Element types: the [`DType`] enum, the [`Element`] trait that ties a Rust scalar type to its
+//! dtype and storage, and the [`Real`] trait for the two floating-point types.
+
+use std::fmt;
+
+use super::storage::Storage;
+
+/// The element type of a tensor.
+///
+/// ```
+/// use cotangent::{DType, Tensor};
+/// let t = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// assert_eq!(t.dtype(), DType::F32);
+/// assert!(DType::F64.is_float());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// 32-bit IEEE float.
+    F32,
+    /// 64-bit IEEE float.
+    F64,
+    /// 64-bit signed integer, for indices and labels.
+    I64,
+    /// Boolean, for masks and comparison results.
+    Bool,
+}
+
+impl DType {
+    /// The short name used in messages and graph listings (`f32`, `f64`, `i64`, `bool`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "f32",
+            DType::F64 => "f64",
+            DType::I64 => "i64",
+            DType::Bool => "bool",
+        }
+    }
+
+    /// Whether values of this type can be differentiated.
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+
+    /// Size of one element in bytes.
+    pub fn size_bytes(self) -> usize {
+        match self {
+            DType::F32 => 4,
+            DType::F64 | DType::I64 => 8,
+            DType::Bool => 1,
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A Rust scalar type that can live in a tensor.
+pub trait Element:
+    Copy + Default + Send + Sync + PartialEq + PartialOrd + fmt::Debug + 'static
+{
+    /// The dtype of tensors holding this type.
+    const DTYPE: DType;
+    /// Borrow the elements of a storage of this type.
+    fn slice(s: &Storage) -> Option<&[Self]>;
+    /// Mutably borrow the elements of a storage of this type.
+    fn slice_mut(s: &mut Storage) -> Option<&mut [Self]>;
+    /// Wrap a vector into storage.
+    fn wrap(v: Vec<Self>) -> Storage;
+    /// Convert from f64 (rounding, truncating or comparing with zero as the type needs).
+    fn from_f64(x: f64) -> Self;
+    /// Convert to f64.
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! element {
+    ($t:ty, $dt:ident, $from:expr, $to:expr) => {
+        impl Element for $t {
+            const DTYPE: DType = DType::$dt;
+            fn slice(s: &Storage) -> Option<&[Self]> {
+                match s {
+                    Storage::$dt(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn slice_mut(s: &mut Storage) -> Option<&mut [Self]> {
+                match s {
+                    Storage::$dt(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn wrap(v: Vec<Self>) -> Storage {
+                Storage::$dt(v)
+            }
+            fn from_f64(x: f64) -> Self {
+                let f: fn(f64) -> $t = $from;
+                f(x)
+            }
+            fn to_f64(self) -> f64 {
+                let f: fn($t) -> f64 = $to;
+                f(self)
+            }
+        }
+    };
+}
+
+element!(f32, F32, |x| x as f32, |x| x as f64);
+element!(f64, F64, |x| x, |x| x);
+element!(i64, I64, |x| x as i64, |x| x as f64);
+element!(bool, Bool, |x| x != 0.0, |x| if x { 1.0 } else { 0.0 });
+
+/// The floating-point element types (`f32`, `f64`): everything kernels of differentiable
+/// primitives need.
+pub trait Real: Element + num_traits::Float + num_traits::FloatConst + fmt::Display {
+    /// The error function.
+    fn erf(self) -> Self;
+    /// Sign with `sign(0) = 0` and `sign(NaN) = NaN` (unlike `f64::signum`).
+    fn sign(self) -> Self {
+        if self > Self::zero() {
+            Self::one()
+        } else if self < Self::zero() {
+            -Self::one()
+        } else {
+            self
+        }
+    }
+    /// Round half to even, as NumPy and JAX do.
+    fn round_even(self) -> Self;
+}
+
+impl Real for f32 {
+    fn erf(self) -> Self {
+        libm::erff(self)
+    }
+    fn round_even(self) -> Self {
+        self.round_ties_even()
+    }
+}
+
+impl Real for f64 {
+    fn erf(self) -> Self {
+        libm::erf(self)
+    }
+    fn round_even(self) -> Self {
+        self.round_ties_even()
+    }
+}

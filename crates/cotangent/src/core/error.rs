@@ -1,0 +1,99 @@
+//! The library's error type. Every error names the operation, the shapes or dtypes involved and,
+//! when it comes from a user call, the caller's source location.
+
+use std::fmt;
+use std::panic::Location;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Shapes that do not fit the operation.
+    Shape,
+    /// A dtype the operation does not accept, or two dtypes that differ.
+    DType,
+    /// An axis outside the tensor's rank.
+    Axis,
+    /// An index outside the indexed dimension.
+    Index,
+    /// A primitive with no rule for the requested transformation.
+    NotDifferentiable,
+    /// A non-finite value found while non-finite checking is on.
+    NonFinite,
+    /// A value was needed from an abstract (traced) tensor, or similar misuse.
+    Usage,
+}
+
+/// An error from a tensor operation.
+///
+/// ```
+/// use cotangent::Tensor;
+/// let a = Tensor::zeros(&[2, 3], cotangent::DType::F64);
+/// let b = Tensor::zeros(&[4, 5], cotangent::DType::F64);
+/// let err = a.try_matmul(&b).unwrap_err();
+/// assert!(err.to_string().contains("[2, 3]") && err.to_string().contains("[4, 5]"));
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Error {
+    /// The class of error.
+    pub kind: ErrorKind,
+    /// The operation that failed (`matmul`, `add`, …).
+    pub op: &'static str,
+    /// What was wrong, with shapes and dtypes.
+    pub message: String,
+    /// The caller's source location, when known.
+    pub location: Option<&'static Location<'static>>,
+}
+
+/// Shorthand for results of tensor operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, op: &'static str, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            op,
+            message: message.into(),
+            location: None,
+        }
+    }
+    pub(crate) fn shape(op: &'static str, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Shape, op, message)
+    }
+    pub(crate) fn dtype(op: &'static str, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::DType, op, message)
+    }
+    pub(crate) fn axis(op: &'static str, axis: isize, rank: usize) -> Error {
+        Error::new(
+            ErrorKind::Axis,
+            op,
+            format!("axis {axis} is out of range for a tensor of rank {rank}"),
+        )
+    }
+    pub(crate) fn usage(op: &'static str, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Usage, op, message)
+    }
+    /// Attach the caller's location if none is set yet.
+    pub(crate) fn at(mut self, loc: &'static Location<'static>) -> Error {
+        self.location.get_or_insert(loc);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.op, self.message)?;
+        if let Some(loc) = self.location {
+            write!(f, " (at {}:{}:{})", loc.file(), loc.line(), loc.column())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,105 @@
+//! Recording levels. Each active transformation (a `grad`, a `jvp`, a gradient tape, and the
+//! PyTorch-style `requires_grad` mode on level 0) owns one bit of a 64-bit mask. A tensor carries
+//! the bits of the levels that track it; an operation keeps edges to its inputs only when one of
+//! their bits is still active on this thread. A transformation that walks its graph switches its
+//! own bit off while it runs its rules, so the rules are recorded only for the levels outside it:
+//! that is what makes nested derivatives exact and free of perturbation confusion.
+//!
+//! The state is per thread: recording on one thread never affects another.
+
+use std::cell::Cell;
+use std::marker::PhantomData;
+
+use super::error::{Error, Result};
+
+/// The bit of the PyTorch-style global level (tensors made with `requires_grad`).
+pub(crate) const GLOBAL: u64 = 1;
+
+thread_local! {
+    static ACTIVE: Cell<u64> = const { Cell::new(GLOBAL) };
+    static USED: Cell<u64> = const { Cell::new(GLOBAL) };
+}
+
+/// The bits of the levels recording on this thread.
+#[inline]
+pub(crate) fn active() -> u64 {
+    ACTIVE.with(|a| a.get())
+}
+
+/// A level owned by a running transformation: allocated and switched on at creation, released
+/// on drop. Not `Send`: levels belong to the thread that made them.
+#[derive(Debug)]
+pub(crate) struct Level {
+    pub(crate) bit: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Level {
+    pub(crate) fn new() -> Result<Level> {
+        let used = USED.with(|u| u.get());
+        if used == u64::MAX {
+            return Err(Error::usage(
+                "transform",
+                "more than 63 transformations are nested or alive at once on this thread",
+            ));
+        }
+        let bit = 1u64 << (!used).trailing_zeros();
+        USED.with(|u| u.set(used | bit));
+        ACTIVE.with(|a| a.set(a.get() | bit));
+        Ok(Level {
+            bit,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        USED.with(|u| u.set(u.get() & !self.bit));
+        ACTIVE.with(|a| a.set(a.get() & !self.bit));
+    }
+}
+
+/// Restores the active mask when dropped (also on panic).
+pub(crate) struct MaskGuard {
+    old: u64,
+}
+
+impl MaskGuard {
+    /// Switch off the given bits until the guard drops.
+    pub(crate) fn without(bits: u64) -> MaskGuard {
+        let old = active();
+        ACTIVE.with(|a| a.set(old & !bits));
+        MaskGuard { old }
+    }
+}
+
+impl Drop for MaskGuard {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.set(self.old));
+    }
+}
+
+/// Runs `f` with gradient recording off, like `torch.no_grad()`: nothing computed inside keeps
+/// edges to its inputs, whatever tracks them.
+///
+/// ```
+/// use cotangent::{no_grad, Tensor};
+/// let x = Tensor::scalar(2.0).requires_grad();
+/// let y = no_grad(|| &x * &x);
+/// assert!(!y.is_tracked());
+/// ```
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    let _g = MaskGuard::without(u64::MAX);
+    f()
+}
+
+/// Whether any level is recording on this thread.
+///
+/// ```
+/// assert!(cotangent::is_grad_enabled());
+/// assert!(!cotangent::no_grad(cotangent::is_grad_enabled));
+/// ```
+pub fn is_grad_enabled() -> bool {
+    active() != 0
+}

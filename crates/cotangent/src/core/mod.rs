@@ -1,0 +1,18 @@
+//! The core: shapes, dtypes, storage, the [`Tensor`] node, recording levels, `bind` and errors.
+
+pub(crate) mod bind;
+pub mod dtype;
+pub mod error;
+pub mod layout;
+pub(crate) mod level;
+pub mod shape;
+pub mod storage;
+pub mod tensor;
+
+pub use dtype::{DType, Element, Real};
+pub use error::{Error, ErrorKind, Result};
+pub use layout::Layout;
+pub use level::{is_grad_enabled, no_grad};
+pub use shape::Shape;
+pub use storage::{Storage, Value};
+pub use tensor::Tensor;

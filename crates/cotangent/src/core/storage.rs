@@ -1,0 +1,152 @@
+//! [`Storage`] (a typed buffer of elements) and [`Value`] (a storage shared by reference count,
+//! seen through a [`Layout`]): the concrete data behind an eager tensor.
+
+use std::sync::Arc;
+
+use super::dtype::{DType, Element};
+use super::layout::{for_each_offsets, Layout};
+use super::shape::Shape;
+
+/// A flat, typed buffer of elements.
+#[derive(Clone, Debug)]
+pub enum Storage {
+    /// f32 elements.
+    F32(Vec<f32>),
+    /// f64 elements.
+    F64(Vec<f64>),
+    /// i64 elements.
+    I64(Vec<i64>),
+    /// bool elements.
+    Bool(Vec<bool>),
+}
+
+impl Storage {
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        match self {
+            Storage::F32(_) => DType::F32,
+            Storage::F64(_) => DType::F64,
+            Storage::I64(_) => DType::I64,
+            Storage::Bool(_) => DType::Bool,
+        }
+    }
+}
+
+/// Concrete tensor data: a reference-counted storage and the layout through which it is seen.
+#[derive(Clone, Debug)]
+pub struct Value {
+    /// The shared buffer.
+    pub storage: Arc<Storage>,
+    /// How the elements of this value sit in the buffer.
+    pub layout: Layout,
+}
+
+impl Value {
+    /// A contiguous value owning `data`.
+    pub fn from_vec<T: Element>(data: Vec<T>, shape: Shape) -> Value {
+        debug_assert_eq!(data.len(), shape.numel());
+        Value {
+            storage: Arc::new(T::wrap(data)),
+            layout: Layout::contiguous(shape),
+        }
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.storage.dtype()
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.layout.shape
+    }
+
+    /// The same storage seen through another layout.
+    pub fn with_layout(&self, layout: Layout) -> Value {
+        Value {
+            storage: self.storage.clone(),
+            layout,
+        }
+    }
+
+    /// The contiguous elements if this value is packed row-major (no copy).
+    pub fn contiguous_slice<T: Element>(&self) -> Option<&[T]> {
+        if !self.layout.is_contiguous() {
+            return None;
+        }
+        let s = T::slice(&self.storage)?;
+        Some(&s[self.layout.offset..self.layout.offset + self.layout.shape.numel()])
+    }
+
+    /// The elements in row-major order, borrowed when already contiguous, copied otherwise.
+    pub fn elements<T: Element>(&self) -> std::borrow::Cow<'_, [T]> {
+        if let Some(s) = self.contiguous_slice::<T>() {
+            return std::borrow::Cow::Borrowed(s);
+        }
+        let src = T::slice(&self.storage).expect("elements: dtype checked by caller");
+        let mut out = Vec::with_capacity(self.layout.shape.numel());
+        for_each_offsets(
+            &self.layout.shape,
+            [&self.layout.strides],
+            [self.layout.offset],
+            |[o]| out.push(src[o]),
+        );
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Elements as a vector in row-major order.
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        self.elements::<T>().into_owned()
+    }
+
+    /// Elements converted to f64, in row-major order.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        match self.dtype() {
+            DType::F32 => self.elements::<f32>().iter().map(|&x| x as f64).collect(),
+            DType::F64 => self.to_vec::<f64>(),
+            DType::I64 => self.elements::<i64>().iter().map(|&x| x as f64).collect(),
+            DType::Bool => self
+                .elements::<bool>()
+                .iter()
+                .map(|&x| x as u8 as f64)
+                .collect(),
+        }
+    }
+
+    /// A packed row-major copy (or this value itself when already packed at offset 0).
+    pub fn into_contiguous(self) -> Value {
+        if self.layout.is_contiguous()
+            && self.layout.offset == 0
+            && storage_len(&self.storage) == self.layout.shape.numel()
+        {
+            return self;
+        }
+        let shape = self.layout.shape.clone();
+        match self.dtype() {
+            DType::F32 => Value::from_vec(self.to_vec::<f32>(), shape),
+            DType::F64 => Value::from_vec(self.to_vec::<f64>(), shape),
+            DType::I64 => Value::from_vec(self.to_vec::<i64>(), shape),
+            DType::Bool => Value::from_vec(self.to_vec::<bool>(), shape),
+        }
+    }
+
+    /// If this value is the only owner of a packed buffer of exactly its size, its elements for
+    /// writing in place.
+    pub fn unique_slice_mut<T: Element>(&mut self) -> Option<&mut [T]> {
+        if self.layout.offset != 0 || !self.layout.is_contiguous() {
+            return None;
+        }
+        let n = self.layout.shape.numel();
+        let s = T::slice_mut(Arc::get_mut(&mut self.storage)?)?;
+        (s.len() == n).then_some(s)
+    }
+}
+
+fn storage_len(s: &Storage) -> usize {
+    match s {
+        Storage::F32(v) => v.len(),
+        Storage::F64(v) => v.len(),
+        Storage::I64(v) => v.len(),
+        Storage::Bool(v) => v.len(),
+    }
+}

@@ -1,0 +1,265 @@
+//! [`Tensor`]: a node of the computational graph. A tensor is a primitive applied to input tensors
+//! plus its value; it keeps the edges to its inputs only while some transformation tracks it.
+//! Dropping a long chain is iterative, so depth never reaches the stack.
+
+use std::panic::Location;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::dtype::{DType, Element};
+use super::error::{Error, Result};
+use super::shape::Shape;
+use super::storage::Value;
+use crate::prim::{AvalRef, Primitive};
+
+/// The inputs of one operation (inline up to two).
+pub(crate) type Inputs = SmallVec<[Tensor; 2]>;
+
+/// An n-dimensional array that records how it was computed when something differentiates
+/// through it. Cloning is cheap (a reference count).
+///
+/// ```
+/// use cotangent::Tensor;
+/// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
+/// let y = (&x * 2.0 + 1.0).sum();
+/// assert_eq!(y.item::<f64>(), 23.0);
+/// ```
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Arc<Node>);
+
+pub(crate) struct Node {
+    pub(crate) value: Value,
+    /// Bits of the levels that track this tensor (see `core::level`).
+    pub(crate) levels: u64,
+    /// How it was computed: present only when tracked and not a leaf.
+    pub(crate) origin: Option<Origin>,
+    /// The user's source line that created it.
+    pub(crate) location: &'static Location<'static>,
+}
+
+pub(crate) struct Origin {
+    pub(crate) prim: Box<dyn Primitive>,
+    pub(crate) inputs: Inputs,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let Some(origin) = self.origin.take() else {
+            return;
+        };
+        let mut stack: Vec<Tensor> = origin.inputs.into_vec();
+        while let Some(t) = stack.pop() {
+            if let Some(mut node) = Arc::into_inner(t.0) {
+                if let Some(o) = node.origin.take() {
+                    stack.extend(o.inputs);
+                }
+            }
+        }
+    }
+}
+
+/// A stable identity for a live tensor node (its address).
+pub(crate) type NodeId = usize;
+
+impl Tensor {
+    pub(crate) fn from_value(value: Value, location: &'static Location<'static>) -> Tensor {
+        Tensor(Arc::new(Node {
+            value,
+            levels: 0,
+            origin: None,
+            location,
+        }))
+    }
+
+    pub(crate) fn new_node(node: Node) -> Tensor {
+        Tensor(Arc::new(node))
+    }
+
+    pub(crate) fn id(&self) -> NodeId {
+        Arc::as_ptr(&self.0) as usize
+    }
+
+    pub(crate) fn value(&self) -> &Value {
+        &self.0.value
+    }
+
+    pub(crate) fn aval(&self) -> AvalRef<'_> {
+        AvalRef {
+            shape: self.shape(),
+            dtype: self.dtype(),
+        }
+    }
+
+    pub(crate) fn origin(&self) -> Option<&Origin> {
+        self.0.origin.as_ref()
+    }
+
+    pub(crate) fn levels(&self) -> u64 {
+        self.0.levels
+    }
+
+    /// The value, without the reference to this node (so a buffer owned only by this tensor can
+    /// be reused in place).
+    pub(crate) fn into_value(self) -> Value {
+        match Arc::try_unwrap(self.0) {
+            Ok(node) => node.value.clone(),
+            Err(arc) => arc.value.clone(),
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.0.value.layout.shape
+    }
+
+    /// The shape as a slice of dims.
+    pub fn dims(&self) -> &[usize] {
+        self.shape().dims()
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.0.value.dtype()
+    }
+
+    /// Number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.shape().rank()
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape().numel()
+    }
+
+    /// Element strides of the underlying view (views share storage with their source).
+    ///
+    /// ```
+    /// let x = cotangent::Tensor::zeros(&[2, 3], cotangent::DType::F32);
+    /// assert_eq!(x.strides(), &[3, 1]);
+    /// assert_eq!(x.t().strides(), &[1, 3]);
+    /// ```
+    pub fn strides(&self) -> &[usize] {
+        &self.0.value.layout.strides
+    }
+
+    /// Whether the elements are packed row-major in memory.
+    pub fn is_contiguous(&self) -> bool {
+        self.0.value.layout.is_contiguous()
+    }
+
+    /// Whether some active transformation or `requires_grad` tracks this tensor.
+    pub fn is_tracked(&self) -> bool {
+        self.0.levels != 0
+    }
+
+    /// The source location of the call that created this tensor.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.0.location
+    }
+
+    /// The name of the primitive that produced this tensor, if it was recorded.
+    pub fn op_name(&self) -> Option<&'static str> {
+        self.origin().map(|o| o.prim.name())
+    }
+
+    /// A leaf tracked by the PyTorch-style global level: operations on it record a graph, and
+    /// [`Tensor::backward`] returns its gradient. Shares the data with `self`.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::scalar(3.0).requires_grad();
+    /// let y = &x * &x;
+    /// let grads = y.backward();
+    /// assert_eq!(grads.wrt(&x).item::<f64>(), 6.0);
+    /// ```
+    #[track_caller]
+    pub fn requires_grad(&self) -> Tensor {
+        Tensor::new_node(Node {
+            value: self.0.value.clone(),
+            levels: super::level::GLOBAL,
+            origin: None,
+            location: Location::caller(),
+        })
+    }
+
+    /// The same values with no graph behind them: gradients do not flow through the result.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::scalar(3.0).requires_grad();
+    /// assert!(!(&x * 2.0).detach().is_tracked());
+    /// ```
+    #[track_caller]
+    pub fn detach(&self) -> Tensor {
+        if self.0.levels == 0 {
+            return self.clone();
+        }
+        Tensor::from_value(self.0.value.clone(), Location::caller())
+    }
+
+    /// Elements in row-major order, panicking if `T` is not this tensor's element type.
+    #[track_caller]
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        self.try_to_vec().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Elements in row-major order, or an error if `T` is not this tensor's element type.
+    #[track_caller]
+    pub fn try_to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        if T::DTYPE != self.dtype() {
+            return Err(Error::dtype(
+                "to_vec",
+                format!(
+                    "asked for {} elements from a {} tensor",
+                    T::DTYPE,
+                    self.dtype()
+                ),
+            )
+            .at(Location::caller()));
+        }
+        Ok(self.0.value.to_vec())
+    }
+
+    /// Elements converted to f64, whatever the dtype.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.0.value.to_f64_vec()
+    }
+
+    /// The single element of a one-element tensor.
+    #[track_caller]
+    pub fn item<T: Element>(&self) -> T {
+        self.try_item().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The single element, or an error naming the shape or dtype.
+    #[track_caller]
+    pub fn try_item<T: Element>(&self) -> Result<T> {
+        if self.numel() != 1 {
+            return Err(Error::shape(
+                "item",
+                format!(
+                    "a tensor of shape {} has {} elements, not one",
+                    self.shape(),
+                    self.numel()
+                ),
+            )
+            .at(Location::caller()));
+        }
+        Ok(self.try_to_vec::<T>()?[0])
+    }
+
+    /// The single element as f64, whatever the dtype.
+    #[track_caller]
+    pub fn item_f64(&self) -> f64 {
+        if self.numel() != 1 {
+            panic!(
+                "item: a tensor of shape {} has {} elements, not one",
+                self.shape(),
+                self.numel()
+            );
+        }
+        self.to_f64_vec()[0]
+    }
+}

@@ -1,0 +1,41 @@
+//! The extension point: apply a user-defined [`Primitive`] (its own kernel and rules) exactly as
+//! built-in primitives are applied, so every transformation handles it.
+
+use crate::core::bind::bind;
+use crate::core::{Result, Tensor};
+use crate::prim::Primitive;
+
+/// Apply a user-defined primitive to `inputs`.
+///
+/// ```
+/// use cotangent::prim::{Aval, AvalRef, Primitive, Values};
+/// use cotangent::{apply_primitive, grad, Result, Tensor, Value};
+///
+/// /// `x³` with its own kernel and rules.
+/// #[derive(Debug)]
+/// struct Cube;
+/// impl Primitive for Cube {
+///     fn name(&self) -> &'static str { "cube" }
+///     fn abstract_eval(&self, i: &[AvalRef<'_>]) -> Result<Aval> {
+///         Ok(Aval { shape: i[0].shape.clone(), dtype: i[0].dtype })
+///     }
+///     fn eval(&self, i: Values) -> Result<Value> {
+///         let x = i[0].to_vec::<f64>();
+///         Ok(Value::from_vec(x.iter().map(|v| v * v * v).collect(), i[0].shape().clone()))
+///     }
+///     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+///         Ok(t[0].as_ref().map(|t| t * &(p[0].square() * 3.0)))
+///     }
+///     fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+///         Ok(vec![Some(g * &(p[0].square() * 3.0))])
+///     }
+/// }
+///
+/// let cube = |x: &Tensor| apply_primitive(Cube, &[x.clone()]).unwrap();
+/// assert_eq!(grad(cube)(&Tensor::scalar(2.0)).item::<f64>(), 12.0);
+/// assert_eq!(grad(grad(cube))(&Tensor::scalar(2.0)).item::<f64>(), 12.0);
+/// ```
+#[track_caller]
+pub fn apply_primitive<P: Primitive>(prim: P, inputs: &[Tensor]) -> Result<Tensor> {
+    bind(prim, inputs.iter().cloned().collect())
+}

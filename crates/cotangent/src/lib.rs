@@ -1,0 +1,46 @@
+//! # cotangent
+//!
+//! Automatic differentiation over n-dimensional tensors: reverse mode and forward mode, to any
+//! order, in the three styles people know — PyTorch's `backward()`, TensorFlow's gradient tape,
+//! and JAX's composable `grad` / `jvp` / `jacfwd` / `jacrev` / `hessian`.
+//!
+//! A [`Tensor`] is a node of a computational graph: a primitive applied to inputs, plus its
+//! value. Every primitive's derivative rules are written with the library's own differentiable
+//! ops, so a derivative is again an ordinary graph that can be differentiated again.
+//!
+//! The teaching example, `f(x1, x2) = log((x1 + x2)² + sin(x1·x2))` at (1.5, 0.5):
+//!
+//! ```
+//! use cotangent::{grad_n, Tensor};
+//! let f = |x: &[Tensor]| ((&x[0] + &x[1]).square() + (&x[0] * &x[1]).sin()).log();
+//! let g = grad_n(f)(&[Tensor::scalar(1.5), Tensor::scalar(0.5)]);
+//! assert!((g[0].item::<f64>() - 0.9325462).abs() < 1e-7);
+//! assert!((g[1].item::<f64>() - 1.0888353).abs() < 1e-7);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod core;
+#[cfg(feature = "ndarray")]
+mod interop;
+pub mod ops;
+pub mod prim;
+pub mod testing;
+pub mod transform;
+
+mod extend;
+
+pub use crate::core::{
+    is_grad_enabled, no_grad, DType, Element, Error, ErrorKind, Layout, Real, Result, Shape,
+    Storage, Tensor, Value,
+};
+pub use extend::apply_primitive;
+pub use ops::where_;
+pub use transform::grad::{
+    grad, grad_n, try_value_and_grad_n, try_vjp, value_and_grad, vjp, Gradients, Pullback,
+};
+pub use transform::jacobian::{hessian, hvp, jacfwd, jacobian, jacrev, try_jacobian_in, Mode};
+pub use transform::jvp::{jvp, linearize, try_jvp, try_linearize, Linearized};
+pub use transform::stats::{pass_counts, reset_pass_counts, PassCounts};
+pub use transform::tape::GradientTape;

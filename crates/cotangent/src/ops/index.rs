@@ -1,0 +1,70 @@
+//! Indexing: gather (`index_select`), `scatter_add`, and `one_hot`.
+
+use smallvec::smallvec;
+
+use crate::core::bind::bind;
+use crate::core::shape::normalize_axis;
+use crate::core::{DType, Result, Tensor};
+use crate::prim::{index_select::IndexSelect, scatter_add::ScatterAdd};
+
+impl Tensor {
+    /// Entries at the i64 indices `idx` along `axis` (`x[.., idx, ..]`).
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![10.0, 20.0, 30.0], &[3]);
+    /// let i = Tensor::from_vec(vec![2i64, 0, 2], &[3]);
+    /// assert_eq!(x.index_select(0, &i).to_vec::<f64>(), vec![30.0, 10.0, 30.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_index_select(&self, axis: isize, idx: &Tensor) -> Result<Tensor> {
+        let axis = normalize_axis("index_select", axis, self.rank())
+            .map_err(|e| e.at(std::panic::Location::caller()))?;
+        bind(IndexSelect { axis }, smallvec![self.clone(), idx.clone()])
+    }
+    panicking!(
+        /// Gather along an axis; see [`Tensor::try_index_select`].
+        index_select(axis: isize, idx: &Tensor) => try_index_select
+    );
+
+    /// `self` with `updates[.., j, ..]` added at `[.., idx[j], ..]` along `axis`.
+    ///
+    /// ```
+    /// use cotangent::{DType, Tensor};
+    /// let base = Tensor::zeros(&[3], DType::F64);
+    /// let i = Tensor::from_vec(vec![0i64, 0, 2], &[3]);
+    /// let u = Tensor::from_vec(vec![1.0, 2.0, 5.0], &[3]);
+    /// assert_eq!(base.scatter_add(0, &i, &u).to_vec::<f64>(), vec![3.0, 0.0, 5.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_scatter_add(&self, axis: isize, idx: &Tensor, updates: &Tensor) -> Result<Tensor> {
+        let axis = normalize_axis("scatter_add", axis, self.rank())
+            .map_err(|e| e.at(std::panic::Location::caller()))?;
+        bind(
+            ScatterAdd { axis },
+            smallvec![self.clone(), idx.clone(), updates.clone()],
+        )
+    }
+    panicking!(
+        /// Scatter-add along an axis; see [`Tensor::try_scatter_add`].
+        scatter_add(axis: isize, idx: &Tensor, updates: &Tensor) => try_scatter_add
+    );
+
+    /// One-hot encoding of an i64 tensor of labels in `0..classes`: a new last axis of size
+    /// `classes`, in `dtype`.
+    ///
+    /// ```
+    /// use cotangent::{DType, Tensor};
+    /// let y = Tensor::from_vec(vec![1i64, 0], &[2]);
+    /// assert_eq!(y.one_hot(3, DType::F64).to_vec::<f64>(), vec![0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_one_hot(&self, classes: usize, dtype: DType) -> Result<Tensor> {
+        let classes_t = Tensor::arange(0.0, classes as f64, 1.0, self.dtype());
+        self.try_unsqueeze(-1)?.try_eq(&classes_t)?.try_cast(dtype)
+    }
+    panicking!(
+        /// One-hot encoding; see [`Tensor::try_one_hot`].
+        one_hot(classes: usize, dtype: DType) => try_one_hot
+    );
+}

@@ -1,0 +1,35 @@
+//! The user-facing operations on [`crate::Tensor`]: constructors, elementwise math, operators,
+//! reductions, shape and indexing ops, and composites (softmax, losses, …) built from primitives
+//! with no rules of their own.
+//!
+//! Every op comes in two forms: `try_op` returns a [`crate::Result`] and `op` panics with the
+//! same message at the caller's line (both are `#[track_caller]`).
+
+/// Defines the panicking form of an op from its `try_` form.
+macro_rules! panicking {
+    ($(#[$m:meta])* $name:ident($($arg:ident : $ty:ty),*) => $try:ident) => {
+        $(#[$m])*
+        #[track_caller]
+        pub fn $name(&self $(, $arg: $ty)*) -> crate::Tensor {
+            match self.$try($($arg),*) {
+                Ok(t) => t,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    };
+}
+
+mod activation;
+mod arith;
+mod binary;
+mod create;
+mod display;
+mod index;
+mod linalg;
+mod loss;
+mod reduce;
+mod shape;
+mod unary;
+
+pub(crate) use binary::broadcast_binary;
+pub use binary::where_;

@@ -1,0 +1,164 @@
+//! Reductions: sum and max over axes (with `keepdim`), and the composites mean and var.
+
+use smallvec::smallvec;
+
+use crate::core::bind::bind;
+use crate::core::shape::normalize_axes;
+use crate::core::{Result, Tensor};
+use crate::prim::{reduce_max::ReduceMax, sum::Sum};
+
+impl Tensor {
+    /// Sum over already-normalized axes, dropping them.
+    #[track_caller]
+    pub(crate) fn sum_dims(&self, axes: &[usize]) -> Result<Tensor> {
+        if axes.is_empty() {
+            return Ok(self.clone());
+        }
+        bind(Sum { axes: axes.into() }, smallvec![self.clone()])
+    }
+
+    #[track_caller]
+    fn reduce_with(
+        &self,
+        op: &'static str,
+        axes: &[isize],
+        keepdim: bool,
+        f: impl FnOnce(&Tensor, &[usize]) -> Result<Tensor>,
+    ) -> Result<Tensor> {
+        let loc = std::panic::Location::caller();
+        let axes = normalize_axes(op, axes, self.rank()).map_err(|e| e.at(loc))?;
+        let out = f(self, &axes)?;
+        if keepdim {
+            let keep: Vec<usize> = (0..self.rank())
+                .map(|d| {
+                    if axes.contains(&d) {
+                        1
+                    } else {
+                        self.shape()[d]
+                    }
+                })
+                .collect();
+            out.try_reshape(&keep)
+        } else {
+            Ok(out)
+        }
+    }
+
+    /// Sum over `axes` (negative axes count from the end); `keepdim` keeps them as size 1.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(x.sum_axes(&[0], false).to_vec::<f64>(), vec![4.0, 6.0]);
+    /// assert_eq!(x.sum_axes(&[-1], true).dims(), &[2, 1]);
+    /// ```
+    #[track_caller]
+    pub fn try_sum_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        self.reduce_with("sum", axes, keepdim, |x, a| x.sum_dims(a))
+    }
+    panicking!(
+        /// Sum over axes; see [`Tensor::try_sum_axes`].
+        sum_axes(axes: &[isize], keepdim: bool) => try_sum_axes
+    );
+
+    /// Sum of all elements (a scalar).
+    ///
+    /// ```
+    /// assert_eq!(cotangent::Tensor::from_vec(vec![1.0, 2.0], &[2]).sum().item::<f64>(), 3.0);
+    /// ```
+    #[track_caller]
+    pub fn try_sum(&self) -> Result<Tensor> {
+        let all: Vec<usize> = (0..self.rank()).collect();
+        self.sum_dims(&all)
+    }
+    panicking!(
+        /// Sum of all elements; see [`Tensor::try_sum`].
+        sum() => try_sum
+    );
+
+    /// Maximum over `axes`; the gradient is shared evenly among tied maxima.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 5.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(x.max_axes(&[1], false).to_vec::<f64>(), vec![5.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_max_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        self.reduce_with("reduce_max", axes, keepdim, |x, a| {
+            if a.is_empty() {
+                return Ok(x.clone());
+            }
+            bind(ReduceMax { axes: a.into() }, smallvec![x.clone()])
+        })
+    }
+    panicking!(
+        /// Maximum over axes; see [`Tensor::try_max_axes`].
+        max_axes(axes: &[isize], keepdim: bool) => try_max_axes
+    );
+
+    /// Maximum of all elements.
+    ///
+    /// ```
+    /// assert_eq!(cotangent::Tensor::from_vec(vec![1.0, 2.0], &[2]).max().item::<f64>(), 2.0);
+    /// ```
+    #[track_caller]
+    pub fn try_max(&self) -> Result<Tensor> {
+        let all: Vec<isize> = (0..self.rank() as isize).collect();
+        self.try_max_axes(&all, false)
+    }
+    panicking!(
+        /// Maximum of all elements; see [`Tensor::try_max`].
+        max() => try_max
+    );
+
+    /// Mean over `axes`.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 5.0], &[2, 2]);
+    /// assert_eq!(x.mean_axes(&[1], false).to_vec::<f64>(), vec![1.5, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_mean_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        let s = self.try_sum_axes(axes, keepdim)?;
+        let n = self.numel() / s.numel().max(1);
+        Ok(s / n as f64)
+    }
+    panicking!(
+        /// Mean over axes; see [`Tensor::try_mean_axes`].
+        mean_axes(axes: &[isize], keepdim: bool) => try_mean_axes
+    );
+
+    /// Mean of all elements.
+    ///
+    /// ```
+    /// assert_eq!(cotangent::Tensor::from_vec(vec![1.0, 2.0], &[2]).mean().item::<f64>(), 1.5);
+    /// ```
+    #[track_caller]
+    pub fn try_mean(&self) -> Result<Tensor> {
+        Ok(self.try_sum()? / self.numel() as f64)
+    }
+    panicking!(
+        /// Mean of all elements; see [`Tensor::try_mean`].
+        mean() => try_mean
+    );
+
+    /// Population variance (`ddof = 0`, as NumPy and JAX default) over `axes`.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 3.0], &[2]);
+    /// assert_eq!(x.var_axes(&[0], false).item::<f64>(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn try_var_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        let mu = self.try_mean_axes(axes, true)?;
+        let d = self.try_sub(&mu)?;
+        (&d * &d).try_mean_axes(axes, keepdim)
+    }
+    panicking!(
+        /// Population variance over axes; see [`Tensor::try_var_axes`].
+        var_axes(axes: &[isize], keepdim: bool) => try_var_axes
+    );
+}

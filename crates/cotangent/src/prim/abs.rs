@@ -1,0 +1,10 @@
+//! `abs`: Absolute value. Derivative: `sign(x)` (0 at 0, as in JAX).
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Absolute value. Derivative: `sign(x)` (0 at 0, as in JAX).
+    Abs, "abs",
+    kernel: |x| x.abs(),
+    derivative: |x, out| x.sign(),
+}

@@ -1,0 +1,10 @@
+//! `acos`: Inverse cosine. Derivative: `-1/sqrt(1 - x^2)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Inverse cosine. Derivative: `-1/sqrt(1 - x^2)`.
+    Acos, "acos",
+    kernel: |x| x.acos(),
+    derivative: |x, out| -(1.0 - x * x).sqrt().recip(),
+}

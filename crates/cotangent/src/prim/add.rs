@@ -1,0 +1,36 @@
+//! `add`: Elementwise sum. Linear: JVP `ta + tb`, VJP `(g, g)`.
+
+use crate::core::{Result, Tensor, Value};
+#[allow(unused_imports)]
+use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Elementwise sum. Linear: JVP `ta + tb`, VJP `(g, g)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Add;
+
+impl Primitive for Add {
+    fn name(&self) -> &'static str {
+        "add"
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        binary_float_aval("add", inputs)
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        #[inline(always)]
+        fn k<T: crate::Real>(a: T, b: T) -> T {
+            a + b
+        }
+        zip_float("add", inputs, k::<f32>, k::<f64>)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
+        let (a, b) = (&p[0], &p[1]);
+        Ok(add_opt(t[0].clone(), t[1].clone()))
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let (a, b) = (&p[0], &p[1]);
+        Ok(vec![Some(g.clone()), Some(g.clone())])
+    }
+}

@@ -1,0 +1,10 @@
+//! `asin`: Inverse sine. Derivative: `1/sqrt(1 - x^2)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Inverse sine. Derivative: `1/sqrt(1 - x^2)`.
+    Asin, "asin",
+    kernel: |x| x.asin(),
+    derivative: |x, out| (1.0 - x * x).sqrt().recip(),
+}

@@ -1,0 +1,10 @@
+//! `asinh`: Inverse hyperbolic sine. Derivative: `1/sqrt(x^2 + 1)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Inverse hyperbolic sine. Derivative: `1/sqrt(x^2 + 1)`.
+    Asinh, "asinh",
+    kernel: |x| x.asinh(),
+    derivative: |x, out| (x * x + 1.0).sqrt().recip(),
+}

@@ -1,0 +1,10 @@
+//! `atan`: Inverse tangent. Derivative: `1/(1 + x^2)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Inverse tangent. Derivative: `1/(1 + x^2)`.
+    Atan, "atan",
+    kernel: |x| x.atan(),
+    derivative: |x, out| (x * x + 1.0).recip(),
+}

@@ -1,0 +1,78 @@
+//! `concat`: join tensors along one axis. Linear: JVP concatenates the tangents (zeros for
+//! missing ones), VJP slices the cotangent into the pieces.
+
+use crate::backend::cpu::dispatch::dispatch_all;
+use crate::backend::cpu::movement;
+use crate::core::shape::Dims;
+use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Concatenation along `axis`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Concat {
+    /// The joined axis.
+    pub axis: usize,
+}
+
+impl Primitive for Concat {
+    fn name(&self) -> &'static str {
+        "concat"
+    }
+    fn params(&self) -> String {
+        format!("axis={}", self.axis)
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let first = inputs[0];
+        let mut dims = Dims::from_slice(first.shape);
+        dims[self.axis] = 0;
+        for x in inputs {
+            if x.dtype != first.dtype {
+                return Err(Error::dtype(
+                    "concat",
+                    format!("dtypes differ: {} and {}", first.dtype, x.dtype),
+                ));
+            }
+            let same_rank = x.shape.rank() == first.shape.rank();
+            let fits = same_rank
+                && (0..x.shape.rank()).all(|d| d == self.axis || x.shape[d] == first.shape[d]);
+            if !fits {
+                return Err(Error::shape(
+                    "concat",
+                    format!(
+                        "shapes {} and {} differ outside axis {}",
+                        first.shape, x.shape, self.axis
+                    ),
+                ));
+            }
+            dims[self.axis] += x.shape[self.axis];
+        }
+        Ok(Aval {
+            shape: Shape(dims),
+            dtype: first.dtype,
+        })
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        Ok(dispatch_all!(inputs[0].dtype(), T => movement::concat::<T>(&inputs, self.axis)))
+    }
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        if t.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let parts: Vec<Tensor> = p
+            .iter()
+            .zip(t)
+            .map(|(p, t)| t.clone().unwrap_or_else(|| p.zeros_like()))
+            .collect();
+        Ok(Some(Tensor::try_concat(&parts, self.axis as isize)?))
+    }
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let mut at = 0;
+        let mut out = Vec::with_capacity(p.len());
+        for x in p {
+            let n = x.shape()[self.axis];
+            out.push(Some(g.try_narrow(self.axis as isize, at, n)?));
+            at += n;
+        }
+        Ok(out)
+    }
+}

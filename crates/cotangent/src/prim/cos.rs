@@ -1,0 +1,10 @@
+//! `cos`: Cosine. Derivative: `-sin(x)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Cosine. Derivative: `-sin(x)`.
+    Cos, "cos",
+    kernel: |x| x.cos(),
+    derivative: |x, out| -x.sin(),
+}

@@ -1,0 +1,10 @@
+//! `cosh`: Hyperbolic cosine. Derivative: `sinh(x)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Hyperbolic cosine. Derivative: `sinh(x)`.
+    Cosh, "cosh",
+    kernel: |x| x.cosh(),
+    derivative: |x, out| x.sinh(),
+}

@@ -1,0 +1,214 @@
+//! Shared machinery for elementwise primitives: their shape rules (operands arrive with equal
+//! shapes; broadcasting happens before, in `ops`), their kernel dispatch, and the macro that
+//! declares a unary float primitive from its kernel and its derivative.
+
+use crate::backend::cpu::{map, zip};
+use crate::core::{Error, Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Values};
+
+/// Shape rule of a unary op on a float tensor.
+pub(crate) fn unary_float_aval(op: &'static str, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    let x = inputs[0];
+    if !x.dtype.is_float() {
+        return Err(Error::dtype(
+            op,
+            format!("expected a floating-point tensor, got {}", x.dtype),
+        ));
+    }
+    Ok(Aval {
+        shape: x.shape.clone(),
+        dtype: x.dtype,
+    })
+}
+
+/// Shape rule of a binary op on two float tensors of one shape and dtype.
+pub(crate) fn binary_float_aval(op: &'static str, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    let aval = binary_same_aval(op, inputs)?;
+    if !aval.dtype.is_float() {
+        return Err(Error::dtype(
+            op,
+            format!("expected floating-point tensors, got {}", aval.dtype),
+        ));
+    }
+    Ok(aval)
+}
+
+/// Shape rule of a binary op whose operands must agree in shape and dtype.
+pub(crate) fn binary_same_aval(op: &'static str, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    let (a, b) = (inputs[0], inputs[1]);
+    if a.dtype != b.dtype {
+        return Err(Error::dtype(
+            op,
+            format!(
+                "operands have different dtypes: {} and {}",
+                a.dtype, b.dtype
+            ),
+        ));
+    }
+    if a.shape != b.shape {
+        return Err(Error::shape(
+            op,
+            format!("shapes {} and {} differ", a.shape, b.shape),
+        ));
+    }
+    Ok(Aval {
+        shape: a.shape.clone(),
+        dtype: a.dtype,
+    })
+}
+
+/// Run a unary float kernel given as its f32 and f64 instances.
+pub(crate) fn map_float(
+    op: &'static str,
+    mut inputs: Values,
+    k32: impl Fn(f32) -> f32 + Sync + Send,
+    k64: impl Fn(f64) -> f64 + Sync + Send,
+) -> Result<Value> {
+    let v = inputs.swap_remove(0);
+    Ok(match v.dtype() {
+        crate::DType::F32 => map::map_same(v, k32),
+        crate::DType::F64 => map::map_same(v, k64),
+        d => {
+            return Err(Error::dtype(
+                op,
+                format!("expected a floating-point tensor, got {d}"),
+            ))
+        }
+    })
+}
+
+/// Run a binary float kernel given as its f32 and f64 instances.
+pub(crate) fn zip_float(
+    op: &'static str,
+    mut inputs: Values,
+    k32: impl Fn(f32, f32) -> f32 + Sync + Send,
+    k64: impl Fn(f64, f64) -> f64 + Sync + Send,
+) -> Result<Value> {
+    let b = inputs.swap_remove(1);
+    let a = inputs.swap_remove(0);
+    Ok(match a.dtype() {
+        crate::DType::F32 => zip::zip_same(a, b, k32),
+        crate::DType::F64 => zip::zip_same(a, b, k64),
+        d => {
+            return Err(Error::dtype(
+                op,
+                format!("expected floating-point tensors, got {d}"),
+            ))
+        }
+    })
+}
+
+/// Sum of two optional tangents (`None` is zero).
+pub(crate) fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Option<Tensor> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Declares a unary float primitive from its kernel and its derivative `f'(x)` (written with
+/// tensor ops, given `x` and `out = f(x)`). Its JVP is `t · f'(x)` and its VJP `g · f'(x)`.
+macro_rules! unary_float_primitive {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $op:literal,
+        kernel: |$x:ident| $kernel:expr,
+        derivative: |$p:ident, $out:ident| $deriv:expr $(,)?
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name;
+
+        impl $name {
+            /// The derivative `f'(x)` given `x` and `f(x)`.
+            #[allow(unused_variables)]
+            fn derivative($p: &$crate::Tensor, $out: &$crate::Tensor) -> $crate::Tensor {
+                $deriv
+            }
+        }
+
+        impl $crate::prim::Primitive for $name {
+            fn name(&self) -> &'static str {
+                $op
+            }
+            fn abstract_eval(
+                &self,
+                inputs: &[$crate::prim::AvalRef<'_>],
+            ) -> $crate::Result<$crate::prim::Aval> {
+                $crate::prim::elementwise::unary_float_aval($op, inputs)
+            }
+            fn eval(&self, inputs: $crate::prim::Values) -> $crate::Result<$crate::Value> {
+                #[inline(always)]
+                fn k<T: $crate::Real>($x: T) -> T {
+                    $kernel
+                }
+                $crate::prim::elementwise::map_float($op, inputs, k::<f32>, k::<f64>)
+            }
+            fn jvp(
+                &self,
+                primals: &[$crate::Tensor],
+                tangents: &[Option<$crate::Tensor>],
+                out: &$crate::Tensor,
+            ) -> $crate::Result<Option<$crate::Tensor>> {
+                Ok(tangents[0].as_ref().map(|t| t * &Self::derivative(&primals[0], out)))
+            }
+            fn vjp(
+                &self,
+                primals: &[$crate::Tensor],
+                out: &$crate::Tensor,
+                g: &$crate::Tensor,
+            ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
+                Ok(vec![Some(g * &Self::derivative(&primals[0], out))])
+            }
+        }
+    };
+}
+
+/// Declares a piecewise-constant unary float primitive: its derivative is zero wherever it is
+/// defined, so both rules return a zero (`None`) tangent.
+macro_rules! piecewise_constant_primitive {
+    ($(#[$doc:meta])* $name:ident, $op:literal, kernel: |$x:ident| $kernel:expr $(,)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name;
+
+        impl $crate::prim::Primitive for $name {
+            fn name(&self) -> &'static str {
+                $op
+            }
+            fn abstract_eval(
+                &self,
+                inputs: &[$crate::prim::AvalRef<'_>],
+            ) -> $crate::Result<$crate::prim::Aval> {
+                $crate::prim::elementwise::unary_float_aval($op, inputs)
+            }
+            fn eval(&self, inputs: $crate::prim::Values) -> $crate::Result<$crate::Value> {
+                #[inline(always)]
+                fn k<T: $crate::Real>($x: T) -> T {
+                    $kernel
+                }
+                $crate::prim::elementwise::map_float($op, inputs, k::<f32>, k::<f64>)
+            }
+            fn jvp(
+                &self,
+                _: &[$crate::Tensor],
+                _: &[Option<$crate::Tensor>],
+                _: &$crate::Tensor,
+            ) -> $crate::Result<Option<$crate::Tensor>> {
+                Ok(None)
+            }
+            fn vjp(
+                &self,
+                _: &[$crate::Tensor],
+                _: &$crate::Tensor,
+                _: &$crate::Tensor,
+            ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
+                Ok(vec![None])
+            }
+        }
+    };
+}
+
+pub(crate) use piecewise_constant_primitive;
+pub(crate) use unary_float_primitive;

@@ -1,0 +1,10 @@
+//! `erf`: Error function. Derivative: `2/sqrt(pi) · exp(-x^2)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Error function. Derivative: `2/sqrt(pi) · exp(-x^2)`.
+    Erf, "erf",
+    kernel: |x| crate::Real::erf(x),
+    derivative: |x, out| (-(x * x)).exp() * std::f64::consts::FRAC_2_SQRT_PI,
+}

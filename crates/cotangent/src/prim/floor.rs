@@ -1,0 +1,9 @@
+//! `floor`: Round down. Derivative: zero (undefined at integers).
+
+use crate::prim::elementwise::piecewise_constant_primitive;
+
+piecewise_constant_primitive! {
+    /// Round down. Derivative: zero (undefined at integers).
+    Floor, "floor",
+    kernel: |x| x.floor(),
+}

@@ -1,0 +1,30 @@
+//! `identity`: the input itself. Transformations use it to make a fresh, tracked alias of their
+//! input so that each one differentiates with respect to its own variables.
+
+use crate::core::{Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// The identity function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Identity;
+
+impl Primitive for Identity {
+    fn name(&self) -> &'static str {
+        "identity"
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        Ok(Aval {
+            shape: inputs[0].shape.clone(),
+            dtype: inputs[0].dtype,
+        })
+    }
+    fn eval(&self, mut inputs: Values) -> Result<Value> {
+        Ok(inputs.swap_remove(0))
+    }
+    fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        Ok(t[0].clone())
+    }
+    fn vjp(&self, _: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(g.clone())])
+    }
+}

@@ -1,0 +1,10 @@
+//! `log`: Natural logarithm. Derivative: `1/x`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Natural logarithm. Derivative: `1/x`.
+    Log, "log",
+    kernel: |x| x.ln(),
+    derivative: |x, out| x.recip(),
+}

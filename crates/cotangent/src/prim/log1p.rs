@@ -1,0 +1,10 @@
+//! `log1p`: `log(1 + x)`, accurate near 0. Derivative: `1/(1 + x)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// `log(1 + x)`, accurate near 0. Derivative: `1/(1 + x)`.
+    Log1p, "log1p",
+    kernel: |x| x.ln_1p(),
+    derivative: |x, out| (x + 1.0).recip(),
+}

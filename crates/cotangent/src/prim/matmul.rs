@@ -1,0 +1,69 @@
+//! `matmul`: batched matrix product `[..., m, k] @ [..., k, n] -> [..., m, n]` with equal batch
+//! dims (the `matmul` op broadcasts batch dims and handles vectors before binding it). Bilinear:
+//! JVP `ta @ b + a @ tb`, VJP `(g @ bᵀ, aᵀ @ g)`.
+
+use crate::backend::cpu::dispatch::dispatch_float;
+use crate::backend::cpu::matmul::matmul;
+use crate::core::shape::Dims;
+use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::elementwise::add_opt;
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Batched matrix multiplication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Matmul;
+
+impl Primitive for Matmul {
+    fn name(&self) -> &'static str {
+        "matmul"
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let (a, b) = (inputs[0], inputs[1]);
+        if a.dtype != b.dtype || !a.dtype.is_float() {
+            return Err(Error::dtype(
+                "matmul",
+                format!(
+                    "operands must share a float dtype, got {} and {}",
+                    a.dtype, b.dtype
+                ),
+            ));
+        }
+        let r = a.shape.rank();
+        let ok = r >= 2
+            && b.shape.rank() == r
+            && a.shape[..r - 2] == b.shape[..r - 2]
+            && a.shape[r - 1] == b.shape[r - 2];
+        if !ok {
+            return Err(Error::shape(
+                "matmul",
+                format!(
+                    "shapes {} and {} are not compatible for matrix multiplication",
+                    a.shape, b.shape
+                ),
+            ));
+        }
+        let mut dims = Dims::from_slice(&a.shape[..r - 2]);
+        dims.extend([a.shape[r - 2], b.shape[r - 1]]);
+        Ok(Aval {
+            shape: Shape(dims),
+            dtype: a.dtype,
+        })
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        let (a, b) = (&inputs[0], &inputs[1]);
+        Ok(dispatch_float!("matmul", a.dtype(), T => matmul::<T>(a, b)))
+    }
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        let (a, b) = (&p[0], &p[1]);
+        let ta = t[0].as_ref().map(|t| t.matmul_raw(b)).transpose()?;
+        let tb = t[1].as_ref().map(|t| a.matmul_raw(t)).transpose()?;
+        Ok(add_opt(ta, tb))
+    }
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let (a, b) = (&p[0], &p[1]);
+        Ok(vec![
+            Some(g.matmul_raw(&b.mt())?),
+            Some(a.mt().matmul_raw(g)?),
+        ])
+    }
+}

@@ -1,0 +1,116 @@
+//! Primitives: the small set of operations the library knows how to differentiate. Each lives in
+//! its own file with everything about it: shape and dtype rule, kernel dispatch, JVP rule and VJP
+//! rule. Rules are written with the library's own differentiable tensor ops, so the derivative of
+//! a derivative is again an ordinary graph (higher order for free).
+//!
+//! Everything else (softmax, losses, …) is composed from these in [`crate::ops`].
+
+use std::fmt::Debug;
+
+use smallvec::SmallVec;
+
+use crate::core::{DType, Result, Shape, Tensor, Value};
+
+pub(crate) mod elementwise;
+
+pub mod abs;
+pub mod acos;
+pub mod acosh;
+pub mod add;
+pub mod asin;
+pub mod asinh;
+pub mod atan;
+pub mod atan2;
+pub mod atanh;
+pub mod broadcast;
+pub mod cast;
+pub mod compare;
+pub mod concat;
+pub mod cos;
+pub mod cosh;
+pub mod div;
+pub mod erf;
+pub mod exp;
+pub mod expm1;
+pub mod floor;
+pub mod identity;
+pub mod index_select;
+pub mod log;
+pub mod log1p;
+pub mod matmul;
+pub mod max;
+pub mod min;
+pub mod mul;
+pub mod neg;
+pub mod pad;
+pub mod permute;
+pub mod pow;
+pub mod reduce_max;
+pub mod reshape;
+pub mod round;
+pub mod scatter_add;
+pub mod select;
+pub mod sign;
+pub mod sin;
+pub mod sinh;
+pub mod slice;
+pub mod sqrt;
+pub mod sub;
+pub mod sum;
+pub mod tan;
+pub mod tanh;
+
+/// The shape and dtype of an input, as a primitive's shape rule sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct AvalRef<'a> {
+    /// The input's shape.
+    pub shape: &'a Shape,
+    /// The input's dtype.
+    pub dtype: DType,
+}
+
+/// The shape and dtype of a primitive's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Aval {
+    /// The output's shape.
+    pub shape: Shape,
+    /// The output's dtype.
+    pub dtype: DType,
+}
+
+/// Input values handed to a kernel (inline up to two). A value whose buffer has no other owner
+/// may be overwritten in place.
+pub type Values = SmallVec<[Value; 2]>;
+
+/// One differentiable operation: its shape rule, its kernel and its derivative rules.
+///
+/// This is also the extension point for user-defined primitives: implement it and apply it with
+/// [`crate::apply_primitive`].
+pub trait Primitive: Debug + Send + Sync + 'static {
+    /// The name used in errors, graph listings and diagnostics.
+    fn name(&self) -> &'static str;
+
+    /// The output shape and dtype, or an error naming the operation, shapes and dtypes.
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval>;
+
+    /// Compute the output from concrete input values.
+    fn eval(&self, inputs: Values) -> Result<Value>;
+
+    /// Forward-mode rule: the output tangent given input tangents (`None` = zero). Returns `None`
+    /// for a zero output tangent.
+    fn jvp(
+        &self,
+        primals: &[Tensor],
+        tangents: &[Option<Tensor>],
+        out: &Tensor,
+    ) -> Result<Option<Tensor>>;
+
+    /// Reverse-mode rule: one cotangent per input (`None` = zero or not differentiable) given
+    /// the output cotangent `g`.
+    fn vjp(&self, primals: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>>;
+
+    /// Parameters for listings (`axes=[1]`, …); empty when there are none.
+    fn params(&self) -> String {
+        String::new()
+    }
+}

@@ -1,0 +1,63 @@
+//! `permute`: reorder dimensions (a zero-copy view). Linear: JVP permutes the tangent, VJP
+//! applies the inverse permutation.
+
+use crate::core::shape::Dims;
+use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Output dim `i` is input dim `perm[i]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Permute {
+    /// A permutation of `0..rank`.
+    pub perm: Dims,
+}
+
+impl Primitive for Permute {
+    fn name(&self) -> &'static str {
+        "permute"
+    }
+    fn params(&self) -> String {
+        format!("perm={:?}", &self.perm[..])
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let x = inputs[0];
+        let r = x.shape.rank();
+        let mut seen = vec![false; r];
+        let valid = self.perm.len() == r
+            && self
+                .perm
+                .iter()
+                .all(|&p| p < r && !std::mem::replace(&mut seen[p], true));
+        if !valid {
+            return Err(Error::shape(
+                "permute",
+                format!(
+                    "{:?} is not a permutation of the {} dims of {}",
+                    &self.perm[..],
+                    r,
+                    x.shape
+                ),
+            ));
+        }
+        Ok(Aval {
+            shape: Shape(self.perm.iter().map(|&p| x.shape[p]).collect()),
+            dtype: x.dtype,
+        })
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        let v = &inputs[0];
+        Ok(v.with_layout(v.layout.permute(&self.perm)))
+    }
+    fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        t[0].as_ref()
+            .map(|t| t.permute_dims(&self.perm))
+            .transpose()
+    }
+    fn vjp(&self, _: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let mut inv = Dims::from_elem(0, self.perm.len());
+        for (i, &p) in self.perm.iter().enumerate() {
+            inv[p] = i;
+        }
+        Ok(vec![Some(g.permute_dims(&inv)?)])
+    }
+}

@@ -1,0 +1,57 @@
+//! `pow`: Elementwise power `a^b`. Partials: `b·a^(b-1)` (0 where b = 0) and `log(a)·a^b` (0 where a = 0), as in JAX.
+
+use crate::core::{Result, Tensor, Value};
+#[allow(unused_imports)]
+use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Elementwise power `a^b`. Partials: `b·a^(b-1)` (0 where b = 0) and `log(a)·a^b` (0 where a = 0), as in JAX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Pow;
+
+impl Primitive for Pow {
+    fn name(&self) -> &'static str {
+        "pow"
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        binary_float_aval("pow", inputs)
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        #[inline(always)]
+        fn k<T: crate::Real>(a: T, b: T) -> T {
+            a.powf(b)
+        }
+        zip_float("pow", inputs, k::<f32>, k::<f64>)
+    }
+    #[allow(unused_variables)]
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
+        let (a, b) = (&p[0], &p[1]);
+        Ok(add_opt(
+            t[0].as_ref().map(|t| t * &Self::d_base(a, b)),
+            t[1].as_ref().map(|t| t * &Self::d_exponent(a, out)),
+        ))
+    }
+    #[allow(unused_variables)]
+    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let (a, b) = (&p[0], &p[1]);
+        Ok(vec![
+            Some(g * &Self::d_base(a, b)),
+            Some(g * &Self::d_exponent(a, out)),
+        ])
+    }
+}
+
+impl Pow {
+    /// `∂(a^b)/∂a = b·a^(b-1)`, taken as 0 where `b = 0` (so `x^0` has derivative 0 at x = 0).
+    fn d_base(a: &Tensor, b: &Tensor) -> Tensor {
+        let zero = b.zeros_like();
+        let d = b * &a.pow(&(b - 1.0));
+        b.eq(&zero).select(&zero, &d)
+    }
+    /// `∂(a^b)/∂b = log(a)·a^b`, taken as 0 where `a = 0`.
+    fn d_exponent(a: &Tensor, out: &Tensor) -> Tensor {
+        let zero = a.zeros_like();
+        let safe = a.eq(&zero).select(&a.ones_like(), a);
+        safe.log() * out
+    }
+}

@@ -1,0 +1,61 @@
+//! `reshape`: same elements, new shape (a view when the input is contiguous). Linear: both rules
+//! reshape the tangent or cotangent.
+
+use crate::core::layout::Layout;
+use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Reshape to `shape` (same element count).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reshape {
+    /// The new shape.
+    pub shape: Shape,
+}
+
+impl Primitive for Reshape {
+    fn name(&self) -> &'static str {
+        "reshape"
+    }
+    fn params(&self) -> String {
+        format!("shape={}", self.shape)
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let x = inputs[0];
+        if x.shape.numel() != self.shape.numel() {
+            return Err(Error::shape(
+                "reshape",
+                format!(
+                    "cannot reshape {} ({} elements) to {} ({} elements)",
+                    x.shape,
+                    x.shape.numel(),
+                    self.shape,
+                    self.shape.numel()
+                ),
+            ));
+        }
+        Ok(Aval {
+            shape: self.shape.clone(),
+            dtype: x.dtype,
+        })
+    }
+    fn eval(&self, mut inputs: Values) -> Result<Value> {
+        let v = inputs.swap_remove(0);
+        let v = if v.layout.is_contiguous() {
+            v
+        } else {
+            v.into_contiguous()
+        };
+        let offset = v.layout.offset;
+        let mut layout = Layout::contiguous(self.shape.clone());
+        layout.offset = offset;
+        Ok(v.with_layout(layout))
+    }
+    fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        t[0].as_ref()
+            .map(|t| t.try_reshape(&self.shape))
+            .transpose()
+    }
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(g.try_reshape(p[0].shape())?)])
+    }
+}

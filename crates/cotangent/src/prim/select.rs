@@ -1,0 +1,69 @@
+//! `select(cond, a, b)`: `a` where `cond` holds, `b` elsewhere (all one shape). The derivative
+//! flows to the chosen operand: VJP `(·, select(c, g, 0), select(c, 0, g))`.
+
+use crate::backend::cpu::dispatch::dispatch_all;
+use crate::backend::cpu::zip;
+use crate::core::{DType, Error, Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// Elementwise choice between two tensors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Select;
+
+impl Primitive for Select {
+    fn name(&self) -> &'static str {
+        "select"
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let (c, a, b) = (inputs[0], inputs[1], inputs[2]);
+        if c.dtype != DType::Bool {
+            return Err(Error::dtype(
+                "select",
+                format!("the condition must be bool, got {}", c.dtype),
+            ));
+        }
+        if a.dtype != b.dtype {
+            return Err(Error::dtype(
+                "select",
+                format!(
+                    "the branches have different dtypes: {} and {}",
+                    a.dtype, b.dtype
+                ),
+            ));
+        }
+        if c.shape != a.shape || a.shape != b.shape {
+            return Err(Error::shape(
+                "select",
+                format!(
+                    "shapes differ: condition {}, branches {} and {}",
+                    c.shape, a.shape, b.shape
+                ),
+            ));
+        }
+        Ok(Aval {
+            shape: a.shape.clone(),
+            dtype: a.dtype,
+        })
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        let (c, a, b) = (&inputs[0], &inputs[1], &inputs[2]);
+        Ok(dispatch_all!(a.dtype(), T => zip::select::<T>(c, a, b)))
+    }
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
+        if t[1].is_none() && t[2].is_none() {
+            return Ok(None);
+        }
+        let zero = || out.zeros_like();
+        let ta = t[1].clone().unwrap_or_else(zero);
+        let tb = t[2].clone().unwrap_or_else(zero);
+        Ok(Some(p[0].select(&ta, &tb)))
+    }
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let zero = g.zeros_like();
+        Ok(vec![
+            None,
+            Some(p[0].select(g, &zero)),
+            Some(p[0].select(&zero, g)),
+        ])
+    }
+}

@@ -1,0 +1,10 @@
+//! `sin`: Sine. Derivative: `cos(x)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Sine. Derivative: `cos(x)`.
+    Sin, "sin",
+    kernel: |x| x.sin(),
+    derivative: |x, out| x.cos(),
+}

@@ -1,0 +1,10 @@
+//! `sinh`: Hyperbolic sine. Derivative: `cosh(x)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Hyperbolic sine. Derivative: `cosh(x)`.
+    Sinh, "sinh",
+    kernel: |x| x.sinh(),
+    derivative: |x, out| x.cosh(),
+}

@@ -1,0 +1,10 @@
+//! `sqrt`: Square root. Derivative: `1/(2 sqrt(x))` (infinite at 0).
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Square root. Derivative: `1/(2 sqrt(x))` (infinite at 0).
+    Sqrt, "sqrt",
+    kernel: |x| x.sqrt(),
+    derivative: |x, out| (out * 2.0).recip(),
+}

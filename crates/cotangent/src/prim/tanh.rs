@@ -1,0 +1,10 @@
+//! `tanh`: Hyperbolic tangent. Derivative: `1 - tanh(x)^2`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Hyperbolic tangent. Derivative: `1 - tanh(x)^2`.
+    Tanh, "tanh",
+    kernel: |x| x.tanh(),
+    derivative: |x, out| 1.0 - out * out,
+}

@@ -1,0 +1,76 @@
+//! The reverse-mode walk: cotangents flow from outputs to inputs through each primitive's VJP
+//! rule, summed where paths meet. Rules run with the walking level switched off, so they are
+//! recorded only for enclosing levels (which is what makes higher order work).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::core::level::MaskGuard;
+use crate::core::tensor::NodeId;
+use crate::core::{Error, Result, Tensor};
+use crate::transform::graph::topo_order;
+use crate::transform::stats::count_reverse;
+
+/// Pull `seeds` (one per output) back to the `stops` and to the untracked-origin leaves at `bit`.
+/// Returns the cotangents of those terminals, keyed by node id. When `keep_recording` is set the
+/// walking level stays on, so the gradients are themselves differentiable at that level.
+pub(crate) fn backward(
+    outputs: &[Tensor],
+    seeds: &[Tensor],
+    bit: u64,
+    stops: &[Tensor],
+    keep_recording: bool,
+) -> Result<FxHashMap<NodeId, (Tensor, Tensor)>> {
+    count_reverse();
+    let stop_ids: FxHashSet<NodeId> = stops.iter().map(Tensor::id).collect();
+    let order = topo_order(outputs, bit, &stop_ids);
+    let _guard = MaskGuard::without(if keep_recording { 0 } else { bit });
+    let mut cot: FxHashMap<NodeId, Tensor> = FxHashMap::default();
+    for (o, s) in outputs.iter().zip(seeds) {
+        if o.levels() & bit != 0 {
+            accumulate(&mut cot, o, s.clone())?;
+        }
+    }
+    let mut terminals = FxHashMap::default();
+    for node in order.iter().rev() {
+        let terminal = stop_ids.contains(&node.id()) || node.origin().is_none();
+        let Some(g) = cot.remove(&node.id()) else {
+            continue;
+        };
+        if terminal {
+            terminals.insert(node.id(), (node.clone(), g));
+            continue;
+        }
+        let origin = node.origin().expect("non-terminal nodes have an origin");
+        let contributions = origin
+            .prim
+            .vjp(&origin.inputs, node, &g)
+            .map_err(|e| e.at(node.location()))?;
+        for (input, c) in origin.inputs.iter().zip(contributions) {
+            if let Some(c) = c {
+                if input.levels() & bit != 0 {
+                    accumulate(&mut cot, input, c)?;
+                }
+            }
+        }
+    }
+    Ok(terminals)
+}
+
+fn accumulate(cot: &mut FxHashMap<NodeId, Tensor>, node: &Tensor, c: Tensor) -> Result<()> {
+    if c.shape() != node.shape() {
+        return Err(Error::shape(
+            "backward",
+            format!(
+                "a rule produced a cotangent of shape {} for a value of shape {} (from `{}`)",
+                c.shape(),
+                node.shape(),
+                node.op_name().unwrap_or("leaf")
+            ),
+        ));
+    }
+    match cot.remove(&node.id()) {
+        Some(prev) => cot.insert(node.id(), prev.try_add(&c)?),
+        None => cot.insert(node.id(), c),
+    };
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Full Jacobians and second derivatives. `jacrev` runs one reverse pass per output element,
+//! `jacfwd` one forward pass per input element, and `jacobian` records the function once and
+//! picks whichever needs fewer passes. The Jacobian's shape is the output shape followed by the
+//! input shape, as in JAX. `hessian` is forward-over-reverse; `hvp` never forms the Hessian.
+
+use std::panic::Location;
+
+use crate::core::level::Level;
+use crate::core::{Element, Result, Tensor, Value};
+use crate::transform::backward::backward;
+use crate::transform::forward::forward;
+use crate::transform::{alias, exit};
+
+/// Which mode a Jacobian was accumulated in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One forward (JVP) pass per input element.
+    Forward,
+    /// One reverse (VJP) pass per output element.
+    Reverse,
+}
+
+impl Mode {
+    /// The mode `jacobian` picks: forward when the input has fewer elements than the output.
+    ///
+    /// ```
+    /// use cotangent::Mode;
+    /// assert_eq!(Mode::choose(1, 1000), Mode::Forward);
+    /// assert_eq!(Mode::choose(1000, 1), Mode::Reverse);
+    /// ```
+    pub fn choose(inputs: usize, outputs: usize) -> Mode {
+        if inputs < outputs {
+            Mode::Forward
+        } else {
+            Mode::Reverse
+        }
+    }
+}
+
+/// The `i`-th basis tensor of `like`'s shape and dtype.
+fn basis(like: &Tensor, i: usize) -> Tensor {
+    let n = like.numel();
+    let v = crate::backend::cpu::dispatch::dispatch_all!(like.dtype(), T => {
+        let mut data = vec![T::from_f64(0.0); n];
+        data[i] = T::from_f64(1.0);
+        Value::from_vec(data, like.shape().clone())
+    });
+    Tensor::from_value(v, Location::caller())
+}
+
+/// The Jacobian of `f` at `x` in the given mode, or in the mode [`Mode::choose`] picks.
+#[track_caller]
+pub fn try_jacobian_in(
+    f: impl FnOnce(&Tensor) -> Tensor,
+    x: &Tensor,
+    mode: Option<Mode>,
+) -> Result<(Tensor, Mode)> {
+    let level = Level::new().map_err(|e| e.at(Location::caller()))?;
+    let bit = level.bit;
+    let input = alias(x, bit);
+    let y = f(&input);
+    let (n_in, n_out) = (x.numel(), y.numel());
+    let mode = mode.unwrap_or_else(|| Mode::choose(n_in, n_out));
+    let mut out_dims = y.dims().to_vec();
+    out_dims.extend_from_slice(x.dims());
+    let jac = match mode {
+        Mode::Reverse => {
+            let rows = (0..n_out)
+                .map(|i| {
+                    let mut m =
+                        backward(&[y.clone()], &[basis(&y, i)], bit, &[input.clone()], false)?;
+                    Ok(m.remove(&input.id())
+                        .map(|(_, g)| g)
+                        .unwrap_or_else(|| input.zeros_like())
+                        .flatten())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            stack_or_empty(&rows, n_out, n_in, &y)?
+        }
+        Mode::Forward => {
+            let cols = (0..n_in)
+                .map(|j| {
+                    let t = forward(&[y.clone()], &[input.clone()], &[basis(x, j)], bit)?
+                        .pop()
+                        .flatten();
+                    Ok(t.unwrap_or_else(|| y.zeros_like()).flatten())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            stack_or_empty(&cols, n_in, n_out, &y)?.t()
+        }
+    };
+    Ok((exit(jac.try_reshape(&out_dims)?, bit), mode))
+}
+
+fn stack_or_empty(parts: &[Tensor], n: usize, m: usize, like: &Tensor) -> Result<Tensor> {
+    if parts.is_empty() {
+        return Ok(Tensor::zeros(&[n, m], like.dtype()));
+    }
+    Ok(Tensor::stack(parts, 0))
+}
+
+/// `x ↦ ∂f/∂x` by reverse mode (one pass per output element).
+///
+/// ```
+/// use cotangent::{jacrev, Tensor};
+/// let j = jacrev(|x: &Tensor| x * 2.0)(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
+/// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 2.0]);
+/// ```
+pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    move |x| {
+        try_jacobian_in(&f, x, Some(Mode::Reverse))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0
+    }
+}
+
+/// `x ↦ ∂f/∂x` by forward mode (one pass per input element).
+///
+/// ```
+/// use cotangent::{jacfwd, Tensor};
+/// let j = jacfwd(|x: &Tensor| x.sum())(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
+/// assert_eq!(j.to_vec::<f64>(), vec![1.0, 1.0]);
+/// ```
+pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    move |x| {
+        try_jacobian_in(&f, x, Some(Mode::Forward))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0
+    }
+}
+
+/// `x ↦ ∂f/∂x` in whichever mode needs fewer passes (see [`Mode::choose`]); use
+/// [`try_jacobian_in`] to learn which one ran.
+///
+/// ```
+/// use cotangent::{jacobian, Tensor};
+/// let j = jacobian(|x: &Tensor| x.square())(&Tensor::from_vec(vec![1.0, 3.0], &[2]));
+/// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 6.0]);
+/// ```
+pub fn jacobian<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    move |x| {
+        try_jacobian_in(&f, x, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0
+    }
+}
+
+/// `x ↦ ∂²f/∂x²` of a scalar function, forward-over-reverse (`jacfwd(grad(f))`); shape
+/// `x.shape ++ x.shape`.
+///
+/// ```
+/// use cotangent::{hessian, Tensor};
+/// let h = hessian(|x: &Tensor| x.powf(3.0).sum())(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
+/// assert_eq!(h.to_vec::<f64>(), vec![6.0, 0.0, 0.0, 12.0]);
+/// ```
+pub fn hessian<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    jacfwd(crate::grad(f))
+}
+
+/// The Hessian-vector product `∇²f(x)·v` by forward-over-reverse, without forming the Hessian.
+///
+/// ```
+/// use cotangent::{hvp, Tensor};
+/// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+/// let v = Tensor::from_vec(vec![1.0, 1.0], &[2]);
+/// let hv = hvp(|x: &Tensor| x.powf(3.0).sum(), &x, &v);
+/// assert_eq!(hv.to_vec::<f64>(), vec![6.0, 12.0]);
+/// ```
+#[track_caller]
+pub fn hvp<F: Fn(&Tensor) -> Tensor>(f: F, x: &Tensor, v: &Tensor) -> Tensor {
+    let g = crate::grad(f);
+    crate::jvp(
+        |xs: &[Tensor]| g(&xs[0]),
+        std::slice::from_ref(x),
+        std::slice::from_ref(v),
+    )
+    .1
+}

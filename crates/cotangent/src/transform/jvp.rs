@@ -1,0 +1,125 @@
+//! Forward mode: `jvp` pushes tangents from inputs to outputs through each primitive's JVP rule;
+//! `linearize` records the function once and then applies its JVP to many tangents.
+
+use std::panic::Location;
+
+use crate::core::level::Level;
+use crate::core::{Error, Result, Tensor};
+use crate::transform::forward::forward;
+use crate::transform::{alias, exit};
+
+fn check_tangents(primals: &[Tensor], tangents: &[Tensor]) -> Result<()> {
+    if primals.len() != tangents.len() {
+        return Err(Error::shape(
+            "jvp",
+            format!("{} primals but {} tangents", primals.len(), tangents.len()),
+        ));
+    }
+    for (i, (p, t)) in primals.iter().zip(tangents).enumerate() {
+        if p.shape() != t.shape() || p.dtype() != t.dtype() {
+            return Err(Error::shape(
+                "jvp",
+                format!(
+                    "tangent {i} is {}{} but its primal is {}{}",
+                    t.dtype(),
+                    t.shape(),
+                    p.dtype(),
+                    p.shape()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `(f(x), J_f(x)·t)`: the value and the Jacobian-vector product, by forward mode.
+///
+/// ```
+/// use cotangent::{jvp, Tensor};
+/// let (y, t) = jvp(|xs: &[Tensor]| xs[0].sin(), &[Tensor::scalar(0.0)], &[Tensor::scalar(2.0)]);
+/// assert_eq!((y.item::<f64>(), t.item::<f64>()), (0.0, 2.0));
+/// ```
+#[track_caller]
+pub fn jvp(
+    f: impl FnOnce(&[Tensor]) -> Tensor,
+    primals: &[Tensor],
+    tangents: &[Tensor],
+) -> (Tensor, Tensor) {
+    try_jvp(f, primals, tangents).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Like [`jvp`], returning an error for tangents that do not match the primals.
+#[track_caller]
+pub fn try_jvp(
+    f: impl FnOnce(&[Tensor]) -> Tensor,
+    primals: &[Tensor],
+    tangents: &[Tensor],
+) -> Result<(Tensor, Tensor)> {
+    let (y, lin) = try_linearize(f, primals)?;
+    let t = lin.try_call(tangents)?;
+    Ok((y, t))
+}
+
+/// A function linearized at a point by [`linearize`]: applies its Jacobian to tangents.
+pub struct Linearized {
+    level: Level,
+    inputs: Vec<Tensor>,
+    output: Tensor,
+}
+
+impl Linearized {
+    /// `J·t` for one tangent per input.
+    #[track_caller]
+    pub fn try_call(&self, tangents: &[Tensor]) -> Result<Tensor> {
+        check_tangents(&self.inputs, tangents).map_err(|e| e.at(Location::caller()))?;
+        let bit = self.level.bit;
+        let t = forward(&[self.output.clone()], &self.inputs, tangents, bit)?
+            .pop()
+            .flatten()
+            .unwrap_or_else(|| self.output.zeros_like());
+        Ok(exit(t, bit))
+    }
+
+    /// Like [`Linearized::try_call`], panicking on mismatched tangents.
+    #[track_caller]
+    pub fn call(&self, tangents: &[Tensor]) -> Tensor {
+        self.try_call(tangents).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// Run `f` at `primals` once and return its value and its linearization (JAX's `linearize`).
+///
+/// ```
+/// use cotangent::{linearize, Tensor};
+/// let (y, lin) = linearize(|xs: &[Tensor]| xs[0].exp(), &[Tensor::scalar(0.0)]);
+/// assert_eq!(lin.call(&[Tensor::scalar(3.0)]).item::<f64>(), 3.0);
+/// assert_eq!(lin.call(&[Tensor::scalar(1.0)]).item::<f64>(), 1.0);
+/// ```
+#[track_caller]
+pub fn linearize(f: impl FnOnce(&[Tensor]) -> Tensor, primals: &[Tensor]) -> (Tensor, Linearized) {
+    try_linearize(f, primals).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Like [`linearize`], returning an error when no recording level is free.
+#[track_caller]
+pub fn try_linearize(
+    f: impl FnOnce(&[Tensor]) -> Tensor,
+    primals: &[Tensor],
+) -> Result<(Tensor, Linearized)> {
+    let level = Level::new().map_err(|e| e.at(Location::caller()))?;
+    let inputs: Vec<Tensor> = primals.iter().map(|x| alias(x, level.bit)).collect();
+    let output = f(&inputs);
+    let y = if output.levels() & !level.bit != 0 {
+        output.clone()
+    } else {
+        output.detach()
+    };
+    Ok((
+        y,
+        Linearized {
+            level,
+            inputs,
+            output,
+        },
+    ))
+}
