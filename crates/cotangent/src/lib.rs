@@ -32,11 +32,13 @@ pub mod transform;
 mod extend;
 
 pub use crate::core::{
-    is_grad_enabled, no_grad, DType, Element, Error, ErrorKind, Layout, Real, Result, Shape,
-    Storage, Tensor, Value,
+    is_grad_enabled, no_grad, recorded_nodes, DType, Element, Error, ErrorKind, Layout, Real,
+    Result, Shape, Storage, Tensor, Value,
 };
 pub use extend::apply_primitive;
 pub use ops::where_;
+pub use transform::checkpoint::checkpoint;
+pub use transform::custom::{custom_jvp, custom_vjp};
 pub use transform::grad::{
     grad, grad_n, try_value_and_grad_n, try_vjp, value_and_grad, vjp, Gradients, Pullback,
 };

@@ -42,3 +42,18 @@ pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
         location,
     }))
 }
+
+/// Record an already computed `value` as the output of `prim` applied to `inputs` (for
+/// primitives that carry a user function, whose output shape is known only by running it).
+#[track_caller]
+pub(crate) fn bind_computed(prim: Box<dyn Primitive>, inputs: Inputs, value: Value) -> Tensor {
+    let location = Location::caller();
+    let levels = inputs.iter().fold(0, |acc, t| acc | t.levels()) & active();
+    let origin = (levels != 0).then(|| Origin { prim, inputs });
+    Tensor::new_node(Node {
+        value,
+        levels,
+        origin,
+        location,
+    })
+}

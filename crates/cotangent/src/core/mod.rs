@@ -15,4 +15,4 @@ pub use layout::Layout;
 pub use level::{is_grad_enabled, no_grad};
 pub use shape::Shape;
 pub use storage::{Storage, Value};
-pub use tensor::Tensor;
+pub use tensor::{recorded_nodes, Tensor};

@@ -3,6 +3,7 @@
 //! Dropping a long chain is iterative, so depth never reaches the stack.
 
 use std::panic::Location;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -48,15 +49,35 @@ impl Drop for Node {
         let Some(origin) = self.origin.take() else {
             return;
         };
+        RECORDED.fetch_sub(1, Ordering::Relaxed);
         let mut stack: Vec<Tensor> = origin.inputs.into_vec();
         while let Some(t) = stack.pop() {
             if let Some(mut node) = Arc::into_inner(t.0) {
                 if let Some(o) = node.origin.take() {
+                    RECORDED.fetch_sub(1, Ordering::Relaxed);
                     stack.extend(o.inputs);
                 }
             }
         }
     }
+}
+
+/// Graph nodes alive now (all threads): nodes that keep edges to their inputs.
+static RECORDED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many recorded graph nodes (tensors holding edges to their inputs) are alive in the whole
+/// process. Untracked computation creates none; a graph is freed when its last tensor drops.
+///
+/// ```
+/// use cotangent::{recorded_nodes, Tensor};
+/// let before = recorded_nodes();
+/// let x = Tensor::scalar(2.0).requires_grad();
+/// let y = x.sin() * &x;
+/// assert!(recorded_nodes() >= before + 2);
+/// drop(y);
+/// ```
+pub fn recorded_nodes() -> usize {
+    RECORDED.load(Ordering::Relaxed)
 }
 
 /// A stable identity for a live tensor node (its address).
@@ -73,6 +94,9 @@ impl Tensor {
     }
 
     pub(crate) fn new_node(node: Node) -> Tensor {
+        if node.origin.is_some() {
+            RECORDED.fetch_add(1, Ordering::Relaxed);
+        }
         Tensor(Arc::new(node))
     }
 

@@ -18,6 +18,7 @@ pub(crate) fn broadcast_binary<P: Primitive>(prim: P, a: Tensor, b: Tensor) -> R
     if a.shape() == b.shape() {
         return bind(prim, smallvec![a, b]);
     }
+    let loc = Location::caller();
     let shape = broadcast_shapes(a.shape(), b.shape()).ok_or_else(|| {
         Error::shape(
             prim.name(),
@@ -27,7 +28,7 @@ pub(crate) fn broadcast_binary<P: Primitive>(prim: P, a: Tensor, b: Tensor) -> R
                 b.shape()
             ),
         )
-        .at(Location::caller())
+        .at(loc)
     })?;
     let a = if a.shape() == &shape {
         a

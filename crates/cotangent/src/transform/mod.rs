@@ -9,6 +9,8 @@
 //! with respect to its own inputs only.
 
 pub(crate) mod backward;
+pub mod checkpoint;
+pub mod custom;
 pub(crate) mod forward;
 pub mod grad;
 pub(crate) mod graph;

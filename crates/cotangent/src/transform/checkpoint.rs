@@ -1,0 +1,74 @@
+//! Rematerialization: `checkpoint(f)` keeps only the inputs of `f` during the forward pass and
+//! recomputes `f` when a derivative is needed, trading compute for activation memory.
+
+use std::fmt;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use crate::core::bind::bind_computed;
+use crate::core::{Error, Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::transform::custom::{dense, eval_detached, Fun};
+use crate::{jvp, vjp};
+
+struct Checkpoint {
+    f: Fun,
+}
+
+impl fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("checkpoint")
+    }
+}
+
+impl Primitive for Checkpoint {
+    fn name(&self) -> &'static str {
+        "checkpoint"
+    }
+    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
+        Err(Error::usage(
+            "checkpoint",
+            "the output shape is known only by running the function",
+        ))
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        let xs: Vec<Tensor> = inputs
+            .into_iter()
+            .map(|v| Tensor::from_value(v, std::panic::Location::caller()))
+            .collect();
+        Ok(eval_detached(&self.f, &xs))
+    }
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        let f = self.f.clone();
+        Ok(Some(jvp(|xs| f(xs), p, &dense(p, t)).1))
+    }
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let f = self.f.clone();
+        let (_, pb) = vjp(|xs| f(xs), p);
+        Ok(pb.try_call(g)?.into_iter().map(Some).collect())
+    }
+}
+
+/// `f`, recomputed during differentiation instead of storing its intermediates.
+///
+/// ```
+/// use cotangent::{checkpoint, grad, Tensor};
+/// let block = checkpoint(|xs: &[Tensor]| xs[0].sin().exp());
+/// let g = grad(|x: &Tensor| block(&[x.clone()]))(&Tensor::scalar(0.0));
+/// assert!((g.item::<f64>() - 1.0).abs() < 1e-15);
+/// ```
+pub fn checkpoint<F>(f: F) -> impl Fn(&[Tensor]) -> Tensor
+where
+    F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
+{
+    let f: Fun = Arc::new(f);
+    move |xs: &[Tensor]| {
+        let value = eval_detached(&f, xs);
+        bind_computed(
+            Box::new(Checkpoint { f: f.clone() }),
+            xs.iter().cloned().collect::<SmallVec<_>>(),
+            value,
+        )
+    }
+}

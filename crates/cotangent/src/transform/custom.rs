@@ -1,0 +1,198 @@
+//! Custom derivative rules: `custom_vjp` (a user function with a user-supplied reverse rule) and
+//! `custom_jvp` (with a user-supplied forward rule). Each wraps the function in a primitive that
+//! carries it, so every transformation sees one node with the user's rule. Rules written with
+//! tensor ops are themselves differentiable, so Hessians work through them.
+//!
+//! A `custom_vjp` function in forward mode differentiates the original function (the custom
+//! rule is for reverse mode). A `custom_jvp` function in reverse mode transposes the user's
+//! linear JVP rule by reverse-differentiating it with respect to the tangents.
+
+use std::fmt;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use crate::core::bind::bind_computed;
+use crate::core::{Error, Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::{jvp, no_grad, vjp};
+
+/// A user function of several tensors.
+pub(crate) type Fun = Arc<dyn Fn(&[Tensor]) -> Tensor + Send + Sync>;
+type VjpRule = Arc<dyn Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Tensor> + Send + Sync>;
+type JvpRule = Arc<dyn Fn(&[Tensor], &[Tensor]) -> Tensor + Send + Sync>;
+
+/// Evaluate `f` on plain copies of `xs` with recording off: only the output value is kept.
+pub(crate) fn eval_detached(f: &Fun, xs: &[Tensor]) -> Value {
+    no_grad(|| {
+        let plain: Vec<Tensor> = xs.iter().map(Tensor::detach).collect();
+        f(&plain).value().clone()
+    })
+}
+
+/// Tangents with zeros in place of `None`.
+pub(crate) fn dense(primals: &[Tensor], tangents: &[Option<Tensor>]) -> Vec<Tensor> {
+    primals
+        .iter()
+        .zip(tangents)
+        .map(|(p, t)| t.clone().unwrap_or_else(|| p.zeros_like()))
+        .collect()
+}
+
+fn shape_unknown(name: &'static str) -> Error {
+    Error::usage(
+        name,
+        "the output shape of a function primitive is known only by running it",
+    )
+}
+
+fn run(f: &Fun, inputs: Values) -> Result<Value> {
+    let xs: Vec<Tensor> = inputs
+        .into_iter()
+        .map(|v| Tensor::from_value(v, std::panic::Location::caller()))
+        .collect();
+    Ok(eval_detached(f, &xs))
+}
+
+struct CustomVjp {
+    f: Fun,
+    rule: VjpRule,
+}
+
+impl fmt::Debug for CustomVjp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("custom_vjp")
+    }
+}
+
+impl Primitive for CustomVjp {
+    fn name(&self) -> &'static str {
+        "custom_vjp"
+    }
+    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
+        Err(shape_unknown("custom_vjp"))
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        run(&self.f, inputs)
+    }
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        let f = self.f.clone();
+        Ok(Some(jvp(|xs| f(xs), p, &dense(p, t)).1))
+    }
+    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let cts = (self.rule)(p, out, g);
+        if cts.len() != p.len() {
+            return Err(Error::shape(
+                "custom_vjp",
+                format!(
+                    "the rule returned {} cotangents for {} inputs",
+                    cts.len(),
+                    p.len()
+                ),
+            ));
+        }
+        Ok(cts.into_iter().map(Some).collect())
+    }
+}
+
+/// `f` with a user-supplied reverse-mode rule `rule(primals, output, cotangent) -> one
+/// cotangent per input` (JAX's `custom_vjp`).
+///
+/// ```
+/// use cotangent::{custom_vjp, grad, Tensor};
+/// // Identity in the forward pass, gradient clipped to [-1, 1] in the backward pass.
+/// let clip_grad = custom_vjp(
+///     |xs: &[Tensor]| xs[0].clone(),
+///     |_, _, g: &Tensor| vec![g.maximum(&Tensor::scalar(-1.0)).minimum(&Tensor::scalar(1.0))],
+/// );
+/// let f = |x: &Tensor| clip_grad(&[x * 10.0]);
+/// assert_eq!(grad(f)(&Tensor::scalar(1.0)).item::<f64>(), 10.0); // 10 · clip(1) = 10
+/// ```
+pub fn custom_vjp<F, R>(f: F, rule: R) -> impl Fn(&[Tensor]) -> Tensor
+where
+    F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
+    R: Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Tensor> + Send + Sync + 'static,
+{
+    let f: Fun = Arc::new(f);
+    let rule: VjpRule = Arc::new(rule);
+    move |xs: &[Tensor]| {
+        let value = eval_detached(&f, xs);
+        let prim = CustomVjp {
+            f: f.clone(),
+            rule: rule.clone(),
+        };
+        bind_computed(
+            Box::new(prim),
+            xs.iter().cloned().collect::<SmallVec<_>>(),
+            value,
+        )
+    }
+}
+
+struct CustomJvp {
+    f: Fun,
+    rule: JvpRule,
+}
+
+impl fmt::Debug for CustomJvp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("custom_jvp")
+    }
+}
+
+impl Primitive for CustomJvp {
+    fn name(&self) -> &'static str {
+        "custom_jvp"
+    }
+    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
+        Err(shape_unknown("custom_jvp"))
+    }
+    fn eval(&self, inputs: Values) -> Result<Value> {
+        run(&self.f, inputs)
+    }
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some((self.rule)(p, &dense(p, t))))
+    }
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        // The rule is linear in the tangents: its transpose is its reverse derivative there.
+        let zeros: Vec<Tensor> = p.iter().map(Tensor::zeros_like).collect();
+        let rule = self.rule.clone();
+        let primals = p.to_vec();
+        let (_, pb) = vjp(move |ts| rule(&primals, ts), &zeros);
+        Ok(pb.try_call(g)?.into_iter().map(Some).collect())
+    }
+}
+
+/// `f` with a user-supplied forward-mode rule `rule(primals, tangents) -> output tangent`, linear
+/// in the tangents (JAX's `custom_jvp`). Reverse mode transposes the rule automatically.
+///
+/// ```
+/// use cotangent::{custom_jvp, grad, Tensor};
+/// // log(1 + e^x) with the stable derivative sigmoid(x).
+/// let softplus = custom_jvp(
+///     |xs: &[Tensor]| xs[0].exp().log1p(),
+///     |p: &[Tensor], t: &[Tensor]| &t[0] * &p[0].sigmoid(),
+/// );
+/// let g = grad(|x: &Tensor| softplus(&[x.clone()]))(&Tensor::scalar(0.0));
+/// assert_eq!(g.item::<f64>(), 0.5);
+/// ```
+pub fn custom_jvp<F, R>(f: F, rule: R) -> impl Fn(&[Tensor]) -> Tensor
+where
+    F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
+    R: Fn(&[Tensor], &[Tensor]) -> Tensor + Send + Sync + 'static,
+{
+    let f: Fun = Arc::new(f);
+    let rule: JvpRule = Arc::new(rule);
+    move |xs: &[Tensor]| {
+        let value = eval_detached(&f, xs);
+        let prim = CustomJvp {
+            f: f.clone(),
+            rule: rule.clone(),
+        };
+        bind_computed(
+            Box::new(prim),
+            xs.iter().cloned().collect::<SmallVec<_>>(),
+            value,
+        )
+    }
+}
