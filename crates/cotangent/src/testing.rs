@@ -178,7 +178,7 @@ fn compare(
     for (g, e) in got.iter().zip(expected) {
         let err = (g - e).abs();
         max_error = max_error.max(err);
-        if !(err <= opts.atol + opts.rtol * e.abs()) {
+        if err.is_nan() || err > opts.atol + opts.rtol * e.abs() {
             ok = false;
         }
     }

@@ -53,9 +53,9 @@ impl Primitive for Compare {
             dispatch_all!(a.dtype(), T => zip(a, b, move |x: T, y: T| match op {
                 CmpOp::Eq => x == y,
                 CmpOp::Ne => x != y,
-                CmpOp::Lt => x < y,
+                CmpOp::Lt => x.partial_cmp(&y) == Some(std::cmp::Ordering::Less),
                 CmpOp::Le => x <= y,
-                CmpOp::Gt => x > y,
+                CmpOp::Gt => x.partial_cmp(&y) == Some(std::cmp::Ordering::Greater),
                 CmpOp::Ge => x >= y,
             })),
         )

@@ -12,9 +12,15 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
+use rustc_hash::FxHashSet;
+
 use crate::core::bind::bind_computed;
+use crate::core::level::{active, Level};
+use crate::core::tensor::NodeId;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::transform::alias;
+use crate::transform::graph::topo_order;
 use crate::{jvp, no_grad, vjp};
 
 /// A user function of several tensors.
@@ -22,12 +28,46 @@ pub(crate) type Fun = Arc<dyn Fn(&[Tensor]) -> Tensor + Send + Sync>;
 type VjpRule = Arc<dyn Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Tensor> + Send + Sync>;
 type JvpRule = Arc<dyn Fn(&[Tensor], &[Tensor]) -> Tensor + Send + Sync>;
 
-/// Evaluate `f` on plain copies of `xs` with recording off: only the output value is kept.
+/// Evaluate `f` on `xs` for a primitive that carries it: only the output value is kept.
+///
+/// While `f` runs, its inputs are tracked on a fresh level so that a tensor tracked by an
+/// enclosing transformation that `f` closes over (instead of taking it as an argument) is
+/// caught: its derivative would otherwise be silently dropped.
 pub(crate) fn eval_detached(f: &Fun, xs: &[Tensor]) -> Value {
-    no_grad(|| {
+    try_eval_checked("function primitive", f, xs).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Result<Value> {
+    let outer = active();
+    if outer == 0 || xs.iter().all(|x| x.levels() & outer == 0) {
         let plain: Vec<Tensor> = xs.iter().map(Tensor::detach).collect();
-        f(&plain).value().clone()
-    })
+        return Ok(no_grad(|| f(&plain)).value().clone());
+    }
+    let level = Level::new()?;
+    let inputs: Vec<Tensor> = xs.iter().map(|x| alias(&x.detach(), level.bit)).collect();
+    let y = f(&inputs);
+    let stops: FxHashSet<NodeId> = inputs.iter().map(Tensor::id).collect();
+    for node in topo_order(std::slice::from_ref(&y), level.bit, &stops) {
+        let Some(origin) = node.origin() else {
+            continue;
+        };
+        if origin
+            .inputs
+            .iter()
+            .any(|i| i.levels() & level.bit == 0 && i.levels() & outer != 0)
+        {
+            return Err(Error::usage(
+                op,
+                format!(
+                    "the function uses a tracked tensor it does not take as an argument (at `{}`, {}:{}); pass it as an argument so its derivative is not lost",
+                    node.op_name().unwrap_or("?"),
+                    node.location().file(),
+                    node.location().line()
+                ),
+            ));
+        }
+    }
+    Ok(y.value().clone())
 }
 
 /// Tangents with zeros in place of `None`.

@@ -125,7 +125,13 @@ impl Tensor {
             )
             .at(Location::caller()));
         }
-        let map = backward(&[self.clone()], &[seed.clone()], GLOBAL, &[], create_graph)?;
+        let map = backward(
+            std::slice::from_ref(self),
+            std::slice::from_ref(seed),
+            GLOBAL,
+            &[],
+            create_graph,
+        )?;
         Ok(Gradients { map })
     }
 }
@@ -149,7 +155,13 @@ pub fn try_value_and_grad_n(
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
     let y = f(&inputs);
     check_scalar("grad", &y).map_err(|e| e.at(loc))?;
-    let mut map = backward(&[y.clone()], &[y.ones_like()], level.bit, &inputs, false)?;
+    let mut map = backward(
+        std::slice::from_ref(&y),
+        &[y.ones_like()],
+        level.bit,
+        &inputs,
+        false,
+    )?;
     let grads = inputs
         .iter()
         .map(|x| {
@@ -233,8 +245,8 @@ impl Pullback {
         }
         let bit = self.level.bit;
         let mut map = backward(
-            &[self.output.clone()],
-            &[u.clone()],
+            std::slice::from_ref(&self.output),
+            std::slice::from_ref(u),
             bit,
             &self.inputs,
             false,

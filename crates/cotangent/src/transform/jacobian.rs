@@ -67,8 +67,13 @@ pub fn try_jacobian_in(
         Mode::Reverse => {
             let rows = (0..n_out)
                 .map(|i| {
-                    let mut m =
-                        backward(&[y.clone()], &[basis(&y, i)], bit, &[input.clone()], false)?;
+                    let mut m = backward(
+                        std::slice::from_ref(&y),
+                        &[basis(&y, i)],
+                        bit,
+                        std::slice::from_ref(&input),
+                        false,
+                    )?;
                     Ok(m.remove(&input.id())
                         .map(|(_, g)| g)
                         .unwrap_or_else(|| input.zeros_like())
@@ -80,9 +85,14 @@ pub fn try_jacobian_in(
         Mode::Forward => {
             let cols = (0..n_in)
                 .map(|j| {
-                    let t = forward(&[y.clone()], &[input.clone()], &[basis(x, j)], bit)?
-                        .pop()
-                        .flatten();
+                    let t = forward(
+                        std::slice::from_ref(&y),
+                        std::slice::from_ref(&input),
+                        &[basis(x, j)],
+                        bit,
+                    )?
+                    .pop()
+                    .flatten();
                     Ok(t.unwrap_or_else(|| y.zeros_like()).flatten())
                 })
                 .collect::<Result<Vec<_>>>()?;

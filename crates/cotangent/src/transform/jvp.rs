@@ -73,10 +73,15 @@ impl Linearized {
     pub fn try_call(&self, tangents: &[Tensor]) -> Result<Tensor> {
         check_tangents(&self.inputs, tangents).map_err(|e| e.at(Location::caller()))?;
         let bit = self.level.bit;
-        let t = forward(&[self.output.clone()], &self.inputs, tangents, bit)?
-            .pop()
-            .flatten()
-            .unwrap_or_else(|| self.output.zeros_like());
+        let t = forward(
+            std::slice::from_ref(&self.output),
+            &self.inputs,
+            tangents,
+            bit,
+        )?
+        .pop()
+        .flatten()
+        .unwrap_or_else(|| self.output.zeros_like());
         Ok(exit(t, bit))
     }
 

@@ -94,7 +94,13 @@ impl GradientTape {
         }
         let stops: Vec<Tensor> = xs.iter().map(|&x| x.clone()).collect();
         let bit = self.level.bit;
-        let mut map = backward(&[y.clone()], &[y.ones_like()], bit, &stops, false)?;
+        let mut map = backward(
+            std::slice::from_ref(y),
+            &[y.ones_like()],
+            bit,
+            &stops,
+            false,
+        )?;
         Ok(stops
             .iter()
             .map(|x| {

@@ -1,0 +1,174 @@
+//! Custom rules are really used, stay differentiable, and checkpointing recomputes instead of
+//! storing while giving identical gradients.
+
+use std::sync::Mutex;
+
+use cotangent::testing::check_grads;
+use cotangent::*;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+#[test]
+fn custom_vjp_rule_is_used_by_the_backward_pass() {
+    // Forward: identity. Backward: clip to [-1, 1] (wrong on purpose, to see it used).
+    let clip = custom_vjp(
+        |xs: &[Tensor]| xs[0].clone(),
+        |_, _, g: &Tensor| {
+            vec![g
+                .maximum(&Tensor::scalar(-1.0))
+                .minimum(&Tensor::scalar(1.0))]
+        },
+    );
+    let f = |x: &Tensor| (clip(&[x.clone()]) * 5.0).sum();
+    let g = grad(f)(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
+    assert_eq!(
+        g.to_vec::<f64>(),
+        vec![1.0, 1.0],
+        "the true gradient would be 5"
+    );
+    // Forward mode ignores the reverse rule and differentiates the function.
+    let (_, t) = jvp(
+        |xs: &[Tensor]| clip(&[xs[0].clone()]) * 5.0,
+        &[Tensor::scalar(1.0)],
+        &[Tensor::scalar(1.0)],
+    );
+    assert_eq!(t.item::<f64>(), 5.0);
+}
+
+#[test]
+fn straight_through_estimator() {
+    let ste_round = custom_vjp(
+        |xs: &[Tensor]| xs[0].round(),
+        |_, _, g: &Tensor| vec![g.clone()],
+    );
+    let g = grad(|x: &Tensor| ste_round(&[x.clone()]).square().sum())(&Tensor::from_vec(
+        vec![0.4, 1.6],
+        &[2],
+    ));
+    assert_eq!(
+        g.to_vec::<f64>(),
+        vec![0.0, 4.0],
+        "2·round(x) passed straight through"
+    );
+}
+
+#[test]
+fn hessian_through_custom_jvp() {
+    // Stable softplus with its derivative given as sigmoid: Hessian must be σ'(x) = σ(1 − σ).
+    let softplus = custom_jvp(
+        |xs: &[Tensor]| xs[0].softplus(),
+        |p: &[Tensor], t: &[Tensor]| &t[0] * &p[0].sigmoid(),
+    );
+    let f = move |x: &Tensor| softplus(&[x.clone()]).sum();
+    let x = Tensor::from_vec(vec![-2.0, 0.0, 30.0], &[3]);
+    let h = hessian(&f)(&x).to_vec::<f64>();
+    for (i, xi) in [-2.0f64, 0.0, 30.0].iter().enumerate() {
+        let s = 1.0 / (1.0 + (-xi).exp());
+        assert!((h[i * 3 + i] - s * (1.0 - s)).abs() < 1e-14, "H[{i}][{i}]");
+    }
+    let g = grad(&f)(&x).to_vec::<f64>();
+    assert!((g[2] - 1.0).abs() < 1e-12);
+    check_grads(
+        |xs| f(&xs[0]),
+        &[Tensor::from_vec(vec![-1.3, 0.4], &[2])],
+        2,
+    )
+    .unwrap();
+}
+
+#[test]
+fn custom_vjp_rule_is_differentiable() {
+    // log1p(exp(x)) with the rule g·sigmoid(x): second derivatives flow through the rule.
+    let sp = custom_vjp(
+        |xs: &[Tensor]| xs[0].exp().log1p(),
+        |p: &[Tensor], _: &Tensor, g: &Tensor| vec![g * &p[0].sigmoid()],
+    );
+    let f = move |x: &Tensor| sp(&[x.clone()]).sum();
+    let d2 = grad(grad(&f))(&Tensor::scalar(0.5)).item::<f64>();
+    let s = 1.0 / (1.0 + (-0.5f64).exp());
+    assert!((d2 - s * (1.0 - s)).abs() < 1e-14);
+}
+
+/// A block of tanh layers; the weights are arguments (after the activation), as checkpoint needs.
+fn block(xs: &[Tensor]) -> Tensor {
+    xs[1..]
+        .iter()
+        .fold(xs[0].clone(), |h, w| h.matmul(w).tanh())
+}
+
+fn deep_mlp(x: &Tensor, ws: &[Tensor], every: usize) -> Tensor {
+    let mut h = x.clone();
+    for chunk in ws.chunks(every.max(1)) {
+        let mut args = vec![h];
+        args.extend(chunk.iter().cloned());
+        h = if every == 0 {
+            block(&args)
+        } else {
+            checkpoint(block)(&args)
+        };
+    }
+    h.square().mean()
+}
+
+#[test]
+fn closing_over_a_tracked_tensor_is_an_error_not_a_silent_zero() {
+    let w = Tensor::scalar(2.0).requires_grad();
+    let w2 = w.clone();
+    let bad = checkpoint(move |xs: &[Tensor]| &xs[0] * &w2);
+    let x = Tensor::scalar(1.0).requires_grad();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bad(&[x.clone()])))
+        .expect_err("must refuse");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("does not take as an argument"), "{msg}");
+    // Untracked captured constants are fine.
+    let c = Tensor::scalar(3.0);
+    let ok = checkpoint(move |xs: &[Tensor]| &xs[0] * &c);
+    assert_eq!(
+        grad(|x: &Tensor| ok(&[x.clone()]))(&Tensor::scalar(1.0)).item::<f64>(),
+        3.0
+    );
+}
+
+#[test]
+fn checkpoint_gives_identical_gradients_and_stores_less() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let ws: Vec<Tensor> = (0..32)
+        .map(|i| Tensor::randn(&[16, 16], i, DType::F64) * 0.25)
+        .collect();
+    let x = Tensor::randn(&[4, 16], 100, DType::F64);
+    let mut results = Vec::new();
+    for every in [0usize, 1, 4] {
+        let wt: Vec<Tensor> = ws.iter().map(Tensor::requires_grad).collect();
+        let base = recorded_nodes();
+        let loss = deep_mlp(&x, &wt, every);
+        let stored = recorded_nodes() - base;
+        let grads = loss.backward();
+        let g: Vec<f64> = wt
+            .iter()
+            .flat_map(|w| grads.wrt(w).to_vec::<f64>())
+            .collect();
+        results.push((every, stored, loss.item::<f64>(), g));
+    }
+    let (_, plain_nodes, plain_loss, plain_g) = &results[0];
+    for (every, nodes, loss, g) in &results[1..] {
+        assert_eq!(loss, plain_loss);
+        let diff = g
+            .iter()
+            .zip(plain_g)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            diff < 1e-15,
+            "checkpoint every {every}: gradient differs by {diff}"
+        );
+        assert!(
+            nodes < plain_nodes,
+            "every {every}: {nodes} nodes stored vs {plain_nodes}"
+        );
+    }
+    assert!(
+        results[1].1 <= 40 && results[2].1 <= 16,
+        "{:?}",
+        results.iter().map(|r| r.1).collect::<Vec<_>>()
+    );
+}
