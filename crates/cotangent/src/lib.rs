@@ -46,3 +46,8 @@ pub use transform::jacobian::{hessian, hvp, jacfwd, jacobian, jacrev, try_jacobi
 pub use transform::jvp::{jvp, linearize, try_jvp, try_linearize, Linearized};
 pub use transform::stats::{pass_counts, reset_pass_counts, PassCounts};
 pub use transform::tape::GradientTape;
+
+/// The README's examples, run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -4,7 +4,7 @@
 use super::shape::{Dims, Shape};
 
 /// Shape, element strides and starting offset of a view into a storage buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Layout {
     /// Extent of each dimension.
     pub shape: Shape,
@@ -12,6 +12,16 @@ pub struct Layout {
     pub strides: Dims,
     /// Index of the first element in the storage.
     pub offset: usize,
+}
+
+impl Clone for Layout {
+    fn clone(&self) -> Layout {
+        Layout {
+            shape: self.shape.clone(),
+            strides: Dims::from_slice(&self.strides),
+            offset: self.offset,
+        }
+    }
 }
 
 impl Layout {

@@ -19,8 +19,15 @@ pub type Dims = SmallVec<[usize; 4]>;
 /// assert_eq!(s.numel(), 6);
 /// assert_eq!(s.to_string(), "[2, 3]");
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(PartialEq, Eq, Hash, Default)]
 pub struct Shape(pub(crate) Dims);
+
+impl Clone for Shape {
+    /// A memcpy of the dims (SmallVec's own `clone` goes element by element).
+    fn clone(&self) -> Shape {
+        Shape(Dims::from_slice(&self.0))
+    }
+}
 
 impl Shape {
     /// The scalar shape `[]`.

@@ -12,38 +12,34 @@ pub fn zip_same<T: Element>(
     mut b: Value,
     f: impl Fn(T, T) -> T + Sync + Send,
 ) -> Value {
-    if a.layout.is_contiguous() || a.layout.is_broadcast_scalar() {
-        let bb = b.clone();
-        if let Some(dst) = a.unique_slice_mut::<T>() {
-            if let Some(src) = bb.contiguous_slice::<T>() {
-                chunked_mut(dst, |s, c| {
-                    for (x, &y) in c.iter_mut().zip(&src[s..]) {
-                        *x = f(*x, y);
-                    }
-                });
-                return a;
-            }
-            if bb.layout.is_broadcast_scalar() {
-                let y = T::slice(&bb.storage).unwrap()[bb.layout.offset];
-                chunked_mut(dst, |_, c| c.iter_mut().for_each(|x| *x = f(*x, y)));
-                return a;
-            }
+    if let Some(dst) = a.unique_slice_mut::<T>() {
+        if let Some(src) = b.contiguous_slice::<T>() {
+            chunked_mut(dst, |s, c| {
+                for (x, &y) in c.iter_mut().zip(&src[s..]) {
+                    *x = f(*x, y);
+                }
+            });
+            return a;
         }
-        let aa = a.clone();
-        if let Some(dst) = b.unique_slice_mut::<T>() {
-            if let Some(src) = aa.contiguous_slice::<T>() {
-                chunked_mut(dst, |s, c| {
-                    for (y, &x) in c.iter_mut().zip(&src[s..]) {
-                        *y = f(x, *y);
-                    }
-                });
-                return b;
-            }
-            if aa.layout.is_broadcast_scalar() {
-                let x = T::slice(&aa.storage).unwrap()[aa.layout.offset];
-                chunked_mut(dst, |_, c| c.iter_mut().for_each(|y| *y = f(x, *y)));
-                return b;
-            }
+        if b.layout.is_broadcast_scalar() {
+            let y = T::slice(&b.storage).expect("dtype checked by caller")[b.layout.offset];
+            chunked_mut(dst, |_, c| c.iter_mut().for_each(|x| *x = f(*x, y)));
+            return a;
+        }
+    }
+    if let Some(dst) = b.unique_slice_mut::<T>() {
+        if let Some(src) = a.contiguous_slice::<T>() {
+            chunked_mut(dst, |s, c| {
+                for (y, &x) in c.iter_mut().zip(&src[s..]) {
+                    *y = f(x, *y);
+                }
+            });
+            return b;
+        }
+        if a.layout.is_broadcast_scalar() {
+            let x = T::slice(&a.storage).expect("dtype checked by caller")[a.layout.offset];
+            chunked_mut(dst, |_, c| c.iter_mut().for_each(|y| *y = f(x, *y)));
+            return b;
         }
     }
     zip(&a, &b, f)

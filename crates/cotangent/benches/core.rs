@@ -1,0 +1,162 @@
+//! Core benchmarks: matmul throughput against `gemm` alone, per-op overhead on scalars, the
+//! teaching example's value and gradient, a Hessian-vector product and Jacobians in both
+//! directions. Prints one JSON object per line (`workload`, `system`, `seconds`, `value`) so
+//! `benches/compare.sh` can set them beside JAX and PyTorch measured in the same run.
+//!
+//! Run: `taskset -c 0 cargo bench -p cotangent --bench core` (one core), or with `--smoke` for
+//! one quick repetition of each (used by CI so the harness cannot rot).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use cotangent::*;
+
+struct Opts {
+    smoke: bool,
+}
+
+/// Median seconds per call over several repetitions of a timed loop of at least `min` length.
+fn time(opts: &Opts, mut f: impl FnMut()) -> f64 {
+    let (reps, min) = if opts.smoke { (1, Duration::from_millis(1)) } else { (7, Duration::from_millis(200)) };
+    f();
+    let mut iters = 1u64;
+    loop {
+        let t = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        if t.elapsed() >= min / 4 || opts.smoke {
+            break;
+        }
+        iters *= 2;
+    }
+    let mut samples: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            t.elapsed().as_secs_f64() / iters as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn report(workload: &str, system: &str, seconds: f64, value: f64) {
+    println!(
+        "{{\"workload\": \"{workload}\", \"system\": \"{system}\", \"threads\": {}, \"seconds\": {seconds:e}, \"value\": {value}}}",
+        rayon::current_num_threads()
+    );
+}
+
+fn teaching(x: &[Tensor]) -> Tensor {
+    ((&x[0] + &x[1]).square() + (&x[0] * &x[1]).sin()).log()
+}
+
+fn matmul(opts: &Opts) {
+    let n = if opts.smoke { 128 } else { 1024 };
+    let a = Tensor::randn(&[n, n], 1, DType::F32);
+    let b = Tensor::randn(&[n, n], 2, DType::F32);
+    let flops = 2.0 * (n * n * n) as f64;
+    let mut checksum = 0.0;
+    let s = time(opts, || checksum = black_box(a.matmul(&b)).narrow(0, 0, 1).sum().item::<f32>() as f64);
+    report("matmul_1024_f32", "cotangent", s, checksum);
+    eprintln!("matmul {n}x{n} f32: cotangent {:.1} GFLOP/s", flops / s / 1e9);
+    // gemm alone, same sizes, same threads.
+    let (av, bv) = (a.to_vec::<f32>(), b.to_vec::<f32>());
+    let mut out = vec![0f32; n * n];
+    let par = if rayon::current_num_threads() > 1 { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
+    let s_gemm = time(opts, || {
+        // SAFETY: all three buffers are n×n row-major and live for the call; out is exclusive.
+        unsafe {
+            gemm::gemm(
+                n, n, n, out.as_mut_ptr(), 1, n as isize, false, av.as_ptr(), 1, n as isize,
+                bv.as_ptr(), 1, n as isize, 0.0, 1.0, false, false, false, par,
+            )
+        }
+        black_box(&out);
+    });
+    report("matmul_1024_f32", "gemm", s_gemm, out[..n].iter().map(|&x| x as f64).sum());
+    eprintln!("matmul {n}x{n} f32: gemm alone {:.1} GFLOP/s", flops / s_gemm / 1e9);
+}
+
+fn scalar_ops(opts: &Opts) {
+    let a = Tensor::scalar(1.5f32);
+    let b = Tensor::scalar(0.5f32);
+    let s = time(opts, || {
+        black_box(&a * &b);
+    });
+    report("scalar_op_untracked", "cotangent", s, (&a * &b).item::<f32>() as f64);
+    let at = a.requires_grad();
+    let s = time(opts, || {
+        black_box(&at * &b);
+    });
+    report("scalar_op_tracked", "cotangent", s, (&at * &b).item::<f32>() as f64);
+}
+
+fn seed(opts: &Opts) {
+    let xs = [Tensor::scalar(1.5f64), Tensor::scalar(0.5f64)];
+    let mut v = 0.0;
+    let s = time(opts, || {
+        let (val, g) = try_value_and_grad_n(teaching, &xs).unwrap();
+        v = black_box(val.item::<f64>() + g[0].item::<f64>() + g[1].item::<f64>());
+    });
+    report("seed_scalar_value_and_grad", "cotangent", s, v);
+    let s = time(opts, || {
+        let x1 = xs[0].requires_grad();
+        let x2 = xs[1].requires_grad();
+        let y = teaching(&[x1.clone(), x2.clone()]);
+        let g = y.backward();
+        black_box((y.item::<f64>(), g.wrt(&x1).item::<f64>(), g.wrt(&x2).item::<f64>()));
+    });
+    report("seed_scalar_value_and_grad_backward", "cotangent", s, v);
+}
+
+fn hvp_bench(opts: &Opts) {
+    let n = if opts.smoke { 1000 } else { 100_000 };
+    let f = |x: &Tensor| {
+        let rolled = Tensor::concat(&[x.narrow(0, x.numel() - 1, 1), x.narrow(0, 0, x.numel() - 1)], 0);
+        (x.tanh().square() * rolled).sum() + (x.sin() * x).sum()
+    };
+    let x = Tensor::linspace(-1.0, 1.0, n, DType::F64);
+    let v = Tensor::full(&[n], 0.5, DType::F64);
+    let mut checksum = 0.0;
+    let s = time(opts, || checksum = hvp(f, &x, &v).sum().item::<f64>());
+    report("hvp_100k_f64", "cotangent", s, checksum);
+}
+
+fn jacobians(opts: &Opts) {
+    let n = if opts.smoke { 50 } else { 1000 };
+    let wide = |x: &Tensor| (x.sin() * x).sum();
+    let x = Tensor::linspace(-1.0, 1.0, n, DType::F64);
+    let mut checksum = 0.0;
+    let s = time(opts, || checksum = jacobian(wide)(&x).sum().item::<f64>());
+    report("jacobian_1000x1", "cotangent", s, checksum);
+    let grid = Tensor::linspace(0.0, 1.0, n, DType::F64);
+    let tall = move |t: &Tensor| (t * &grid).sin() * t;
+    let t = Tensor::from_vec(vec![0.7], &[1]);
+    let s = time(opts, || checksum = jacobian(&tall)(&t).sum().item::<f64>());
+    report("jacobian_1x1000", "cotangent", s, checksum);
+}
+
+fn main() {
+    let opts = Opts { smoke: std::env::args().any(|a| a == "--smoke") };
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let run = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    if run("matmul") {
+        matmul(&opts);
+    }
+    if run("scalar") {
+        scalar_ops(&opts);
+    }
+    if run("seed") {
+        seed(&opts);
+    }
+    if run("hvp") {
+        hvp_bench(&opts);
+    }
+    if run("jacobian") {
+        jacobians(&opts);
+    }
+}
