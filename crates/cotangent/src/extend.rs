@@ -8,7 +8,7 @@ use crate::prim::Primitive;
 /// Apply a user-defined primitive to `inputs`.
 ///
 /// ```
-/// use cotangent::prim::{Aval, AvalRef, Primitive, Values};
+/// use cotangent::prim::{Aval, AvalRef, Primitive};
 /// use cotangent::{apply_primitive, grad, Result, Tensor, Value};
 ///
 /// /// `x³` with its own kernel and rules.
@@ -19,7 +19,7 @@ use crate::prim::Primitive;
 ///     fn abstract_eval(&self, i: &[AvalRef<'_>]) -> Result<Aval> {
 ///         Ok(Aval { shape: i[0].shape.clone(), dtype: i[0].dtype })
 ///     }
-///     fn eval(&self, i: Values) -> Result<Value> {
+///     fn eval(&self, i: &[&Value]) -> Result<Value> {
 ///         let x = i[0].to_vec::<f64>();
 ///         Ok(Value::from_vec(x.iter().map(|v| v * v * v).collect(), i[0].shape().clone()))
 ///     }

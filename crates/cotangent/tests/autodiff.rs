@@ -256,7 +256,7 @@ fn detach_no_grad_and_stop_gradient_block_gradients() {
 
 #[test]
 fn user_defined_primitive_gets_every_transformation() {
-    use cotangent::prim::{Aval, AvalRef, Primitive, Values};
+    use cotangent::prim::{Aval, AvalRef, Primitive};
     #[derive(Debug)]
     struct Square;
     impl Primitive for Square {
@@ -269,7 +269,7 @@ fn user_defined_primitive_gets_every_transformation() {
                 dtype: i[0].dtype,
             })
         }
-        fn eval(&self, i: Values) -> Result<Value> {
+        fn eval(&self, i: &[&Value]) -> Result<Value> {
             let x = i[0].to_vec::<f64>();
             Ok(Value::from_vec(
                 x.iter().map(|v| v * v).collect(),

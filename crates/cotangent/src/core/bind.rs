@@ -4,36 +4,36 @@
 
 use std::panic::Location;
 
-use smallvec::SmallVec;
-
 use super::error::Result;
 use super::level::active;
 use super::storage::Value;
 use super::tensor::{Inputs, Node, Origin, Tensor};
-use crate::prim::{AvalRef, Primitive};
+use crate::prim::{AvalRef, Primitive, Values};
 
 /// Apply `prim` to `inputs`, recording the edge when needed.
 #[track_caller]
 pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
     let location = Location::caller();
-    {
-        let avals: SmallVec<[AvalRef<'_>; 3]> = inputs.iter().map(|t| t.aval()).collect();
-        prim.abstract_eval(&avals).map_err(|e| e.at(location))?;
+    check_shapes(&prim, &inputs).map_err(|e| e.at(location))?;
+    let mut levels = 0;
+    for t in &inputs {
+        levels |= t.levels();
     }
-    let levels = inputs.iter().fold(0, |acc, t| acc | t.levels()) & active();
-    let (value, origin) = if levels == 0 {
-        let values: SmallVec<[Value; 2]> = inputs.into_iter().map(Tensor::into_value).collect();
-        (prim.eval(values).map_err(|e| e.at(location))?, None)
-    } else {
-        let values: SmallVec<[Value; 2]> = inputs.iter().map(|t| t.value().clone()).collect();
-        let value = prim.eval(values).map_err(|e| e.at(location))?;
+    levels &= active();
+    let (value, origin) = if levels == 0 && inputs.iter().any(Tensor::is_sole_owner) {
+        // Someone handed over a tensor nobody else holds: its buffer may be reused in place.
+        let values: Values = inputs.into_iter().map(Tensor::into_value).collect();
         (
-            value,
-            Some(Origin {
-                prim: Box::new(prim),
-                inputs,
-            }),
+            prim.eval_consuming(values).map_err(|e| e.at(location))?,
+            None,
         )
+    } else {
+        let value = eval_borrowed(&prim, &inputs).map_err(|e| e.at(location))?;
+        let origin = (levels != 0).then(|| Origin {
+            prim: Box::new(prim),
+            inputs,
+        });
+        (value, origin)
     };
     Ok(Tensor::new_node(Node {
         value,
@@ -41,6 +41,32 @@ pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
         origin,
         location,
     }))
+}
+
+/// Run the kernel on borrowed input values.
+fn eval_borrowed<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<Value> {
+    match inputs.len() {
+        1 => prim.eval(&[inputs[0].value()]),
+        2 => prim.eval(&[inputs[0].value(), inputs[1].value()]),
+        3 => prim.eval(&[inputs[0].value(), inputs[1].value(), inputs[2].value()]),
+        _ => prim.eval(&inputs.iter().map(Tensor::value).collect::<Vec<&Value>>()),
+    }
+}
+
+/// Run the primitive's shape rule (without collecting into a heap buffer for small arities).
+fn check_shapes<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<()> {
+    match inputs.len() {
+        1 => prim.abstract_eval(&[inputs[0].aval()]),
+        2 => prim.abstract_eval(&[inputs[0].aval(), inputs[1].aval()]),
+        3 => prim.abstract_eval(&[inputs[0].aval(), inputs[1].aval(), inputs[2].aval()]),
+        _ => prim.abstract_eval(
+            &inputs
+                .iter()
+                .map(Tensor::aval)
+                .collect::<Vec<AvalRef<'_>>>(),
+        ),
+    }
+    .map(drop)
 }
 
 /// Record an already computed `value` as the output of `prim` applied to `inputs` (for

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::storage::Storage;
+use super::storage::{Buf, Storage};
 
 /// The element type of a tensor.
 ///
@@ -68,7 +68,7 @@ pub trait Element:
     /// Mutably borrow the elements of a storage of this type.
     fn slice_mut(s: &mut Storage) -> Option<&mut [Self]>;
     /// Wrap a vector into storage.
-    fn wrap(v: Vec<Self>) -> Storage;
+    fn wrap(v: Buf<Self>) -> Storage;
     /// Convert from f64 (rounding, truncating or comparing with zero as the type needs).
     fn from_f64(x: f64) -> Self;
     /// Convert to f64.
@@ -91,7 +91,7 @@ macro_rules! element {
                     _ => None,
                 }
             }
-            fn wrap(v: Vec<Self>) -> Storage {
+            fn wrap(v: Buf<Self>) -> Storage {
                 Storage::$dt(v)
             }
             fn from_f64(x: f64) -> Self {

@@ -7,17 +7,21 @@ use super::dtype::{DType, Element};
 use super::layout::{for_each_offsets, Layout};
 use super::shape::Shape;
 
+/// Element buffer with room for two elements inline, so scalars need no heap allocation of
+/// their own.
+pub type Buf<T> = smallvec::SmallVec<[T; 2]>;
+
 /// A flat, typed buffer of elements.
 #[derive(Clone, Debug)]
 pub enum Storage {
     /// f32 elements.
-    F32(Vec<f32>),
+    F32(Buf<f32>),
     /// f64 elements.
-    F64(Vec<f64>),
+    F64(Buf<f64>),
     /// i64 elements.
-    I64(Vec<i64>),
+    I64(Buf<i64>),
     /// bool elements.
-    Bool(Vec<bool>),
+    Bool(Buf<bool>),
 }
 
 impl Storage {
@@ -44,6 +48,11 @@ pub struct Value {
 impl Value {
     /// A contiguous value owning `data`.
     pub fn from_vec<T: Element>(data: Vec<T>, shape: Shape) -> Value {
+        Self::from_buf(Buf::from_vec(data), shape)
+    }
+
+    /// A contiguous value owning `data` (kept inline when it holds at most two elements).
+    pub fn from_buf<T: Element>(data: Buf<T>, shape: Shape) -> Value {
         debug_assert_eq!(data.len(), shape.numel());
         Value {
             storage: Arc::new(T::wrap(data)),

@@ -24,7 +24,7 @@ pub(crate) type Inputs = SmallVec<[Tensor; 2]>;
 /// use cotangent::Tensor;
 /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
 /// let y = (&x * 2.0 + 1.0).sum();
-/// assert_eq!(y.item::<f64>(), 23.0);
+/// assert_eq!(y.item::<f64>(), 24.0);
 /// ```
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Arc<Node>);
@@ -121,6 +121,11 @@ impl Tensor {
 
     pub(crate) fn levels(&self) -> u64 {
         self.0.levels
+    }
+
+    /// Whether this handle is the only one to its node (so its value may be taken over).
+    pub(crate) fn is_sole_owner(&self) -> bool {
+        Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0
     }
 
     /// The value, without the reference to this node (so a buffer owned only by this tensor can

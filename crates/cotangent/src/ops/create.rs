@@ -79,7 +79,7 @@ impl Tensor {
         let loc = Location::caller();
         let shape = Shape::try_new(shape).map_err(|e| e.at(loc))?;
         let n = shape.numel();
-        let v = dispatch_all!(dtype, T => Value::from_vec(vec![T::from_f64(value); n], shape));
+        let v = dispatch_all!(dtype, T => Value::from_buf(crate::core::storage::Buf::from_elem(T::from_f64(value), n), shape));
         Ok(Tensor::from_value(v, loc))
     }
 

@@ -4,7 +4,7 @@
 
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Broadcast to `shape` by NumPy rules (prepend dims, stretch size-1 dims).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -49,8 +49,8 @@ impl Primitive for BroadcastTo {
             dtype: x.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let v = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = inputs[0];
         Ok(v.with_layout(v.layout.broadcast_to(&self.shape)))
     }
     fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

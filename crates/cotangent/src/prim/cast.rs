@@ -4,7 +4,7 @@
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::map::map;
 use crate::core::{DType, Element, Result, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Convert elements to `dtype` (float to int truncates toward zero; nonzero is `true`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,8 +26,8 @@ impl Primitive for Cast {
             dtype: self.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let v = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = inputs[0];
         if v.dtype() == self.dtype {
             return Ok(v.clone());
         }

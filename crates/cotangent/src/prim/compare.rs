@@ -5,7 +5,7 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::zip::zip;
 use crate::core::{DType, Result, Tensor, Value};
 use crate::prim::elementwise::binary_same_aval;
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Which comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,8 +46,8 @@ impl Primitive for Compare {
             dtype: DType::Bool,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let (a, b) = (&inputs[0], &inputs[1]);
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let (a, b) = (inputs[0], inputs[1]);
         let op = self.0;
         Ok(
             dispatch_all!(a.dtype(), T => zip(a, b, move |x: T, y: T| match op {

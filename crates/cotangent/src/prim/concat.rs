@@ -5,7 +5,7 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::movement;
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Concatenation along `axis`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,8 +51,8 @@ impl Primitive for Concat {
             dtype: first.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        Ok(dispatch_all!(inputs[0].dtype(), T => movement::concat::<T>(&inputs, self.axis)))
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        Ok(dispatch_all!(inputs[0].dtype(), T => movement::concat::<T>(inputs, self.axis)))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
         if t.iter().all(Option::is_none) {

@@ -57,8 +57,27 @@ pub(crate) fn binary_same_aval(op: &'static str, inputs: &[AvalRef<'_>]) -> Resu
     })
 }
 
-/// Run a unary float kernel given as its f32 and f64 instances.
+/// Run a unary float kernel given as its f32 and f64 instances, into a new buffer.
 pub(crate) fn map_float(
+    op: &'static str,
+    v: &Value,
+    k32: impl Fn(f32) -> f32 + Sync + Send,
+    k64: impl Fn(f64) -> f64 + Sync + Send,
+) -> Result<Value> {
+    Ok(match v.dtype() {
+        crate::DType::F32 => map::map(v, k32),
+        crate::DType::F64 => map::map(v, k64),
+        d => {
+            return Err(Error::dtype(
+                op,
+                format!("expected a floating-point tensor, got {d}"),
+            ))
+        }
+    })
+}
+
+/// Like [`map_float`], writing in place when `v` owns its buffer alone.
+pub(crate) fn map_float_owned(
     op: &'static str,
     mut inputs: Values,
     k32: impl Fn(f32) -> f32 + Sync + Send,
@@ -77,8 +96,28 @@ pub(crate) fn map_float(
     })
 }
 
-/// Run a binary float kernel given as its f32 and f64 instances.
+/// Run a binary float kernel given as its f32 and f64 instances, into a new buffer.
 pub(crate) fn zip_float(
+    op: &'static str,
+    a: &Value,
+    b: &Value,
+    k32: impl Fn(f32, f32) -> f32 + Sync + Send,
+    k64: impl Fn(f64, f64) -> f64 + Sync + Send,
+) -> Result<Value> {
+    Ok(match a.dtype() {
+        crate::DType::F32 => zip::zip(a, b, k32),
+        crate::DType::F64 => zip::zip(a, b, k64),
+        d => {
+            return Err(Error::dtype(
+                op,
+                format!("expected floating-point tensors, got {d}"),
+            ))
+        }
+    })
+}
+
+/// Like [`zip_float`], writing into an operand's buffer when one is owned alone.
+pub(crate) fn zip_float_owned(
     op: &'static str,
     mut inputs: Values,
     k32: impl Fn(f32, f32) -> f32 + Sync + Send,
@@ -121,6 +160,11 @@ macro_rules! unary_float_primitive {
         pub struct $name;
 
         impl $name {
+            #[inline(always)]
+            fn k<T: $crate::Real>($x: T) -> T {
+                $kernel
+            }
+
             /// The derivative `f'(x)` given `x` and `f(x)`.
             #[allow(unused_variables)]
             fn derivative($p: &$crate::Tensor, $out: &$crate::Tensor) -> $crate::Tensor {
@@ -138,12 +182,14 @@ macro_rules! unary_float_primitive {
             ) -> $crate::Result<$crate::prim::Aval> {
                 $crate::prim::elementwise::unary_float_aval($op, inputs)
             }
-            fn eval(&self, inputs: $crate::prim::Values) -> $crate::Result<$crate::Value> {
-                #[inline(always)]
-                fn k<T: $crate::Real>($x: T) -> T {
-                    $kernel
-                }
-                $crate::prim::elementwise::map_float($op, inputs, k::<f32>, k::<f64>)
+            fn eval(&self, inputs: &[&$crate::Value]) -> $crate::Result<$crate::Value> {
+                $crate::prim::elementwise::map_float($op, inputs[0], Self::k::<f32>, Self::k::<f64>)
+            }
+            fn eval_consuming(
+                &self,
+                inputs: $crate::prim::Values,
+            ) -> $crate::Result<$crate::Value> {
+                $crate::prim::elementwise::map_float_owned($op, inputs, Self::k::<f32>, Self::k::<f64>)
             }
             fn jvp(
                 &self,
@@ -173,6 +219,13 @@ macro_rules! piecewise_constant_primitive {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub struct $name;
 
+        impl $name {
+            #[inline(always)]
+            fn k<T: $crate::Real>($x: T) -> T {
+                $kernel
+            }
+        }
+
         impl $crate::prim::Primitive for $name {
             fn name(&self) -> &'static str {
                 $op
@@ -183,12 +236,14 @@ macro_rules! piecewise_constant_primitive {
             ) -> $crate::Result<$crate::prim::Aval> {
                 $crate::prim::elementwise::unary_float_aval($op, inputs)
             }
-            fn eval(&self, inputs: $crate::prim::Values) -> $crate::Result<$crate::Value> {
-                #[inline(always)]
-                fn k<T: $crate::Real>($x: T) -> T {
-                    $kernel
-                }
-                $crate::prim::elementwise::map_float($op, inputs, k::<f32>, k::<f64>)
+            fn eval(&self, inputs: &[&$crate::Value]) -> $crate::Result<$crate::Value> {
+                $crate::prim::elementwise::map_float($op, inputs[0], Self::k::<f32>, Self::k::<f64>)
+            }
+            fn eval_consuming(
+                &self,
+                inputs: $crate::prim::Values,
+            ) -> $crate::Result<$crate::Value> {
+                $crate::prim::elementwise::map_float_owned($op, inputs, Self::k::<f32>, Self::k::<f64>)
             }
             fn jvp(
                 &self,

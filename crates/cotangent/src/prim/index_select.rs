@@ -6,7 +6,7 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::index;
 use crate::core::shape::Dims;
 use crate::core::{DType, Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Gather along `axis`; inputs `(x, idx)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,8 +52,8 @@ impl Primitive for IndexSelect {
             dtype: x.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let (x, idx) = (&inputs[0], &inputs[1]);
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let (x, idx) = (inputs[0], inputs[1]);
         dispatch_all!(x.dtype(), T => index::index_select::<T>(x, idx, self.axis))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

@@ -7,7 +7,7 @@ use crate::backend::cpu::matmul::matmul;
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::elementwise::add_opt;
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Batched matrix multiplication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -49,8 +49,8 @@ impl Primitive for Matmul {
             dtype: a.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let (a, b) = (&inputs[0], &inputs[1]);
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let (a, b) = (inputs[0], inputs[1]);
         Ok(dispatch_float!("matmul", a.dtype(), T => matmul::<T>(a, b)))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

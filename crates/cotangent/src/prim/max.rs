@@ -2,7 +2,7 @@
 
 use crate::core::{Result, Tensor, Value};
 #[allow(unused_imports)]
-use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float};
+use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float, zip_float_owned};
 use crate::prim::{Aval, AvalRef, Primitive, Values};
 
 /// Elementwise maximum. A tie splits the derivative evenly between the operands, as in JAX.
@@ -16,18 +16,11 @@ impl Primitive for Max {
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         binary_float_aval("max", inputs)
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        #[inline(always)]
-        fn k<T: crate::Real>(a: T, b: T) -> T {
-            if a.is_nan() || b.is_nan() {
-                a + b
-            } else if a > b {
-                a
-            } else {
-                b
-            }
-        }
-        zip_float("max", inputs, k::<f32>, k::<f64>)
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        zip_float(self.name(), inputs[0], inputs[1], k::<f32>, k::<f64>)
+    }
+    fn eval_consuming(&self, inputs: Values) -> Result<Value> {
+        zip_float_owned(self.name(), inputs, k::<f32>, k::<f64>)
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
@@ -52,5 +45,17 @@ impl Max {
         let dt = a.dtype();
         let tie = a.eq(b).cast(dt) * 0.5;
         (a.gt(b).cast(dt) + &tie, b.gt(a).cast(dt) + &tie)
+    }
+}
+
+/// The kernel (NaN propagates).
+#[inline(always)]
+fn k<T: crate::Real>(a: T, b: T) -> T {
+    if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a > b {
+        a
+    } else {
+        b
     }
 }

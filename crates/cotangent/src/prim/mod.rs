@@ -94,7 +94,15 @@ pub trait Primitive: Debug + Send + Sync + 'static {
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval>;
 
     /// Compute the output from concrete input values.
-    fn eval(&self, inputs: Values) -> Result<Value>;
+    fn eval(&self, inputs: &[&Value]) -> Result<Value>;
+
+    /// Like [`Primitive::eval`], but the caller hands over its input values: a kernel may write
+    /// its output into an input buffer that nobody else holds. The default borrows and calls
+    /// `eval`.
+    fn eval_consuming(&self, inputs: Values) -> Result<Value> {
+        let refs: SmallVec<[&Value; 3]> = inputs.iter().collect();
+        self.eval(&refs)
+    }
 
     /// Forward-mode rule: the output tangent given input tangents (`None` = zero). Returns `None`
     /// for a zero output tangent.

@@ -2,7 +2,7 @@
 
 use crate::core::{Result, Tensor, Value};
 #[allow(unused_imports)]
-use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float};
+use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float, zip_float_owned};
 use crate::prim::{Aval, AvalRef, Primitive, Values};
 
 /// Elementwise product. JVP `ta·b + a·tb`, VJP `(g·b, g·a)`.
@@ -16,12 +16,11 @@ impl Primitive for Mul {
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         binary_float_aval("mul", inputs)
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        #[inline(always)]
-        fn k<T: crate::Real>(a: T, b: T) -> T {
-            a * b
-        }
-        zip_float("mul", inputs, k::<f32>, k::<f64>)
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        zip_float(self.name(), inputs[0], inputs[1], k::<f32>, k::<f64>)
+    }
+    fn eval_consuming(&self, inputs: Values) -> Result<Value> {
+        zip_float_owned(self.name(), inputs, k::<f32>, k::<f64>)
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
@@ -36,4 +35,10 @@ impl Primitive for Mul {
         let (a, b) = (&p[0], &p[1]);
         Ok(vec![Some(g * b), Some(g * a)])
     }
+}
+
+/// The kernel.
+#[inline(always)]
+fn k<T: crate::Real>(a: T, b: T) -> T {
+    a * b
 }

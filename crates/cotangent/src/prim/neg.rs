@@ -1,6 +1,6 @@
 //! `neg`: `-x`. Linear: JVP `-t`, VJP `-g`.
 
-use crate::backend::cpu::map::map_same;
+use crate::backend::cpu::map::{map, map_same};
 use crate::core::{DType, Error, Result, Tensor, Value};
 use crate::prim::{elementwise::unary_float_aval, Aval, AvalRef, Primitive, Values};
 
@@ -21,7 +21,16 @@ impl Primitive for Neg {
         }
         unary_float_aval("neg", inputs)
     }
-    fn eval(&self, mut inputs: Values) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = inputs[0];
+        Ok(match v.dtype() {
+            DType::F32 => map(v, |x: f32| -x),
+            DType::F64 => map(v, |x: f64| -x),
+            DType::I64 => map(v, |x: i64| x.wrapping_neg()),
+            d => return Err(Error::dtype("neg", format!("cannot negate a {d} tensor"))),
+        })
+    }
+    fn eval_consuming(&self, mut inputs: Values) -> Result<Value> {
         let v = inputs.swap_remove(0);
         Ok(match v.dtype() {
             DType::F32 => map_same(v, |x: f32| -x),

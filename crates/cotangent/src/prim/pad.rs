@@ -6,7 +6,7 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::movement;
 use crate::core::shape::Dims;
 use crate::core::{Element, Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Constant padding with optional interior padding.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +54,8 @@ impl Primitive for Pad {
             dtype: x.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let v = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = inputs[0];
         Ok(dispatch_all!(v.dtype(), T => movement::pad::<T>(
             v, &self.lo, &self.hi, &self.interior, T::from_f64(self.value)
         )))

@@ -3,7 +3,7 @@
 
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Output dim `i` is input dim `perm[i]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,8 +44,8 @@ impl Primitive for Permute {
             dtype: x.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let v = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = inputs[0];
         Ok(v.with_layout(v.layout.permute(&self.perm)))
     }
     fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

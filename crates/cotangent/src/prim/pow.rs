@@ -2,7 +2,7 @@
 
 use crate::core::{Result, Tensor, Value};
 #[allow(unused_imports)]
-use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float};
+use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float, zip_float_owned};
 use crate::prim::{Aval, AvalRef, Primitive, Values};
 
 /// Elementwise power `a^b`. Partials: `b·a^(b-1)` (0 where b = 0) and `log(a)·a^b` (0 where a = 0), as in JAX.
@@ -16,12 +16,11 @@ impl Primitive for Pow {
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         binary_float_aval("pow", inputs)
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        #[inline(always)]
-        fn k<T: crate::Real>(a: T, b: T) -> T {
-            a.powf(b)
-        }
-        zip_float("pow", inputs, k::<f32>, k::<f64>)
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        zip_float(self.name(), inputs[0], inputs[1], k::<f32>, k::<f64>)
+    }
+    fn eval_consuming(&self, inputs: Values) -> Result<Value> {
+        zip_float_owned(self.name(), inputs, k::<f32>, k::<f64>)
     }
     #[allow(unused_variables)]
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
@@ -54,4 +53,10 @@ impl Pow {
         let safe = a.eq(&zero).select(&a.ones_like(), a);
         safe.log() * out
     }
+}
+
+/// The kernel.
+#[inline(always)]
+fn k<T: crate::Real>(a: T, b: T) -> T {
+    a.powf(b)
 }

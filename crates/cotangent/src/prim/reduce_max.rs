@@ -6,7 +6,7 @@ use crate::backend::cpu::reduce::{reduce, MaxR};
 use crate::core::shape::Dims;
 use crate::core::{Result, Tensor, Value};
 use crate::prim::sum::{reduce_aval, reduced_shapes};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Maximum over `axes` (sorted, distinct, in range). NaN propagates; an empty reduction is -inf.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -39,8 +39,8 @@ impl Primitive for ReduceMax {
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         reduce_aval("reduce_max", &self.axes, inputs[0])
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let x = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let x = inputs[0];
         Ok(dispatch_float!("reduce_max", x.dtype(), T => reduce::<T>(x, &self.axes, MaxR)))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {

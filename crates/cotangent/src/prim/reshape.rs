@@ -3,7 +3,7 @@
 
 use crate::core::layout::Layout;
 use crate::core::{Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Reshape to `shape` (same element count).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38,12 +38,11 @@ impl Primitive for Reshape {
             dtype: x.dtype,
         })
     }
-    fn eval(&self, mut inputs: Values) -> Result<Value> {
-        let v = inputs.swap_remove(0);
-        let v = if v.layout.is_contiguous() {
-            v
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = if inputs[0].layout.is_contiguous() {
+            inputs[0].clone()
         } else {
-            v.into_contiguous()
+            inputs[0].clone().into_contiguous()
         };
         let offset = v.layout.offset;
         let mut layout = Layout::contiguous(self.shape.clone());

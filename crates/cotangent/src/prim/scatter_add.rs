@@ -6,7 +6,7 @@ use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::index;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::prim::index_select::check_index;
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Scatter-add along `axis`; inputs `(base, idx, updates)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,8 +54,8 @@ impl Primitive for ScatterAdd {
             dtype: base.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let (b, i, u) = (&inputs[0], &inputs[1], &inputs[2]);
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let (b, i, u) = (inputs[0], inputs[1], inputs[2]);
         dispatch_float!("scatter_add", b.dtype(), T => index::scatter_add::<T>(b, i, u, self.axis))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

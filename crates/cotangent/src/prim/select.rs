@@ -4,7 +4,7 @@
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::zip;
 use crate::core::{DType, Error, Result, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Elementwise choice between two tensors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -45,8 +45,8 @@ impl Primitive for Select {
             dtype: a.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let (c, a, b) = (&inputs[0], &inputs[1], &inputs[2]);
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let (c, a, b) = (inputs[0], inputs[1], inputs[2]);
         Ok(dispatch_all!(a.dtype(), T => zip::select::<T>(c, a, b)))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {

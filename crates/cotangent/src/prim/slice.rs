@@ -4,7 +4,7 @@
 
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// A strided rectangular window.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,8 +56,8 @@ impl Primitive for Slice {
             dtype: x.dtype,
         })
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let v = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let v = inputs[0];
         Ok(v.with_layout(v.layout.slice(&self.starts, &self.lens, &self.steps)))
     }
     fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

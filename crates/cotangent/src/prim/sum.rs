@@ -5,7 +5,7 @@ use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::reduce::{reduce, SumR};
 use crate::core::shape::{Dims, Shape};
 use crate::core::{Error, Result, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Sum over `axes` (sorted, distinct, in range).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,8 +56,8 @@ impl Primitive for Sum {
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         reduce_aval("sum", &self.axes, inputs[0])
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
-        let x = &inputs[0];
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let x = inputs[0];
         Ok(dispatch_float!("sum", x.dtype(), T => reduce::<T>(x, &self.axes, SumR)))
     }
     fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

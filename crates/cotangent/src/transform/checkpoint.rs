@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 
 use crate::core::bind::bind_computed;
 use crate::core::{Error, Result, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 use crate::transform::custom::{dense, eval_detached, Fun};
 use crate::{jvp, vjp};
 
@@ -32,10 +32,10 @@ impl Primitive for Checkpoint {
             "the output shape is known only by running the function",
         ))
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         let xs: Vec<Tensor> = inputs
-            .into_iter()
-            .map(|v| Tensor::from_value(v, std::panic::Location::caller()))
+            .iter()
+            .map(|&v| Tensor::from_value(v.clone(), std::panic::Location::caller()))
             .collect();
         Ok(eval_detached(&self.f, &xs))
     }

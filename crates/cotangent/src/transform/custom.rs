@@ -18,7 +18,7 @@ use crate::core::bind::bind_computed;
 use crate::core::level::{active, Level};
 use crate::core::tensor::NodeId;
 use crate::core::{Error, Result, Tensor, Value};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive};
 use crate::transform::alias;
 use crate::transform::graph::topo_order;
 use crate::{jvp, no_grad, vjp};
@@ -86,10 +86,10 @@ fn shape_unknown(name: &'static str) -> Error {
     )
 }
 
-fn run(f: &Fun, inputs: Values) -> Result<Value> {
+fn run(f: &Fun, inputs: &[&Value]) -> Result<Value> {
     let xs: Vec<Tensor> = inputs
-        .into_iter()
-        .map(|v| Tensor::from_value(v, std::panic::Location::caller()))
+        .iter()
+        .map(|&v| Tensor::from_value(v.clone(), std::panic::Location::caller()))
         .collect();
     Ok(eval_detached(f, &xs))
 }
@@ -112,7 +112,7 @@ impl Primitive for CustomVjp {
     fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
         Err(shape_unknown("custom_vjp"))
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         run(&self.f, inputs)
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
@@ -187,7 +187,7 @@ impl Primitive for CustomJvp {
     fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
         Err(shape_unknown("custom_jvp"))
     }
-    fn eval(&self, inputs: Values) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         run(&self.f, inputs)
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

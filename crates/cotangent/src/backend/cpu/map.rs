@@ -1,6 +1,7 @@
 //! Unary elementwise kernels.
 
 use crate::core::layout::for_each_offsets;
+use crate::core::storage::Buf;
 use crate::core::{Element, Value};
 
 use super::par::chunked_mut;
@@ -18,9 +19,9 @@ pub fn map_same<T: Element>(mut v: Value, f: impl Fn(T) -> T + Sync + Send) -> V
 pub fn map<T: Element, U: Element>(v: &Value, f: impl Fn(T) -> U + Sync + Send) -> Value {
     let shape = v.shape().clone();
     let n = shape.numel();
-    let out: Vec<U> = match v.contiguous_slice::<T>() {
+    let out: Buf<U> = match v.contiguous_slice::<T>() {
         Some(src) => {
-            let mut out = vec![U::default(); n];
+            let mut out = Buf::from_elem(U::default(), n);
             chunked_mut(&mut out, |start, c| {
                 for (o, &x) in c.iter_mut().zip(&src[start..]) {
                     *o = f(x);
@@ -30,7 +31,7 @@ pub fn map<T: Element, U: Element>(v: &Value, f: impl Fn(T) -> U + Sync + Send) 
         }
         None => {
             let src = T::slice(&v.storage).expect("map: dtype checked by caller");
-            let mut out = Vec::with_capacity(n);
+            let mut out = Buf::with_capacity(n);
             let l = &v.layout;
             for_each_offsets(&l.shape, [&l.strides], [l.offset], |[o]| {
                 out.push(f(src[o]))
@@ -38,5 +39,5 @@ pub fn map<T: Element, U: Element>(v: &Value, f: impl Fn(T) -> U + Sync + Send) 
             out
         }
     };
-    Value::from_vec(out, shape)
+    Value::from_buf(out, shape)
 }

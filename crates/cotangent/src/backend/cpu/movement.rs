@@ -42,7 +42,7 @@ pub fn pad<T: Element>(
 }
 
 /// Concatenate along `axis` (all other dims equal).
-pub fn concat<T: Element>(vs: &[Value], axis: usize) -> Value {
+pub fn concat<T: Element>(vs: &[&Value], axis: usize) -> Value {
     let mut dims: Dims = Dims::from_slice(vs[0].shape());
     dims[axis] = vs.iter().map(|v| v.shape()[axis]).sum();
     let out_shape = Shape(dims);

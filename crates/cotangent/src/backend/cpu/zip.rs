@@ -2,6 +2,7 @@
 //! as stride-0 views).
 
 use crate::core::layout::for_each_offsets;
+use crate::core::storage::Buf;
 use crate::core::{Element, Value};
 
 use super::par::chunked_mut;
@@ -53,7 +54,7 @@ pub fn zip<T: Element, U: Element>(
 ) -> Value {
     let shape = a.shape().clone();
     let n = shape.numel();
-    let mut out = vec![U::default(); n];
+    let mut out = Buf::from_elem(U::default(), n);
     let sa = T::slice(&a.storage).expect("zip: dtype checked by caller");
     let sb = T::slice(&b.storage).expect("zip: dtype checked by caller");
     match (a.contiguous_slice::<T>(), b.contiguous_slice::<T>()) {
@@ -92,7 +93,7 @@ pub fn zip<T: Element, U: Element>(
             );
         }
     }
-    Value::from_vec(out, shape)
+    Value::from_buf(out, shape)
 }
 
 /// `cond ? a : b` elementwise (all three of one shape).
@@ -101,7 +102,7 @@ pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
     let sc = bool::slice(&cond.storage).expect("select: condition must be bool");
     let sa = T::slice(&a.storage).expect("select: dtype checked by caller");
     let sb = T::slice(&b.storage).expect("select: dtype checked by caller");
-    let mut out = Vec::with_capacity(shape.numel());
+    let mut out = Buf::with_capacity(shape.numel());
     let (lc, la, lb) = (&cond.layout, &a.layout, &b.layout);
     for_each_offsets(
         &shape,
@@ -109,5 +110,5 @@ pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
         [lc.offset, la.offset, lb.offset],
         |[c, p, q]| out.push(if sc[c] { sa[p] } else { sb[q] }),
     );
-    Value::from_vec(out, shape)
+    Value::from_buf(out, shape)
 }
