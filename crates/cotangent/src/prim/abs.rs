@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Absolute value. Derivative: `sign(x)` (0 at 0, as in JAX).
     Abs, "abs",
     kernel: |x| x.abs(),
-    derivative: |x, out| x.sign(),
+    chain: |g, x, out| g * &x.sign(),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Inverse hyperbolic cosine (x ≥ 1). Derivative: `1/sqrt((x - 1)(x + 1))`.
     Acosh, "acosh",
     kernel: |x| x.acosh(),
-    derivative: |x, out| ((x - 1.0) * (x + 1.0)).sqrt().recip(),
+    chain: |g, x, out| g / &((x - 1.0) * (x + 1.0)).sqrt(),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Inverse sine. Derivative: `1/sqrt(1 - x^2)`.
     Asin, "asin",
     kernel: |x| x.asin(),
-    derivative: |x, out| (1.0 - x * x).sqrt().recip(),
+    chain: |g, x, out| g / &(1.0 - x * x).sqrt(),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Inverse hyperbolic sine. Derivative: `1/sqrt(x^2 + 1)`.
     Asinh, "asinh",
     kernel: |x| x.asinh(),
-    derivative: |x, out| (x * x + 1.0).sqrt().recip(),
+    chain: |g, x, out| g / &(x * x + 1.0).sqrt(),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Inverse tangent. Derivative: `1/(1 + x^2)`.
     Atan, "atan",
     kernel: |x| x.atan(),
-    derivative: |x, out| (x * x + 1.0).recip(),
+    chain: |g, x, out| g / &(x * x + 1.0),
 }

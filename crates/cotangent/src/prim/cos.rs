@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Cosine. Derivative: `-sin(x)`.
     Cos, "cos",
     kernel: |x| x.cos(),
-    derivative: |x, out| -x.sin(),
+    chain: |g, x, out| -(g * &x.sin()),
 }

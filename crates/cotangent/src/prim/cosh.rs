@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Hyperbolic cosine. Derivative: `sinh(x)`.
     Cosh, "cosh",
     kernel: |x| x.cosh(),
-    derivative: |x, out| x.sinh(),
+    chain: |g, x, out| g * &x.sinh(),
 }

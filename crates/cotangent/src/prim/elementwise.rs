@@ -146,14 +146,15 @@ pub(crate) fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Option<Tensor> {
     }
 }
 
-/// Declares a unary float primitive from its kernel and its derivative `f'(x)` (written with
-/// tensor ops, given `x` and `out = f(x)`). Its JVP is `t · f'(x)` and its VJP `g · f'(x)`.
+/// Declares a unary float primitive from its kernel and its chain rule `g · f'(x)` (written
+/// with tensor ops, given `g`, `x` and `out = f(x)`, in the cheapest form: `g / x` for `log`).
+/// The rule is linear in `g`, so it serves as the JVP (with the tangent for `g`) and as the VJP.
 macro_rules! unary_float_primitive {
     (
         $(#[$doc:meta])*
         $name:ident, $op:literal,
         kernel: |$x:ident| $kernel:expr,
-        derivative: |$p:ident, $out:ident| $deriv:expr $(,)?
+        chain: |$g:ident, $p:ident, $out:ident| $chain:expr $(,)?
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -165,10 +166,14 @@ macro_rules! unary_float_primitive {
                 $kernel
             }
 
-            /// The derivative `f'(x)` given `x` and `f(x)`.
+            /// `g · f'(x)` given `g`, `x` and `f(x)`.
             #[allow(unused_variables)]
-            fn derivative($p: &$crate::Tensor, $out: &$crate::Tensor) -> $crate::Tensor {
-                $deriv
+            fn chain(
+                $g: &$crate::Tensor,
+                $p: &$crate::Tensor,
+                $out: &$crate::Tensor,
+            ) -> $crate::Tensor {
+                $chain
             }
         }
 
@@ -197,7 +202,7 @@ macro_rules! unary_float_primitive {
                 tangents: &[Option<$crate::Tensor>],
                 out: &$crate::Tensor,
             ) -> $crate::Result<Option<$crate::Tensor>> {
-                Ok(tangents[0].as_ref().map(|t| t * &Self::derivative(&primals[0], out)))
+                Ok(tangents[0].as_ref().map(|t| Self::chain(t, &primals[0], out)))
             }
             fn vjp(
                 &self,
@@ -205,7 +210,7 @@ macro_rules! unary_float_primitive {
                 out: &$crate::Tensor,
                 g: &$crate::Tensor,
             ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
-                Ok(vec![Some(g * &Self::derivative(&primals[0], out))])
+                Ok(vec![Some(Self::chain(g, &primals[0], out))])
             }
         }
     };

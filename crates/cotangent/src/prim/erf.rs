@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Error function. Derivative: `2/sqrt(pi) · exp(-x^2)`.
     Erf, "erf",
     kernel: |x| crate::Real::erf(x),
-    derivative: |x, out| (-(x * x)).exp() * std::f64::consts::FRAC_2_SQRT_PI,
+    chain: |g, x, out| g * &((-(x * x)).exp() * std::f64::consts::FRAC_2_SQRT_PI),
 }

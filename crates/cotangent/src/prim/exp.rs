@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// `e^x`. Derivative: `exp(x)` (the output itself).
     Exp, "exp",
     kernel: |x| x.exp(),
-    derivative: |x, out| out.clone(),
+    chain: |g, x, out| g * out,
 }

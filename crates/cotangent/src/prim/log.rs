@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Natural logarithm. Derivative: `1/x`.
     Log, "log",
     kernel: |x| x.ln(),
-    derivative: |x, out| x.recip(),
+    chain: |g, x, out| g / x,
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// `log(1 + x)`, accurate near 0. Derivative: `1/(1 + x)`.
     Log1p, "log1p",
     kernel: |x| x.ln_1p(),
-    derivative: |x, out| (x + 1.0).recip(),
+    chain: |g, x, out| g / &(x + 1.0),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Sine. Derivative: `cos(x)`.
     Sin, "sin",
     kernel: |x| x.sin(),
-    derivative: |x, out| x.cos(),
+    chain: |g, x, out| g * &x.cos(),
 }

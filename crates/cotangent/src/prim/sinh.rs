@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Hyperbolic sine. Derivative: `cosh(x)`.
     Sinh, "sinh",
     kernel: |x| x.sinh(),
-    derivative: |x, out| x.cosh(),
+    chain: |g, x, out| g * &x.cosh(),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Square root. Derivative: `1/(2 sqrt(x))` (infinite at 0).
     Sqrt, "sqrt",
     kernel: |x| x.sqrt(),
-    derivative: |x, out| (out * 2.0).recip(),
+    chain: |g, x, out| g / &(out * 2.0),
 }

@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Tangent. Derivative: `1 + tan(x)^2`.
     Tan, "tan",
     kernel: |x| x.tan(),
-    derivative: |x, out| out * out + 1.0,
+    chain: |g, x, out| g * &(out * out + 1.0),
 }

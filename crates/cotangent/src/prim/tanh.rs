@@ -6,5 +6,5 @@ unary_float_primitive! {
     /// Hyperbolic tangent. Derivative: `1 - tanh(x)^2`.
     Tanh, "tanh",
     kernel: |x| x.tanh(),
-    derivative: |x, out| 1.0 - out * out,
+    chain: |g, x, out| g - &(&(g * out) * out),
 }

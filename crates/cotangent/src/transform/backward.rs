@@ -24,13 +24,14 @@ pub(crate) fn backward(
     let stop_ids: FxHashSet<NodeId> = stops.iter().map(Tensor::id).collect();
     let order = topo_order(outputs, bit, &stop_ids);
     let _guard = MaskGuard::without(if keep_recording { 0 } else { bit });
-    let mut cot: FxHashMap<NodeId, Tensor> = FxHashMap::default();
+    let mut cot: FxHashMap<NodeId, Tensor> =
+        FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
     for (o, s) in outputs.iter().zip(seeds) {
         if o.levels() & bit != 0 {
             accumulate(&mut cot, o, s.clone())?;
         }
     }
-    let mut terminals = FxHashMap::default();
+    let mut terminals = FxHashMap::with_capacity_and_hasher(stops.len() + 4, Default::default());
     for node in order.iter().rev() {
         let terminal = stop_ids.contains(&node.id()) || node.origin().is_none();
         let Some(g) = cot.remove(&node.id()) else {

@@ -22,7 +22,8 @@ pub(crate) fn forward(
     let stop_ids: FxHashSet<NodeId> = inputs.iter().map(Tensor::id).collect();
     let order = topo_order(outputs, bit, &stop_ids);
     let _guard = MaskGuard::without(bit);
-    let mut tan: FxHashMap<NodeId, Tensor> = FxHashMap::default();
+    let mut tan: FxHashMap<NodeId, Tensor> =
+        FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
     for (x, t) in inputs.iter().zip(tangents) {
         tan.insert(x.id(), t.clone());
     }

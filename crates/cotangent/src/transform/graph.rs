@@ -9,9 +9,10 @@ use crate::core::Tensor;
 /// Nodes reachable from `outputs` through edges tracked at `bit`, without passing through the
 /// `stops` (the transformation's inputs), inputs before the nodes that use them.
 pub(crate) fn topo_order(outputs: &[Tensor], bit: u64, stops: &FxHashSet<NodeId>) -> Vec<Tensor> {
-    let mut order = Vec::new();
-    let mut visited: FxHashSet<NodeId> = FxHashSet::default();
-    let mut stack: Vec<(Tensor, usize)> = Vec::new();
+    let mut order = Vec::with_capacity(64);
+    let mut visited: FxHashSet<NodeId> =
+        FxHashSet::with_capacity_and_hasher(64, Default::default());
+    let mut stack: Vec<(Tensor, usize)> = Vec::with_capacity(32);
     for o in outputs {
         if o.levels() & bit != 0 && visited.insert(o.id()) {
             stack.push((o.clone(), 0));
