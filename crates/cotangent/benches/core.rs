@@ -17,7 +17,11 @@ struct Opts {
 
 /// Median seconds per call over several repetitions of a timed loop of at least `min` length.
 fn time(opts: &Opts, mut f: impl FnMut()) -> f64 {
-    let (reps, min) = if opts.smoke { (1, Duration::from_millis(1)) } else { (7, Duration::from_millis(200)) };
+    let (reps, min) = if opts.smoke {
+        (1, Duration::from_millis(1))
+    } else {
+        (7, Duration::from_millis(200))
+    };
     f();
     let mut iters = 1u64;
     loop {
@@ -60,25 +64,59 @@ fn matmul(opts: &Opts) {
     let b = Tensor::randn(&[n, n], 2, DType::F32);
     let flops = 2.0 * (n * n * n) as f64;
     let mut checksum = 0.0;
-    let s = time(opts, || checksum = black_box(a.matmul(&b)).narrow(0, 0, 1).sum().item::<f32>() as f64);
+    let s = time(opts, || {
+        checksum = black_box(a.matmul(&b)).narrow(0, 0, 1).sum().item::<f32>() as f64
+    });
     report("matmul_1024_f32", "cotangent", s, checksum);
-    eprintln!("matmul {n}x{n} f32: cotangent {:.1} GFLOP/s", flops / s / 1e9);
+    eprintln!(
+        "matmul {n}x{n} f32: cotangent {:.1} GFLOP/s",
+        flops / s / 1e9
+    );
     // gemm alone, same sizes, same threads.
     let (av, bv) = (a.to_vec::<f32>(), b.to_vec::<f32>());
     let mut out = vec![0f32; n * n];
-    let par = if rayon::current_num_threads() > 1 { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
+    let par = if rayon::current_num_threads() > 1 {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
     let s_gemm = time(opts, || {
         // SAFETY: all three buffers are n×n row-major and live for the call; out is exclusive.
         unsafe {
             gemm::gemm(
-                n, n, n, out.as_mut_ptr(), 1, n as isize, false, av.as_ptr(), 1, n as isize,
-                bv.as_ptr(), 1, n as isize, 0.0, 1.0, false, false, false, par,
+                n,
+                n,
+                n,
+                out.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                av.as_ptr(),
+                1,
+                n as isize,
+                bv.as_ptr(),
+                1,
+                n as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                par,
             )
         }
         black_box(&out);
     });
-    report("matmul_1024_f32", "gemm", s_gemm, out[..n].iter().map(|&x| x as f64).sum());
-    eprintln!("matmul {n}x{n} f32: gemm alone {:.1} GFLOP/s", flops / s_gemm / 1e9);
+    report(
+        "matmul_1024_f32",
+        "gemm",
+        s_gemm,
+        out[..n].iter().map(|&x| x as f64).sum(),
+    );
+    eprintln!(
+        "matmul {n}x{n} f32: gemm alone {:.1} GFLOP/s",
+        flops / s_gemm / 1e9
+    );
 }
 
 fn scalar_ops(opts: &Opts) {
@@ -87,12 +125,22 @@ fn scalar_ops(opts: &Opts) {
     let s = time(opts, || {
         black_box(&a * &b);
     });
-    report("scalar_op_untracked", "cotangent", s, (&a * &b).item::<f32>() as f64);
+    report(
+        "scalar_op_untracked",
+        "cotangent",
+        s,
+        (&a * &b).item::<f32>() as f64,
+    );
     let at = a.requires_grad();
     let s = time(opts, || {
         black_box(&at * &b);
     });
-    report("scalar_op_tracked", "cotangent", s, (&at * &b).item::<f32>() as f64);
+    report(
+        "scalar_op_tracked",
+        "cotangent",
+        s,
+        (&at * &b).item::<f32>() as f64,
+    );
 }
 
 fn seed(opts: &Opts) {
@@ -108,7 +156,11 @@ fn seed(opts: &Opts) {
         let x2 = xs[1].requires_grad();
         let y = teaching(&[x1.clone(), x2.clone()]);
         let g = y.backward();
-        black_box((y.item::<f64>(), g.wrt(&x1).item::<f64>(), g.wrt(&x2).item::<f64>()));
+        black_box((
+            y.item::<f64>(),
+            g.wrt(&x1).item::<f64>(),
+            g.wrt(&x2).item::<f64>(),
+        ));
     });
     report("seed_scalar_value_and_grad_backward", "cotangent", s, v);
 }
@@ -116,7 +168,10 @@ fn seed(opts: &Opts) {
 fn hvp_bench(opts: &Opts) {
     let n = if opts.smoke { 1000 } else { 100_000 };
     let f = |x: &Tensor| {
-        let rolled = Tensor::concat(&[x.narrow(0, x.numel() - 1, 1), x.narrow(0, 0, x.numel() - 1)], 0);
+        let rolled = Tensor::concat(
+            &[x.narrow(0, x.numel() - 1, 1), x.narrow(0, 0, x.numel() - 1)],
+            0,
+        );
         (x.tanh().square() * rolled).sum() + (x.sin() * x).sum()
     };
     let x = Tensor::linspace(-1.0, 1.0, n, DType::F64);
@@ -141,8 +196,13 @@ fn jacobians(opts: &Opts) {
 }
 
 fn main() {
-    let opts = Opts { smoke: std::env::args().any(|a| a == "--smoke") };
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let opts = Opts {
+        smoke: std::env::args().any(|a| a == "--smoke"),
+    };
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let run = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
     if run("matmul") {
         matmul(&opts);

@@ -32,8 +32,8 @@ pub mod transform;
 mod extend;
 
 pub use crate::core::{
-    is_grad_enabled, no_grad, recorded_nodes, DType, Element, Error, ErrorKind, Layout, Real,
-    Result, Shape, Storage, Tensor, Value,
+    debug_nans, is_grad_enabled, no_grad, recorded_nodes, set_debug_nans, DType, Element, Error,
+    ErrorKind, Layout, Real, Result, Shape, Storage, Tensor, Value,
 };
 pub use extend::apply_primitive;
 pub use ops::where_;

@@ -4,6 +4,7 @@
 
 use std::panic::Location;
 
+use super::debug::{check_output, debug_nans};
 use super::error::Result;
 use super::level::active;
 use super::storage::Value;
@@ -20,7 +21,8 @@ pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
         levels |= t.levels();
     }
     levels &= active();
-    let (value, origin) = if levels == 0 && inputs.iter().any(Tensor::is_sole_owner) {
+    let checking = debug_nans();
+    let (value, origin) = if levels == 0 && !checking && inputs.iter().any(Tensor::is_sole_owner) {
         // Someone handed over a tensor nobody else holds: its buffer may be reused in place.
         let values: Values = inputs.into_iter().map(Tensor::into_value).collect();
         (
@@ -29,6 +31,10 @@ pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
         )
     } else {
         let value = eval_borrowed(&prim, &inputs).map_err(|e| e.at(location))?;
+        if checking {
+            let refs: Vec<&Value> = inputs.iter().map(Tensor::value).collect();
+            check_output(prim.name(), &refs, &value, location)?;
+        }
         let origin = (levels != 0).then(|| Origin {
             prim: Box::new(prim),
             inputs,

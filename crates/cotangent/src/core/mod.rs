@@ -1,6 +1,7 @@
 //! The core: shapes, dtypes, storage, the [`Tensor`] node, recording levels, `bind` and errors.
 
 pub(crate) mod bind;
+pub mod debug;
 pub mod dtype;
 pub mod error;
 pub mod layout;
@@ -9,6 +10,7 @@ pub mod shape;
 pub mod storage;
 pub mod tensor;
 
+pub use debug::{debug_nans, set_debug_nans};
 pub use dtype::{DType, Element, Real};
 pub use error::{Error, ErrorKind, Result};
 pub use layout::Layout;

@@ -4,9 +4,10 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::core::debug::{check_rule, debug_nans, RuleScope};
 use crate::core::level::MaskGuard;
 use crate::core::tensor::NodeId;
-use crate::core::{Error, Result, Tensor};
+use crate::core::{Error, Result, Tensor, Value};
 use crate::transform::graph::topo_order;
 use crate::transform::stats::count_reverse;
 
@@ -42,10 +43,26 @@ pub(crate) fn backward(
             continue;
         }
         let origin = node.origin().expect("non-terminal nodes have an origin");
-        let contributions = origin
-            .prim
-            .vjp(&origin.inputs, node, &g)
-            .map_err(|e| e.at(node.location()))?;
+        let contributions = {
+            let _rule = RuleScope::enter();
+            origin
+                .prim
+                .vjp(&origin.inputs, node, &g)
+                .map_err(|e| e.at(node.location()))?
+        };
+        if debug_nans() {
+            let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
+            for c in contributions.iter().flatten() {
+                check_rule(
+                    "vjp",
+                    origin.prim.name(),
+                    &primals,
+                    g.value(),
+                    c.value(),
+                    node.location(),
+                )?;
+            }
+        }
         for (input, c) in origin.inputs.iter().zip(contributions) {
             if let Some(c) = c {
                 if input.levels() & bit != 0 {

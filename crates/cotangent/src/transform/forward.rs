@@ -4,9 +4,10 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::core::debug::{check_rule, debug_nans, RuleScope};
 use crate::core::level::MaskGuard;
 use crate::core::tensor::NodeId;
-use crate::core::{Result, Tensor};
+use crate::core::{Result, Tensor, Value};
 use crate::transform::graph::topo_order;
 use crate::transform::stats::count_forward;
 
@@ -48,11 +49,32 @@ pub(crate) fn forward(
         if ins.iter().all(Option::is_none) {
             continue;
         }
-        if let Some(t) = origin
-            .prim
-            .jvp(&origin.inputs, &ins, node)
-            .map_err(|e| e.at(node.location()))?
-        {
+        let out = {
+            let _rule = RuleScope::enter();
+            origin
+                .prim
+                .jvp(&origin.inputs, &ins, node)
+                .map_err(|e| e.at(node.location()))?
+        };
+        if let Some(t) = out {
+            if debug_nans() {
+                let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
+                if let Some(seed) = ins
+                    .iter()
+                    .flatten()
+                    .find(|s| s.shape() == t.shape())
+                    .or(ins.iter().flatten().next())
+                {
+                    check_rule(
+                        "jvp",
+                        origin.prim.name(),
+                        &primals,
+                        seed.value(),
+                        t.value(),
+                        node.location(),
+                    )?;
+                }
+            }
             tan.insert(node.id(), t);
         }
     }
