@@ -4,7 +4,7 @@ use crate::core::layout::for_each_offsets;
 use crate::core::storage::Buf;
 use crate::core::{Element, Value};
 
-use super::par::chunked_mut;
+use super::par::{chunked_mut, map_slice};
 
 /// `f` applied to every element, writing in place when `v` owns its buffer alone.
 pub fn map_same<T: Element>(mut v: Value, f: impl Fn(T) -> T + Sync + Send) -> Value {
@@ -20,15 +20,7 @@ pub fn map<T: Element, U: Element>(v: &Value, f: impl Fn(T) -> U + Sync + Send) 
     let shape = v.shape().clone();
     let n = shape.numel();
     let out: Buf<U> = match v.contiguous_slice::<T>() {
-        Some(src) => {
-            let mut out = Buf::from_elem(U::default(), n);
-            chunked_mut(&mut out, |start, c| {
-                for (o, &x) in c.iter_mut().zip(&src[start..]) {
-                    *o = f(x);
-                }
-            });
-            out
-        }
+        Some(src) => map_slice(src, |&x| f(x)),
         None => {
             let src = T::slice(&v.storage).expect("map: dtype checked by caller");
             let mut out = Buf::with_capacity(n);

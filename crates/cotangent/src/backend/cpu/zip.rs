@@ -5,7 +5,7 @@ use crate::core::layout::for_each_offsets;
 use crate::core::storage::Buf;
 use crate::core::{Element, Value};
 
-use super::par::chunked_mut;
+use super::par::{chunked_mut, map_slice, zip_slices};
 
 /// `f(a, b)` elementwise, writing into `a`'s or `b`'s buffer when one owns it alone.
 pub fn zip_same<T: Element>(
@@ -53,46 +53,30 @@ pub fn zip<T: Element, U: Element>(
     f: impl Fn(T, T) -> U + Sync + Send,
 ) -> Value {
     let shape = a.shape().clone();
-    let n = shape.numel();
-    let mut out = Buf::from_elem(U::default(), n);
     let sa = T::slice(&a.storage).expect("zip: dtype checked by caller");
     let sb = T::slice(&b.storage).expect("zip: dtype checked by caller");
-    match (a.contiguous_slice::<T>(), b.contiguous_slice::<T>()) {
-        (Some(xa), Some(xb)) => chunked_mut(&mut out, |s, c| {
-            for ((o, &x), &y) in c.iter_mut().zip(&xa[s..]).zip(&xb[s..]) {
-                *o = f(x, y);
-            }
-        }),
+    let out: Buf<U> = match (a.contiguous_slice::<T>(), b.contiguous_slice::<T>()) {
+        (Some(xa), Some(xb)) => zip_slices(xa, xb, |&x, &y| f(x, y)),
         (Some(xa), None) if b.layout.is_broadcast_scalar() => {
             let y = sb[b.layout.offset];
-            chunked_mut(&mut out, |s, c| {
-                for (o, &x) in c.iter_mut().zip(&xa[s..]) {
-                    *o = f(x, y);
-                }
-            })
+            map_slice(xa, |&x| f(x, y))
         }
         (None, Some(xb)) if a.layout.is_broadcast_scalar() => {
             let x = sa[a.layout.offset];
-            chunked_mut(&mut out, |s, c| {
-                for (o, &y) in c.iter_mut().zip(&xb[s..]) {
-                    *o = f(x, y);
-                }
-            })
+            map_slice(xb, |&y| f(x, y))
         }
         _ => {
             let (la, lb) = (&a.layout, &b.layout);
-            let mut i = 0;
+            let mut out = Buf::with_capacity(shape.numel());
             for_each_offsets(
                 &shape,
                 [&la.strides, &lb.strides],
                 [la.offset, lb.offset],
-                |[p, q]| {
-                    out[i] = f(sa[p], sb[q]);
-                    i += 1;
-                },
+                |[p, q]| out.push(f(sa[p], sb[q])),
             );
+            out
         }
-    }
+    };
     Value::from_buf(out, shape)
 }
 
