@@ -1,0 +1,143 @@
+//! `cotangent graph`: the computational graph of one expression at a point,
+//! every node labelled with its operation, value and adjoint, as SVG, DOT or
+//! text, written to a file (`-o`) or stdout.
+
+use std::io::Write;
+use std::path::Path;
+
+use cotangent::Mode;
+
+use super::emit;
+use crate::cli::{Format, GraphArgs};
+use crate::dag::Op;
+use crate::derivatives::Derivatives;
+use crate::diagnostics::{diagnose, render};
+use crate::error::{CliError, EXIT_NONFINITE};
+use crate::graph::{dot, svg, text, Graph};
+use crate::notation::Notation;
+use crate::number::short;
+use crate::point::Point;
+use crate::source::{check_values, parse_all, Source};
+use crate::sweep::{sweep, Sweep};
+
+/// The format asked for, or the one the output file's extension suggests
+/// (`.dot`/`.gv`, `.txt`), or SVG.
+pub fn format_for(format: Option<Format>, output: Option<&Path>) -> Format {
+    if let Some(f) = format {
+        return f;
+    }
+    match output
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("dot" | "gv") => Format::Dot,
+        Some("txt") => Format::Text,
+        _ => Format::Svg,
+    }
+}
+
+/// The point as `x1 = 1.5, x2 = 0.5`.
+pub fn describe(point: &Point) -> String {
+    let parts: Vec<String> = point
+        .names
+        .iter()
+        .zip(&point.values)
+        .map(|(n, v)| format!("{n} = {}", short(*v)))
+        .collect();
+    parts.join(", ")
+}
+
+/// Evaluates and sweeps `source` at `point`, and draws it.
+pub fn draw(source: &Source, point: &Point) -> (Graph, Sweep) {
+    let dag = &source.dag;
+    let vars: Vec<f64> = dag
+        .vars
+        .iter()
+        .map(|v| point.get(v).expect("checked: every variable has a value"))
+        .collect();
+    let s = sweep(dag, &vars);
+    let n = Notation::new(dag, &point.names);
+    let g = Graph::new(&source.text, describe(point), dag, &n, &s);
+    (g, s)
+}
+
+/// The gradient of `source` in the sweep, as a one-row Jacobian with
+/// respect to every variable of `point`.
+fn as_derivatives(source: &Source, point: &Point, s: &Sweep) -> Derivatives {
+    let row = point
+        .names
+        .iter()
+        .map(|name| {
+            source
+                .dag
+                .nodes
+                .iter()
+                .position(|n| matches!(n.op, Op::Var(v) if source.dag.vars[v] == *name))
+                .map_or(0.0, |i| s.adjoints[i])
+        })
+        .collect();
+    Derivatives {
+        values: vec![s.output],
+        jacobian: vec![row],
+        hessians: None,
+        mode: Mode::Reverse,
+    }
+}
+
+/// Runs `cotangent graph`.
+///
+/// # Errors
+///
+/// A [`CliError`] for bad input or a failed write.
+pub fn run(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, CliError> {
+    let point = Point::parse(&args.at)?;
+    let sources = parse_all(std::slice::from_ref(&args.expr))?;
+    check_values(&sources, &point)?;
+    let source = &sources[0];
+    let (g, s) = draw(source, &point);
+    let rendered = match format_for(args.format, args.output.as_deref()) {
+        Format::Svg => svg::render(&g),
+        Format::Dot => dot::render(&g),
+        Format::Text => text::render(&g),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| CliError::io(&format!("cannot write {}", path.display()), e))?,
+        None => emit(out, &rendered)?,
+    }
+    let diagnostics = diagnose(
+        &sources,
+        &point,
+        &point.names,
+        &as_derivatives(source, &point, &s),
+    );
+    for d in &diagnostics {
+        emit(err, &format!("{}\n", render(d, source, 1)))?;
+    }
+    Ok(if diagnostics.is_empty() {
+        0
+    } else {
+        EXIT_NONFINITE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_from_extension() {
+        let f = |p: &str| format_for(None, Some(Path::new(p)));
+        assert_eq!(f("g.dot"), Format::Dot);
+        assert_eq!(f("g.GV"), Format::Dot);
+        assert_eq!(f("g.txt"), Format::Text);
+        assert_eq!(f("g.svg"), Format::Svg);
+        assert_eq!(format_for(None, None), Format::Svg);
+        assert_eq!(
+            format_for(Some(Format::Text), Some(Path::new("g.svg"))),
+            Format::Text
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! End-to-end tests of the `cotangent` binary: the teaching example, `diff`
+//! (values, Jacobians in both modes, Hessians, checks, bad input, non-finite
+//! results, very deep and very wide expressions) and `graph`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The teaching example's expression.
+const EXAMPLE: &str = "log((x1 + x2)^2 + sin(x1*x2))";
+
+/// What a run of the binary produced.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{e}: stdout {:?} stderr {:?}", self.stdout, self.stderr))
+    }
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the binary with `args` in `dir`.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_cotangent"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_in(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")), args)
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn matrix(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row.as_array().unwrap().iter().map(num).collect())
+        .collect()
+}
+
+fn assert_close(got: f64, want: f64, tol: f64) {
+    assert!((got - want).abs() <= tol, "got {got}, want {want} (±{tol})");
+}
+
+/// The number after `label` on its line of `text`.
+fn number_after(text: &str, label: &str) -> f64 {
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no line starting with {label:?} in\n{text}"));
+    line.trim_start()[label.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn teaching_example_prints_traces_and_writes_a_picture() {
+    let dir = scratch("example");
+    let r = run_in(&dir, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_close(number_after(&r.stdout, "f ="), 1.543_648_211_0, 1e-10);
+    assert_close(number_after(&r.stdout, "∂f/∂x1 ="), 0.932_546_2, 1e-7);
+    assert_close(number_after(&r.stdout, "∂f/∂x2 ="), 1.088_835_3, 1e-7);
+    for line in [
+        "v_-1 = x1         = 1.5",
+        "v_0  = x2         = 0.5",
+        "v_1  = v_-1 + v_0 = 2",
+        "v_2  = v_1^2      = 4",
+        "v_6  = log(v_5)   = 1.5436482110",
+        "v̄_-1 = v̄_3 · v_0 + v̄_1 · 1",
+        "v̄_0  = v̄_3 · v_-1 + v̄_1 · 1",
+    ] {
+        assert!(r.stdout.contains(line), "missing {line:?} in\n{}", r.stdout);
+    }
+    // The adjoint trace runs from the output back to the inputs.
+    let (a, b) = (
+        r.stdout.find("v̄_6").unwrap(),
+        r.stdout.find("v̄_-1").unwrap(),
+    );
+    assert!(a < b);
+    assert!(r.stdout.contains("|AD − FD|"));
+    let svg = std::fs::read_to_string(dir.join("cotangent-example.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("1.5436482110"));
+
+    let again = run_in(&dir, &["example", "-o", "other.svg"]);
+    assert_eq!(again.code, 0);
+    assert!(dir.join("other.svg").exists());
+}
+
+#[test]
+fn teaching_example_value_and_gradient_as_json() {
+    let r = run(&["diff", "--at", "x1=1.5,x2=0.5", "--json", EXAMPLE]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["wrt"], serde_json::json!(["x1", "x2"]));
+    assert_close(num(&j["value"][0]), 1.543_648_211_0, 1e-10);
+    let jac = matrix(&j["jacobian"]);
+    assert_close(jac[0][0], 0.932_546_2, 1e-7);
+    assert_close(jac[0][1], 1.088_835_3, 1e-7);
+    assert_eq!(j["mode"], "reverse");
+    assert!(j.get("hessian").is_none() && j.get("diagnostics").is_none());
+}
+
+#[test]
+fn hessian_of_the_teaching_example() {
+    let r = run(&[
+        "diff",
+        "--at",
+        "x1=1.5,x2=0.5",
+        "--order",
+        "2",
+        "--json",
+        EXAMPLE,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let h = matrix(&r.json()["hessian"][0]);
+    let want = [
+        [-0.478_841_158_216_902_3, -0.541_098_030_259_583_8],
+        [-0.541_098_030_259_583_8, -1.085_957_591_436_651_7],
+    ];
+    for i in 0..2 {
+        for k in 0..2 {
+            assert_close(h[i][k], want[i][k], 1e-10);
+        }
+    }
+}
+
+#[test]
+fn three_outputs_three_inputs() {
+    let (x, y, z) = (0.5f64, -1.25f64, 2.0f64);
+    let r = run(&[
+        "diff",
+        "x*y*z",
+        "sin(x) + y^2",
+        "exp(z - x)",
+        "--at",
+        "x=0.5,y=-1.25,z=2",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let want = [
+        [y * z, x * z, x * y],
+        [x.cos(), 2.0 * y, 0.0],
+        [-(z - x).exp(), 0.0, (z - x).exp()],
+    ];
+    let jac = matrix(&j["jacobian"]);
+    assert_eq!(jac.len(), 3);
+    for i in 0..3 {
+        assert_eq!(jac[i].len(), 3);
+        for k in 0..3 {
+            assert_close(jac[i][k], want[i][k], 1e-14);
+        }
+    }
+    let values: Vec<f64> = j["value"].as_array().unwrap().iter().map(num).collect();
+    assert_eq!(values, [x * y * z, x.sin() + y * y, (z - x).exp()]);
+}
+
+#[test]
+fn forward_and_reverse_mode_agree() {
+    let exprs = [
+        "atan2(y, x) * hypot(x, y)",
+        "max(x, y) + min(x, 2) - relu(y)",
+        "sigmoid(x*y) / softplus(y) + erf(x) + cbrt(y) + log2(x) + log10(x)",
+    ];
+    let jac = |mode: &str| {
+        let mut args = vec!["diff", "--at", "x=0.7,y=1.9", "--json", "--mode", mode];
+        args.extend(exprs);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let j = r.json();
+        assert_eq!(j["mode"], mode);
+        matrix(&j["jacobian"])
+    };
+    let (f, b) = (jac("forward"), jac("reverse"));
+    for (rf, rb) in f.iter().zip(&b) {
+        for (a, c) in rf.iter().zip(rb) {
+            assert_close(*a, *c, 1e-13 * a.abs().max(1.0));
+        }
+    }
+    // auto: forward with fewer inputs than outputs, reverse otherwise.
+    let r = run(&[
+        "diff", "--at", "x=1,y=2", "--wrt", "y", "--json", "x*y", "x+y",
+    ]);
+    assert_eq!(r.json()["mode"], "forward");
+    assert_eq!(matrix(&r.json()["jacobian"]), [[1.0], [1.0]]);
+    let r = run(&["diff", "--at", "x=1,y=2", "--json", "x*y", "x+y"]);
+    assert_eq!(r.json()["mode"], "reverse");
+}
+
+#[test]
+fn check_compares_with_finite_differences() {
+    let r = run(&[
+        "diff",
+        "--at",
+        "x1=1.5,x2=0.5",
+        "--check",
+        "--order",
+        "2",
+        "--json",
+        EXAMPLE,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert!(num(&j["check"]) < 1e-8, "{j}");
+    assert!(num(&j["check_hessian"]) < 1e-5, "{j}");
+    let r = run(&["diff", "--at", "x1=1.5,x2=0.5", "--check", EXAMPLE]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains("finite-difference check: max error"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("∂/∂x1") && r.stdout.contains("1.5436482110"));
+}
+
+#[test]
+fn leading_minus_after_double_dash() {
+    let r = run(&[
+        "diff", "--at", "x=3", "--order", "2", "--json", "--", "-x^2",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        r#"{"wrt":["x"],"value":[-9.0],"jacobian":[[-6.0]],"hessian":[[[-2.0]]],"mode":"reverse"}"#
+    );
+    let r = run(&["diff", "--at", "x=3", "-x^2"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--"), "{}", r.stderr);
+}
+
+#[test]
+fn syntax_error_points_at_the_column() {
+    let r = run(&["diff", "--at", "x=1", "x + * 2"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: expected an expression, found `*`\n  x + * 2\n      ^\n"
+    );
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn unknown_function_is_named() {
+    let r = run(&["diff", "--at", "x=1", "x + sinn(x)"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: unknown function `sinn`\n  x + sinn(x)\n      ^^^^\n"
+    );
+}
+
+#[test]
+fn variable_without_a_value_is_named() {
+    let r = run(&["diff", "--at", "x=1", "--json", "x * y"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("variable `y` has no value"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("  x * y\n      ^\n"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    let r = run(&["diff", "x"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("variable `x` has no value"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn malformed_point_is_named() {
+    for (at, want) in [
+        ("x1", "malformed --at entry `x1`: expected NAME=VALUE"),
+        (
+            "x=one",
+            "malformed --at entry `x=one`: `one` is not a number",
+        ),
+        ("x=1,x=2", "`x` is given more than once"),
+        ("sin=1", "`sin` is a function"),
+    ] {
+        let r = run(&["diff", "--at", at, "x"]);
+        assert_eq!(r.code, 2, "{at}");
+        assert!(r.stderr.contains(want), "{at}: {}", r.stderr);
+    }
+    let r = run(&["diff", "--at", "x=1", "--wrt", "z", "x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("`z` has no value"), "{}", r.stderr);
+}
+
+#[test]
+fn log_of_zero_exits_3_with_diagnostics() {
+    let r = run(&["diff", "--at", "x=2,y=0", "--json", "x^2 + log(y)", "x"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let j = r.json();
+    assert!(j["value"][0].is_null());
+    assert_eq!(num(&j["value"][1]), 2.0);
+    let d = &j["diagnostics"][0];
+    assert_eq!(d["output"], 0);
+    assert_eq!(d["stage"], "value");
+    assert_eq!(d["primitive"], "log");
+    assert_eq!(d["column"], 6);
+    assert_eq!(d["text"], "log(y)");
+    assert_eq!(d["inputs"], serde_json::json!([0.0]));
+    assert_eq!(d["produced"], "-inf");
+    assert_eq!(j["diagnostics"].as_array().unwrap().len(), 1);
+
+    let r = run(&["diff", "--at", "x=0", "log(x)"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.contains("-inf"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("diagnostic: `log` gives -inf for input 0\n  log(x)\n  ^^^^^^"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn infinite_derivative_names_the_rule() {
+    let r = run(&["diff", "--at", "x=0", "--json", "1 + sqrt(x)"]);
+    assert_eq!(r.code, 3);
+    let j = r.json();
+    assert_eq!(num(&j["value"][0]), 1.0);
+    assert!(j["jacobian"][0][0].is_null());
+    let d = &j["diagnostics"][0];
+    assert_eq!(
+        (&d["stage"], &d["primitive"]),
+        (&"derivative".into(), &"sqrt".into())
+    );
+    assert_eq!(d["column"], 4);
+}
+
+#[test]
+fn deeply_nested_expression() {
+    let depth = 3_000;
+    let src = format!("{}x{}", "sin(".repeat(depth), ")".repeat(depth));
+    let r = run(&["diff", "--at", "x=0.5", "--json", &src]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let (mut v, mut d) = (0.5f64, 1.0f64);
+    for _ in 0..depth {
+        d *= v.cos();
+        v = v.sin();
+    }
+    assert_eq!(num(&j["value"][0]), v);
+    assert_close(num(&j["jacobian"][0][0]), d, 1e-12 * d.abs());
+    let r = run(&[
+        "diff", "--at", "x=0.5", "--mode", "forward", "--order", "2", "--json", &src,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_close(num(&r.json()["jacobian"][0][0]), d, 1e-12 * d.abs());
+}
+
+#[test]
+fn very_wide_sum() {
+    let terms: Vec<String> = (0..20_000).map(|i| format!("{}*x", i % 7)).collect();
+    let src = terms.join(" + ");
+    let r = run(&["diff", "--at", "x=1.5", "--json", "--check", &src]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let slope: f64 = (0..20_000).map(|i| f64::from(i % 7)).sum();
+    assert_eq!(num(&j["jacobian"][0][0]), slope);
+    assert_close(num(&j["value"][0]), 1.5 * slope, 1e-9 * slope);
+    assert!(num(&j["check"]) < 1e-6);
+    let sum = vec!["x"; 20_000].join(" + ");
+    let r = run(&["diff", "--at", "x=2", "--mode", "forward", "--json", &sum]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(num(&r.json()["jacobian"][0][0]), 20_000.0);
+}
+
+#[test]
+fn graph_in_three_formats() {
+    let dir = scratch("graph");
+    let r = run_in(
+        &dir,
+        &[
+            "graph",
+            EXAMPLE,
+            "--at",
+            "x1=1.5,x2=0.5",
+            "--format",
+            "text",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // x1 is one node used by two operations.
+    let x1: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("x1"))
+        .collect();
+    assert_eq!(x1.len(), 1, "{}", r.stdout);
+    assert!(
+        x1[0].contains("0.9325461998") && x1[0].ends_with("v_1, v_3"),
+        "{}",
+        x1[0]
+    );
+
+    let r = run_in(
+        &dir,
+        &["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5", "-o", "g.dot"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dot = std::fs::read_to_string(dir.join("g.dot")).unwrap();
+    assert_eq!(dot.matches(" -> ").count(), 9);
+
+    let r = run_in(&dir, &["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("<svg"));
+    assert_eq!(r.stdout.matches("<rect x=").count(), 8);
+
+    let r = run_in(
+        &dir,
+        &["graph", "log(x - 1)", "--at", "x=1", "--format", "text"],
+    );
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("`log` gives -inf"), "{}", r.stderr);
+}
