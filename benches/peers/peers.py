@@ -21,6 +21,13 @@ the inner loop count is doubled until one loop takes >= the minimum loop time
 (loop time / n_inner) is reported. JAX results are block_until_ready()'d on
 every call, so a JAX number is a synchronous per-call latency (dispatch +
 compute), not a pipelined throughput.
+
+Each record also carries min_seconds / max_seconds over the reps and `contention`:
+the share of the pinned core that OTHER processes used while the reps ran (from
+/proc/stat; 0.0 on a quiet machine), and `other_cores_busy`: the mean busy share of
+the cores we are not pinned to (on a VM these may share an SMT core, L3 or memory
+bandwidth with ours). Numbers from a run where either is well above zero are not
+clean baselines: rerun when the machine is idle.
 """
 
 import os
@@ -45,7 +52,6 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -96,13 +102,52 @@ class Timer:
             else:
                 n *= 2
         per_call = []
+        c0 = _cpu_busy_s()
+        r0 = _self_cpu_s()
+        w0 = time.perf_counter()
         for _ in range(self.reps):
             t0 = time.perf_counter()
             for _ in range(n):
                 sync(fn())
             per_call.append((time.perf_counter() - t0) / n)
         self.last_spread = (min(per_call), max(per_call))
+        c1, r1, w1 = _cpu_busy_s(), _self_cpu_s(), time.perf_counter()
+        wall = w1 - w0
+        pinned = os.sched_getaffinity(0)
+        mine = [c for c in pinned if c in c0 and c in c1]
+        others = [c for c in c1 if c in c0 and c not in pinned]
+        # Share of the pinned core(s) used by OTHER processes while the reps ran: core
+        # busy time minus our own CPU time, over wall time (10 ms jiffy resolution).
+        self.last_contention = (round(max(0.0, (sum(c1[c] - c0[c] for c in mine) - (r1 - r0)) / wall), 3)
+                                if mine else None)
+        # Mean busy share of the cores we are NOT pinned to. On a VM whose vCPUs may be
+        # SMT siblings on the host, or that share L3 / memory bandwidth, load there also
+        # slows the measurement.
+        self.last_other_cores = (round(sum(c1[c] - c0[c] for c in others) / wall / len(others), 3)
+                                 if others else None)
         return statistics.median(per_call), n, self.reps
+
+
+def _cpu_busy_s():
+    """{cpu index: busy seconds} for every CPU, from /proc/stat ({} if unreadable)."""
+    out = {}
+    try:
+        with open("/proc/stat") as fh:
+            for line in fh:
+                parts = line.split()
+                if parts[0].startswith("cpu") and parts[0] != "cpu":
+                    v = [int(x) for x in parts[1:]]
+                    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+                    busy = sum(v[:8]) - idle  # user..steal; guest is already inside user
+                    out[int(parts[0][3:])] = busy / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        pass
+    return out
+
+
+def _self_cpu_s():
+    t = os.times()
+    return t.user + t.system
 
 
 def jsync(r):
@@ -327,6 +372,8 @@ def main():
     def emit(rec):
         if rec.get("seconds") is not None:
             rec["min_seconds"], rec["max_seconds"] = timer.last_spread
+            rec["contention"] = timer.last_contention
+            rec["other_cores_busy"] = timer.last_other_cores
         line = json.dumps(rec)
         print(line, flush=True)
         if sink:

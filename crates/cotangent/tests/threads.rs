@@ -11,7 +11,9 @@ fn tensor_and_gradients_cross_threads() {
     assert_send_sync::<Tensor>();
     assert_send_sync::<Gradients>();
     let x = Tensor::scalar(2.0).requires_grad();
-    let y = std::thread::spawn(move || (&x * &x).backward().wrt(&x).item::<f64>()).join().unwrap();
+    let y = std::thread::spawn(move || (&x * &x).backward().wrt(&x).item::<f64>())
+        .join()
+        .unwrap();
     assert_eq!(y, 4.0);
 }
 
@@ -23,8 +25,9 @@ fn loss(w: &Tensor, seed: u64) -> Tensor {
 #[test]
 fn concurrent_gradients_match_one_thread() {
     let w = Tensor::randn(&[16, 4], 1, DType::F64);
-    let expected: Vec<Vec<f64>> =
-        (0..4).map(|s| grad(|w: &Tensor| loss(w, s))(&w).to_vec::<f64>()).collect();
+    let expected: Vec<Vec<f64>> = (0..4)
+        .map(|s| grad(|w: &Tensor| loss(w, s))(&w).to_vec::<f64>())
+        .collect();
     for _ in 0..50 {
         let handles: Vec<_> = (0..4u64)
             .map(|s| {
@@ -34,7 +37,8 @@ fn concurrent_gradients_match_one_thread() {
                     let a = grad(|w: &Tensor| loss(w, s))(&w).to_vec::<f64>();
                     let wt = w.requires_grad();
                     let b = loss(&wt, s).backward().wrt(&wt).to_vec::<f64>();
-                    let d3 = grad(grad(grad(|x: &Tensor| x.tanh())))(&Tensor::scalar(0.3)).item::<f64>();
+                    let d3 =
+                        grad(grad(grad(|x: &Tensor| x.tanh())))(&Tensor::scalar(0.3)).item::<f64>();
                     (s, a, b, d3)
                 })
             })
@@ -51,7 +55,10 @@ fn concurrent_gradients_match_one_thread() {
 
 #[test]
 fn kernels_inside_a_user_rayon_pool_do_not_deadlock() {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let sums: Vec<f64> = pool.install(|| {
         use rayon::prelude::*;
         (0..8u64)

@@ -228,6 +228,18 @@ impl Tensor {
         Tensor::from_value(self.0.value.clone(), Location::caller())
     }
 
+    /// JAX's name for [`Tensor::detach`]: the value, with derivatives treated as zero.
+    ///
+    /// ```
+    /// use cotangent::{grad, Tensor};
+    /// let g = grad(|x: &Tensor| x * &x.stop_gradient())(&Tensor::scalar(3.0));
+    /// assert_eq!(g.item::<f64>(), 3.0);
+    /// ```
+    #[track_caller]
+    pub fn stop_gradient(&self) -> Tensor {
+        self.detach()
+    }
+
     /// Elements in row-major order, panicking if `T` is not this tensor's element type.
     #[track_caller]
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
