@@ -59,7 +59,7 @@ impl fmt::Display for DType {
 
 /// A Rust scalar type that can live in a tensor.
 pub trait Element:
-    Copy + Default + Send + Sync + PartialEq + PartialOrd + fmt::Debug + 'static
+    Copy + Default + Send + Sync + PartialEq + PartialOrd + fmt::Debug + super::pool::Pooled + 'static
 {
     /// The dtype of tensors holding this type.
     const DTYPE: DType;

@@ -6,6 +6,7 @@ pub mod dtype;
 pub mod error;
 pub mod layout;
 pub(crate) mod level;
+pub(crate) mod pool;
 pub mod shape;
 pub mod storage;
 pub mod tensor;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::dtype::{DType, Element};
 use super::layout::{for_each_offsets, Layout};
+use super::pool;
 use super::shape::Shape;
 
 /// Element buffer with room for two elements inline, so scalars need no heap allocation of
@@ -22,6 +23,23 @@ pub enum Storage {
     I64(Buf<i64>),
     /// bool elements.
     Bool(Buf<bool>),
+}
+
+impl Drop for Storage {
+    /// Large buffers go back to this thread's pool for the next kernel to reuse.
+    fn drop(&mut self) {
+        fn recycle<T: Element>(b: &mut Buf<T>) {
+            if b.spilled() {
+                pool::give(std::mem::take(b).into_vec());
+            }
+        }
+        match self {
+            Storage::F32(b) => recycle(b),
+            Storage::F64(b) => recycle(b),
+            Storage::I64(b) => recycle(b),
+            Storage::Bool(b) => recycle(b),
+        }
+    }
 }
 
 impl Storage {
@@ -93,7 +111,7 @@ impl Value {
             return std::borrow::Cow::Borrowed(s);
         }
         let src = T::slice(&self.storage).expect("elements: dtype checked by caller");
-        let mut out = Vec::with_capacity(self.layout.shape.numel());
+        let mut out = pool::take(self.layout.shape.numel());
         for_each_offsets(
             &self.layout.shape,
             [&self.layout.strides],

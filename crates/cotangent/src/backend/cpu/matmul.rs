@@ -4,6 +4,7 @@
 use gemm::Parallelism;
 
 use crate::core::layout::for_each_offsets;
+use crate::core::pool;
 use crate::core::shape::Shape;
 use crate::core::{Element, Value};
 
@@ -19,7 +20,7 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
     let mut out_dims = batch.to_vec();
     out_dims.extend([m, n]);
     let out_shape = Shape::from(out_dims);
-    let mut out = vec![T::default(); out_shape.numel()];
+    let mut out = pool::filled(out_shape.numel(), T::default());
     if m == 0 || n == 0 {
         return Value::from_vec(out, out_shape);
     }

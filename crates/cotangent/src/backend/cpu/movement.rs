@@ -1,6 +1,7 @@
 //! Data-movement kernels that build new buffers: pad (with interior padding) and concatenate.
 
 use crate::core::layout::for_each_offsets;
+use crate::core::pool;
 use crate::core::shape::{Dims, Shape};
 use crate::core::{Element, Value};
 
@@ -22,7 +23,7 @@ pub fn pad<T: Element>(
             })
             .collect(),
     );
-    let mut out = vec![fill; out_shape.numel()];
+    let mut out = pool::filled(out_shape.numel(), fill);
     let out_strides = out_shape.contiguous_strides();
     let dst_strides: Dims = (0..shape.rank())
         .map(|d| out_strides[d] * (interior[d] + 1))
@@ -46,7 +47,7 @@ pub fn concat<T: Element>(vs: &[&Value], axis: usize) -> Value {
     let mut dims: Dims = Dims::from_slice(vs[0].shape());
     dims[axis] = vs.iter().map(|v| v.shape()[axis]).sum();
     let out_shape = Shape(dims);
-    let mut out = vec![T::default(); out_shape.numel()];
+    let mut out = pool::filled(out_shape.numel(), T::default());
     let out_strides = out_shape.contiguous_strides();
     let mut at = 0usize;
     for v in vs {
