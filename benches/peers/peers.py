@@ -31,18 +31,23 @@ clean baselines: rerun when the machine is idle.
 """
 
 import os
+import sys
 
-# Single-threaded everything, set BEFORE numpy / jax / torch are imported.
+# Thread count (default 1), set BEFORE numpy / jax / torch are imported.
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ[_var] = "1"
+    os.environ[_var] = str(THREADS)
 # XLA_FLAGS as specified for these baselines. Note: only the first token is a real XLA
 # flag. The bare `intra_op_parallelism_threads=1` (no leading --) is ignored by XLA's
 # flag parser (jaxlib 0.10.2); written as `--intra_op_parallelism_threads=1` XLA
 # aborts with "Unknown flag in XLA_FLAGS" (it is a TensorFlow session option). Pinning
 # with `taskset -c 0` is what actually bounds XLA's thread pool to one core.
-os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                           " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+if THREADS == 1:
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+else:
+    os.environ.setdefault("XLA_FLAGS", "")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import argparse  # noqa: E402
@@ -50,7 +55,6 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
@@ -66,7 +70,7 @@ import jax.numpy as jnp  # noqa: E402
 
 import torch  # noqa: E402
 
-torch.set_num_threads(1)
+torch.set_num_threads(THREADS)
 try:
     torch.set_num_interop_threads(1)
 except RuntimeError:
@@ -226,9 +230,10 @@ def scalar_op(timer):
 def matmul(timer):
     N = 1024
     flops = 2.0 * N ** 3
-    rng = np.random.default_rng(0)
-    a_np = rng.standard_normal((N, N)).astype(np.float32)
-    b_np = rng.standard_normal((N, N)).astype(np.float32)
+    # Deterministic inputs that every system can build identically (cotangent's bench too).
+    k = np.arange(N * N, dtype=np.float64).reshape(N, N) * 1e-3
+    a_np = np.sin(k).astype(np.float32)
+    b_np = np.cos(k).astype(np.float32)
 
     mm = jax.jit(lambda a, b: a @ b)
     aj, bj = jnp.asarray(a_np), jnp.asarray(b_np)
@@ -364,6 +369,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--smoke", action="store_true", help="short loops, few reps (checks it runs)")
     ap.add_argument("--json", metavar="OUT", help="also write the JSON lines to OUT")
+    ap.add_argument("--threads", type=int, default=1, help="threads per system (default 1)")
     args = ap.parse_args()
 
     timer = Timer(args.smoke)
@@ -385,10 +391,10 @@ def main():
               python=platform.python_version(), numpy=np.__version__,
               jax=jax.__version__, jaxlib=jax.lib.__version__ if hasattr(jax.lib, "__version__")
               else None, jax_backend=jax.default_backend(), torch=torch.__version__,
-              torch_threads=torch.get_num_threads(), xla_flags=os.environ["XLA_FLAGS"],
+              torch_threads=torch.get_num_threads(), threads=args.threads, xla_flags=os.environ["XLA_FLAGS"],
               smoke=args.smoke, min_loop_s=timer.min_loop_s, reps=timer.reps,
               loadavg_start=os.getloadavg()[0], date=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
-    if len(os.sched_getaffinity(0)) != 1:
+    if len(os.sched_getaffinity(0)) != args.threads:
         print("warning: not pinned to one core; run under `taskset -c 0`", file=sys.stderr)
 
     for wl in WORKLOADS:

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Run cotangent's benchmarks and the JAX / PyTorch peers in the same run, on the same cores,
+and print a markdown table of median times and ratios (cotangent / peer). Also writes
+target/compare.json: a list of {workload, threads, system, seconds}.
+
+Exits non-zero if a workload's cotangent value differs from the peers' (a fast wrong answer
+must not count). With --smoke: one repetition, small sizes, cotangent only (for CI).
+
+Usually run through benches/compare.sh, which builds and finds the peers' Python.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Relative tolerance when comparing cotangent's value with a peer's, per workload.
+TOLERANCE = {
+    "seed_scalar_value_and_grad": 1e-12,
+    "scalar_op_untracked": 1e-6,
+    "scalar_op_tracked": 1e-6,
+    "matmul_1024_f32": 1e-3,
+    "hvp_100k_f64": 1e-9,
+    "jacobian_1000x1": 1e-9,
+    "jacobian_1x1000": 1e-9,
+}
+
+
+def cores(threads):
+    return ",".join(str(i) for i in range(threads))
+
+
+def json_lines(text):
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return out
+
+
+def run_cotangent(threads, smoke):
+    env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
+    cmd = ["taskset", "-c", cores(threads), "cargo", "bench", "-q", "-p", "cotangent", "--bench", "core", "--"]
+    if smoke:
+        cmd.append("--smoke")
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    sys.stderr.write(res.stderr[-2000:])
+    if res.returncode != 0:
+        sys.exit(f"cotangent benchmark failed with status {res.returncode}")
+    return json_lines(res.stdout)
+
+
+def run_peers(python, threads):
+    cmd = ["taskset", "-c", cores(threads), python, os.path.join(ROOT, "benches/peers/peers.py"),
+           "--threads", str(threads)]
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr[-4000:])
+        sys.exit(f"peer benchmark failed with status {res.returncode}")
+    return [r for r in json_lines(res.stdout) if not r["workload"].startswith("_")]
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def fmt_time(s):
+    if s is None:
+        return "—"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--smoke", action="store_true", help="cotangent only, one quick repetition")
+    ap.add_argument("--threads", default="1,2", help="thread counts to run (default 1,2)")
+    ap.add_argument("--peers-python", help="Python with jax and torch installed")
+    args = ap.parse_args()
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    if args.smoke:
+        thread_counts = thread_counts[:1]
+
+    records = []
+    for t in thread_counts:
+        for r in run_cotangent(t, args.smoke):
+            r["threads"] = t
+            records.append(r)
+        if not args.smoke and args.peers_python:
+            for r in run_peers(args.peers_python, t):
+                r["threads"] = t
+                records.append(r)
+
+    os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
+    with open(os.path.join(ROOT, "target/compare.json"), "w") as f:
+        json.dump([{k: r.get(k) for k in ("workload", "threads", "system", "seconds")} for r in records], f, indent=1)
+
+    by = {}
+    for r in records:
+        by.setdefault((r["workload"], r["threads"]), {})[r["system"]] = r
+    print(f"\nDate: {time.strftime('%Y-%m-%d')}. CPU: {cpu_model()}. "
+          f"Command: `benches/compare.sh{' --smoke' if args.smoke else ''}`.\n")
+    print("| workload | threads | cotangent | JAX (jit) | PyTorch | cotangent / JAX | cotangent / PyTorch |")
+    print("|---|---|---|---|---|---|---|")
+    mismatches = []
+    for (wl, t), systems in sorted(by.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        ours = systems.get("cotangent")
+        jax = systems.get("jax")
+        torch = systems.get("torch")
+        ratio = lambda p: f"{ours['seconds'] / p['seconds']:.2f}" if ours and p else "—"
+        print(f"| {wl} | {t} | {fmt_time(ours and ours['seconds'])} | {fmt_time(jax and jax['seconds'])} "
+              f"| {fmt_time(torch and torch['seconds'])} | {ratio(jax)} | {ratio(torch)} |")
+        tol = TOLERANCE.get(wl)
+        if ours and tol is not None:
+            for name, peer in (("jax", jax), ("torch", torch)):
+                if peer and peer.get("value") is not None:
+                    a, b = ours["value"], peer["value"]
+                    if abs(a - b) > tol * max(abs(a), abs(b), 1.0):
+                        mismatches.append(f"{wl} ({t} threads): cotangent {a!r} vs {name} {b!r}")
+    for (wl, t), systems in sorted(by.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        ours = systems.get("cotangent")
+        for name, rec in sorted(systems.items()):
+            if name not in ("cotangent", "jax", "torch") and ours:
+                print(f"\n{wl}, {t} thread(s): {name} {fmt_time(rec['seconds'])}; "
+                      f"cotangent / {name} = {ours['seconds'] / rec['seconds']:.2f}")
+    if mismatches:
+        print("\nValues differ from the peers':", file=sys.stderr)
+        for m in mismatches:
+            print("  " + m, file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
