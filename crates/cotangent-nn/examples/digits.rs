@@ -1,0 +1,90 @@
+//! Train an MLP on the UCI handwritten digits (1797 8×8 images; see `data/README.md` for the
+//! source and licence) and report the test accuracy.
+//!
+//! ```sh
+//! cargo run --release --example digits            # the full run
+//! cargo run --release --example digits -- --quick # a few steps; fails unless the loss fell
+//! cargo run --release --example digits -- --epochs 10
+//! ```
+//!
+//! Writes `target/digits-curve.svg` (loss and accuracy) and `target/digits.safetensors` (the
+//! trained parameters).
+
+mod common;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use cotangent_nn::demos::digits::{DIGITS_PATH, Digits, DigitsConfig, train};
+use cotangent_nn::{Module, load, save};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let quick = common::quick_mode();
+    let mut cfg = if quick {
+        DigitsConfig::quick()
+    } else {
+        DigitsConfig::default()
+    };
+    if let Some(epochs) = common::number_flag("--epochs") {
+        cfg.epochs = epochs;
+    }
+    let data = Digits::load(DIGITS_PATH)?;
+    let (train_set, test_set) = data.split(0.2, 0);
+    println!(
+        "digits: {} train / {} test images; MLP 64-{:?}-10, {} epochs of batch {}{}",
+        train_set.len(),
+        test_set.len(),
+        cfg.hidden,
+        cfg.epochs,
+        cfg.batch_size,
+        if quick { " (quick mode)" } else { "" }
+    );
+    let steps = train_set.len().div_ceil(cfg.batch_size) * cfg.epochs;
+    let bar = common::progress(steps);
+    let (mut ema, mut last_eval) = (None, None);
+    let start = Instant::now();
+    let result = train(&cfg, &train_set, &test_set, &mut |s| {
+        common::on_step(&bar, &mut ema, &mut last_eval, s)
+    })?;
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish();
+
+    let out = common::output_dir()?;
+    let svg = out.join("digits-curve.svg");
+    common::plot(&svg, "MLP on UCI digits", &result.log)?;
+    let ckpt = out.join("digits.safetensors");
+    save(&result.model, &ckpt)?;
+    let mut reloaded = result.model.clone();
+    load(&mut reloaded, &ckpt)?;
+
+    println!(
+        "test accuracy {:.2}% after {} steps in {seconds:.2} s ({:.1} ms/step); {} parameters",
+        100.0 * result.test_accuracy,
+        result.steps,
+        1000.0 * seconds / result.steps as f64,
+        result.model.num_params()
+    );
+    println!(
+        "test accuracy after each epoch: {}",
+        common::evals_line(&result.log)
+    );
+    println!("wrote {} and {}", svg.display(), ckpt.display());
+    let first = result.log.losses.first().copied().unwrap_or(f64::NAN);
+    let last = result.log.losses.last().copied().unwrap_or(f64::NAN);
+    if !result.log.loss_went_down() {
+        eprintln!("FAILED: the training loss did not go down ({first:.4} -> {last:.4})");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("loss went down: {first:.4} -> {last:.4}");
+    Ok(ExitCode::SUCCESS)
+}
