@@ -59,6 +59,24 @@ impl Tensor {
         if a.dims()[ra - 1] != b.dims()[rb - 2] {
             return Err(mismatch());
         }
+        if ra > 2 && rb == 2 && a.is_contiguous() {
+            // [..., m, k] @ [k, n]: one [(...·m), k] @ [k, n] product instead of a batch of
+            // small ones against a broadcast weight.
+            let (k, n) = (b.dims()[0], b.dims()[1]);
+            let rows: usize = a.dims()[..ra - 1].iter().product();
+            let flat = a
+                .try_reshape(&[rows, k])?
+                .matmul_raw(&b)
+                .map_err(|e| e.at(loc))?;
+            let mut dims = a.dims()[..ra - 1].to_vec();
+            dims.push(n);
+            let out = flat.try_reshape(&dims)?;
+            return if other.rank() == 1 {
+                out.try_squeeze(-1)
+            } else {
+                Ok(out)
+            };
+        }
         let batch =
             broadcast_shapes(&a.dims()[..ra - 2], &b.dims()[..rb - 2]).ok_or_else(mismatch)?;
         let full = |t: &Tensor, r: usize| -> Result<Tensor> {
