@@ -28,6 +28,8 @@ TOLERANCE = {
     "hvp_100k_f64": 1e-9,
     "jacobian_1000x1": 1e-9,
     "jacobian_1x1000": 1e-9,
+    "mlp_forward": 1e-4,
+    "mlp_train_step": 1e-5,
 }
 
 

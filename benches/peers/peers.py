@@ -351,7 +351,81 @@ def jacobians(timer):
                method="torch.func.jacfwd(h), eager, same h and t")
 
 
-WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians]
+def mlp_inputs():
+    """MLP 784-512-512-10, batch 128, f32, built identically in cotangent's bench:
+    x[i, j] = sin(1e-3 k) over the row-major index k; label[i] = i mod 10;
+    W_l[i, j] = 0.05 sin(0.37 k + l) for layer l = 1, 2, 3; biases 0."""
+    B, sizes = 128, [784, 512, 512, 10]
+    x = np.sin(np.arange(B * 784, dtype=np.float64) * 1e-3).reshape(B, 784).astype(np.float32)
+    y = (np.arange(B) % 10).astype(np.int64)
+    params = []
+    for l, (i, o) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        k = np.arange(i * o, dtype=np.float64)
+        params.append((0.05 * np.sin(0.37 * k + l)).reshape(i, o).astype(np.float32))
+        params.append(np.zeros(o, dtype=np.float32))
+    return x, y, params
+
+
+def mlp(timer):
+    LR = 0.01
+    x, y, params = mlp_inputs()
+
+    def fwd_jax(ps, x):
+        h = x
+        for i in range(0, len(ps) - 2, 2):
+            h = jax.nn.relu(h @ ps[i] + ps[i + 1])
+        return h @ ps[-2] + ps[-1]
+
+    def loss_jax(ps, x, y):
+        logp = jax.nn.log_softmax(fwd_jax(ps, x), axis=-1)
+        return -jnp.mean(logp[jnp.arange(x.shape[0]), y])
+
+    @jax.jit
+    def step_jax(ps, x, y):
+        l, g = jax.value_and_grad(loss_jax)(ps, x, y)
+        return l, [p - LR * gp for p, gp in zip(ps, g)]
+
+    pj = [jnp.asarray(p) for p in params]
+    xj, yj = jnp.asarray(x), jnp.asarray(y)
+    fj = jax.jit(fwd_jax)
+    s, n, r = timer.measure(lambda: fj(pj, xj), jsync)
+    yield dict(workload="mlp_forward", system="jax", seconds=s, value=float(np.asarray(fj(pj, xj), np.float64).sum()),
+               n_inner=n, reps=r, method="jax.jit forward, f32")
+    s, n, r = timer.measure(lambda: step_jax(pj, xj, yj), jsync)
+    l, new = step_jax(pj, xj, yj)
+    yield dict(workload="mlp_train_step", system="jax", seconds=s, value=float(l),
+               w3_sum=float(np.asarray(new[4], np.float64).sum()), n_inner=n, reps=r,
+               method="jax.jit(value_and_grad + SGD update), f32, mean cross-entropy")
+
+    pt = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def fwd_torch(ps):
+        h = xt
+        for i in range(0, len(ps) - 2, 2):
+            h = torch.relu(h @ ps[i] + ps[i + 1])
+        return h @ ps[-2] + ps[-1]
+
+    with torch.no_grad():
+        s, n, r = timer.measure(lambda: fwd_torch(pt))
+        fv = float(fwd_torch(pt).double().sum())
+    yield dict(workload="mlp_forward", system="torch", seconds=s, value=fv, n_inner=n, reps=r,
+               method="eager forward under no_grad, f32")
+
+    def step_torch():
+        loss = torch.nn.functional.cross_entropy(fwd_torch(pt), yt)
+        gs = torch.autograd.grad(loss, pt)
+        with torch.no_grad():
+            return loss, [p - LR * g for p, g in zip(pt, gs)]
+
+    s, n, r = timer.measure(step_torch)
+    l, new = step_torch()
+    yield dict(workload="mlp_train_step", system="torch", seconds=s, value=tf(l),
+               w3_sum=float(new[4].double().sum()), n_inner=n, reps=r,
+               method="eager forward + autograd.grad + SGD update (out of place), f32")
+
+
+WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp]
 
 
 def cpu_model():

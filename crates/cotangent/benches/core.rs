@@ -214,6 +214,71 @@ fn jacobians(opts: &Opts) {
     report("jacobian_1x1000", "cotangent", s, checksum);
 }
 
+/// The peers' MLP 784-512-512-10 (batch 128, f32): `x[i, j] = sin(1e-3·k)`, labels `i mod 10`,
+/// `W_l[i, j] = 0.05·sin(0.37·k + l)`, zero biases.
+fn mlp_inputs() -> (Tensor, Tensor, Vec<Tensor>) {
+    let (b, sizes) = (128usize, [784usize, 512, 512, 10]);
+    let x: Vec<f32> = (0..b * 784)
+        .map(|k| (k as f64 * 1e-3).sin() as f32)
+        .collect();
+    let y: Vec<i64> = (0..b as i64).map(|i| i % 10).collect();
+    let mut params = Vec::new();
+    for (l, w) in sizes.windows(2).enumerate() {
+        let (i, o) = (w[0], w[1]);
+        let data = (0..i * o)
+            .map(|k| (0.05 * (0.37 * k as f64 + (l + 1) as f64).sin()) as f32)
+            .collect();
+        params.push(Tensor::from_vec(data, &[i, o]));
+        params.push(Tensor::zeros(&[o], DType::F32));
+    }
+    (
+        Tensor::from_vec(x, &[b, 784]),
+        Tensor::from_vec(y, &[b]),
+        params,
+    )
+}
+
+fn mlp_forward(ps: &[Tensor], x: &Tensor) -> Tensor {
+    let mut h = x.clone();
+    for i in (0..ps.len() - 2).step_by(2) {
+        h = (h.matmul(&ps[i]) + &ps[i + 1]).relu();
+    }
+    h.matmul(&ps[ps.len() - 2]) + &ps[ps.len() - 1]
+}
+
+fn mlp(opts: &Opts) {
+    let (x, y, params) = mlp_inputs();
+    let mut value = 0.0;
+    let s = time(opts, || {
+        value = mlp_forward(&params, &x).to_f64_vec().iter().sum()
+    });
+    report("mlp_forward", "cotangent", s, value);
+    let lr = 0.01;
+    let step = |ps: &[Tensor]| {
+        let (loss, grads) =
+            try_value_and_grad_n(|p| mlp_forward(p, &x).cross_entropy(&y), ps).unwrap();
+        let new: Vec<Tensor> =
+            no_grad(|| ps.iter().zip(&grads).map(|(p, g)| p - &(g * lr)).collect());
+        (loss, new)
+    };
+    let s = time(opts, || {
+        black_box(step(&params));
+    });
+    let (loss, _) = step(&params);
+    report("mlp_train_step", "cotangent", s, loss.item::<f32>() as f64);
+    // The cheap-gradient principle: value-and-gradient over forward alone.
+    let s_fwd = time(opts, || {
+        black_box(mlp_forward(&params, &x).cross_entropy(&y));
+    });
+    let s_vg = time(opts, || {
+        black_box(try_value_and_grad_n(|p| mlp_forward(p, &x).cross_entropy(&y), &params).unwrap());
+    });
+    eprintln!(
+        "grad_cost_ratio (MLP): value_and_grad / forward = {:.2}",
+        s_vg / s_fwd
+    );
+}
+
 fn main() {
     let opts = Opts {
         smoke: std::env::args().any(|a| a == "--smoke"),
@@ -237,5 +302,8 @@ fn main() {
     }
     if run("jacobian") {
         jacobians(&opts);
+    }
+    if run("mlp") {
+        mlp(&opts);
     }
 }

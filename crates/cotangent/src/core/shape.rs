@@ -45,14 +45,25 @@ impl Shape {
         self.0.iter().product()
     }
 
-    /// Number of elements, or an error if the product overflows `usize`.
+    /// Number of elements, or an error if the shape is too large for a buffer: as in NumPy, the
+    /// product of the non-zero dims must not overflow (so strides of empty tensors cannot
+    /// either), and it must fit a buffer of 8-byte elements (at most `isize::MAX` bytes, Rust's
+    /// allocation limit).
     pub fn checked_numel(dims: &[usize]) -> Result<usize> {
+        const MAX_NUMEL: usize = isize::MAX as usize / 8;
         dims.iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&&d| d != 0)
+            .try_fold(1usize, |acc, &d| {
+                acc.checked_mul(d).filter(|&n| n <= MAX_NUMEL)
+            })
+            .map(|n| if dims.contains(&0) { 0 } else { n })
             .ok_or_else(|| {
                 Error::shape(
                     "shape",
-                    format!("the element count of {dims:?} overflows usize"),
+                    format!(
+                        "shape {dims:?} is too large: its element count overflows or exceeds \
+                         {MAX_NUMEL}"
+                    ),
                 )
             })
     }

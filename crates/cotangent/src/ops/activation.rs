@@ -15,7 +15,8 @@ impl Tensor {
     #[track_caller]
     pub fn try_relu(&self) -> Result<Tensor> {
         let zero = self.scalar_like(0.0);
-        self.try_gt(&zero)?.try_select(self, &zero)
+        // `x <= 0` is false for NaN, so NaN propagates as in `max(x, 0)` (JAX, PyTorch).
+        self.try_le(&zero)?.try_select(&zero, self)
     }
     panicking!(
         /// Rectified linear unit; see [`Tensor::try_relu`].
@@ -44,7 +45,9 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_sigmoid(&self) -> Result<Tensor> {
-        Ok(((self * 0.5).try_tanh()? + 1.0) * 0.5)
+        // `try_mul` first: the operator would panic on an integer or bool tensor.
+        let half = self.try_mul(&self.scalar_like(0.5))?;
+        Ok((half.try_tanh()? + 1.0) * 0.5)
     }
     panicking!(
         /// Logistic sigmoid; see [`Tensor::try_sigmoid`].
@@ -75,7 +78,8 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_gelu(&self) -> Result<Tensor> {
-        let cdf = ((self * std::f64::consts::FRAC_1_SQRT_2).try_erf()? + 1.0) * 0.5;
+        let scaled = self.try_mul(&self.scalar_like(std::f64::consts::FRAC_1_SQRT_2))?;
+        let cdf = (scaled.try_erf()? + 1.0) * 0.5;
         self.try_mul(&cdf)
     }
     panicking!(

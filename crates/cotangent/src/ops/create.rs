@@ -140,9 +140,10 @@ impl Tensor {
             .at(loc));
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
+        let shape = Shape::try_new(&[n]).map_err(|e| e.at(loc))?;
         let v = dispatch_all!(dtype, T => Value::from_vec(
             (0..n).map(|i| T::from_f64(start + i as f64 * step)).collect(),
-            Shape::from([n]),
+            shape,
         ));
         Ok(Tensor::from_value(v, loc))
     }

@@ -60,7 +60,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_one_hot(&self, classes: usize, dtype: DType) -> Result<Tensor> {
-        let classes_t = Tensor::arange(0.0, classes as f64, 1.0, self.dtype());
+        let classes_t = Tensor::try_arange(0.0, classes as f64, 1.0, self.dtype())?;
         self.try_unsqueeze(-1)?.try_eq(&classes_t)?.try_cast(dtype)
     }
     panicking!(

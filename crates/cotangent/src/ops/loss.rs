@@ -2,7 +2,7 @@
 
 use std::panic::Location;
 
-use crate::core::{DType, Error, Result, Tensor};
+use crate::core::{DType, Error, ErrorKind, Result, Tensor};
 
 impl Tensor {
     /// Mean cross-entropy of `self` (logits `[batch, classes]`) against i64 `labels`
@@ -33,6 +33,20 @@ impl Tensor {
             return Err(Error::dtype(
                 "cross_entropy",
                 format!("labels must be i64, got {}", labels.dtype()),
+            )
+            .at(loc));
+        }
+        // One-hot encoding would turn an out-of-range label into a zero loss term silently.
+        let classes = self.dims()[1];
+        let labels_v = labels.try_to_vec::<i64>()?;
+        if let Some(&bad) = labels_v
+            .iter()
+            .find(|&&l| l < 0 || l as u64 >= classes as u64)
+        {
+            return Err(Error::new(
+                ErrorKind::Index,
+                "cross_entropy",
+                format!("label {bad} is out of range for {classes} classes"),
             )
             .at(loc));
         }

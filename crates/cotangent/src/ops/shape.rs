@@ -188,7 +188,8 @@ impl Tensor {
         let mut steps: Dims = Dims::from_elem(1, self.rank());
         let mut lens: Dims = Dims::from_slice(self.dims());
         starts[axis] = if len == 0 { 0 } else { s as usize };
-        steps[axis] = step;
+        // With fewer than two elements the step is never taken: 1 keeps strides from overflowing.
+        steps[axis] = if len < 2 { 1 } else { step };
         lens[axis] = len;
         self.slice_raw(&starts, &lens, &steps)
     }
@@ -208,7 +209,10 @@ impl Tensor {
     pub fn try_narrow(&self, axis: isize, start: usize, len: usize) -> Result<Tensor> {
         let loc = Location::caller();
         let axis = normalize_axis("narrow", axis, self.rank()).map_err(|e| e.at(loc))?;
-        if start + len > self.shape()[axis] {
+        if start
+            .checked_add(len)
+            .is_none_or(|end| end > self.shape()[axis])
+        {
             return Err(Error::shape(
                 "narrow",
                 format!(

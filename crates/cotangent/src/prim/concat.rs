@@ -44,10 +44,14 @@ impl Primitive for Concat {
                     ),
                 ));
             }
-            dims[self.axis] += x.shape[self.axis];
+            dims[self.axis] = dims[self.axis]
+                .checked_add(x.shape[self.axis])
+                .ok_or_else(|| {
+                    Error::shape("concat", format!("the joined axis {} overflows", self.axis))
+                })?;
         }
         Ok(Aval {
-            shape: Shape(dims),
+            shape: Shape::try_new(&dims)?,
             dtype: first.dtype,
         })
     }

@@ -48,7 +48,7 @@ impl Primitive for IndexSelect {
         let mut dims = Dims::from_slice(x.shape);
         dims[self.axis] = idx.shape[0];
         Ok(Aval {
-            shape: Shape(dims),
+            shape: Shape::try_new(&dims)?,
             dtype: x.dtype,
         })
     }

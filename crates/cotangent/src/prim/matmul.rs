@@ -45,7 +45,7 @@ impl Primitive for Matmul {
         let mut dims = Dims::from_slice(&a.shape[..r - 2]);
         dims.extend([a.shape[r - 2], b.shape[r - 1]]);
         Ok(Aval {
-            shape: Shape(dims),
+            shape: Shape::try_new(&dims)?,
             dtype: a.dtype,
         })
     }
@@ -59,11 +59,19 @@ impl Primitive for Matmul {
         let tb = t[1].as_ref().map(|t| a.matmul_raw(t)).transpose()?;
         Ok(add_opt(ta, tb))
     }
-    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        self.vjp_needed(p, out, g, &[true, true])
+    }
+    fn vjp_needed(
+        &self,
+        p: &[Tensor],
+        _: &Tensor,
+        g: &Tensor,
+        needed: &[bool],
+    ) -> Result<Vec<Option<Tensor>>> {
         let (a, b) = (&p[0], &p[1]);
-        Ok(vec![
-            Some(g.matmul_raw(&b.mt())?),
-            Some(a.mt().matmul_raw(g)?),
-        ])
+        let ga = needed[0].then(|| g.matmul_raw(&b.mt())).transpose()?;
+        let gb = needed[1].then(|| a.mt().matmul_raw(g)).transpose()?;
+        Ok(vec![ga, gb])
     }
 }

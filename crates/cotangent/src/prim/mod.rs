@@ -117,6 +117,20 @@ pub trait Primitive: Debug + Send + Sync + 'static {
     /// the output cotangent `g`.
     fn vjp(&self, primals: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>>;
 
+    /// Like [`Primitive::vjp`], told which inputs need a cotangent (`needed[i]`), so a rule
+    /// can skip work for inputs nothing differentiates (a matmul against constant data skips
+    /// one of its two products). The default computes all of them.
+    fn vjp_needed(
+        &self,
+        primals: &[Tensor],
+        out: &Tensor,
+        g: &Tensor,
+        needed: &[bool],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let _ = needed;
+        self.vjp(primals, out, g)
+    }
+
     /// Parameters for listings (`axes=[1]`, …); empty when there are none.
     fn params(&self) -> String {
         String::new()

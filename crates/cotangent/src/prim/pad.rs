@@ -43,12 +43,19 @@ impl Primitive for Pad {
                 format!("expected {r} paddings for shape {}", x.shape),
             ));
         }
-        let dims: Vec<usize> = (0..r)
+        let dims: Option<Vec<usize>> = (0..r)
             .map(|d| {
                 let n = x.shape[d];
-                self.lo[d] + self.hi[d] + n + n.saturating_sub(1) * self.interior[d]
+                n.saturating_sub(1)
+                    .checked_mul(self.interior[d])?
+                    .checked_add(n)?
+                    .checked_add(self.lo[d])?
+                    .checked_add(self.hi[d])
             })
             .collect();
+        let dims = dims.ok_or_else(|| {
+            Error::shape("pad", format!("padding {} overflows the dims", x.shape))
+        })?;
         Ok(Aval {
             shape: Shape::try_new(&dims)?,
             dtype: x.dtype,

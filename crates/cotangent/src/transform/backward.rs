@@ -3,6 +3,7 @@
 //! recorded only for enclosing levels (which is what makes higher order work).
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 use crate::core::debug::{check_rule, debug_nans, RuleScope};
 use crate::core::level::MaskGuard;
@@ -45,9 +46,14 @@ pub(crate) fn backward(
         let origin = node.origin().expect("non-terminal nodes have an origin");
         let contributions = {
             let _rule = RuleScope::enter();
+            let needed: SmallVec<[bool; 3]> = origin
+                .inputs
+                .iter()
+                .map(|i| i.levels() & bit != 0)
+                .collect();
             origin
                 .prim
-                .vjp(&origin.inputs, node, &g)
+                .vjp_needed(&origin.inputs, node, &g, &needed)
                 .map_err(|e| e.at(node.location()))?
         };
         if debug_nans() {

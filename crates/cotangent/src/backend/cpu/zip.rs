@@ -80,13 +80,62 @@ pub fn zip<T: Element, U: Element>(
     Value::from_buf(out, shape)
 }
 
+/// One operand of a fast elementwise loop: packed elements or one value broadcast everywhere.
+#[derive(Clone, Copy)]
+enum Operand<'a, T> {
+    Packed(&'a [T]),
+    Splat(T),
+}
+
+impl<'a, T: Element> Operand<'a, T> {
+    fn of(v: &'a Value) -> Option<Self> {
+        if let Some(s) = v.contiguous_slice::<T>() {
+            return Some(Operand::Packed(s));
+        }
+        if v.layout.is_broadcast_scalar() {
+            return Some(Operand::Splat(T::slice(&v.storage)?[v.layout.offset]));
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> T {
+        match *self {
+            Operand::Packed(s) => s[i],
+            Operand::Splat(x) => x,
+        }
+    }
+}
+
 /// `cond ? a : b` elementwise (all three of one shape).
 pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
     let shape = a.shape().clone();
+    let n = shape.numel();
+    if let (Some(c), Some(x), Some(y)) = (
+        cond.contiguous_slice::<bool>(),
+        Operand::<T>::of(a),
+        Operand::<T>::of(b),
+    ) {
+        let out: Buf<T> = if n > 64 {
+            let mut v = crate::core::pool::take(n);
+            v.extend(
+                c.iter()
+                    .enumerate()
+                    .map(|(i, &c)| if c { x.get(i) } else { y.get(i) }),
+            );
+            Buf::from_vec(v)
+        } else {
+            c.iter()
+                .enumerate()
+                .map(|(i, &c)| if c { x.get(i) } else { y.get(i) })
+                .collect()
+        };
+        return Value::from_buf(out, shape);
+    }
     let sc = bool::slice(&cond.storage).expect("select: condition must be bool");
     let sa = T::slice(&a.storage).expect("select: dtype checked by caller");
     let sb = T::slice(&b.storage).expect("select: dtype checked by caller");
-    let mut out = Buf::with_capacity(shape.numel());
+    let mut out = Buf::with_capacity(n);
     let (lc, la, lb) = (&cond.layout, &a.layout, &b.layout);
     for_each_offsets(
         &shape,
