@@ -38,7 +38,7 @@ fn training_memory_stays_flat() {
     let mut samples = vec![usize::MAX; steps];
     let mut first_loss = None;
     let mut last_loss = 0.0;
-    for step in 0..steps {
+    for (step, sample) in samples.iter_mut().enumerate() {
         let x = Tensor::randn(&[32, 64], 1000 + (step % 50) as u64, DType::F32);
         let labels: Vec<i64> = (0..32).map(|i| ((i + step) % 10) as i64).collect();
         let y = Tensor::from_vec(labels, &[32]);
@@ -70,7 +70,7 @@ fn training_memory_stays_flat() {
         let l = loss.item::<f32>() as f64;
         first_loss.get_or_insert(l);
         last_loss = l;
-        samples[step] = rss_bytes().unwrap();
+        *sample = rss_bytes().unwrap();
     }
     let tenth = (steps / 10).max(1);
     let mean = |s: &[usize]| s.iter().sum::<usize>() as f64 / s.len() as f64;
