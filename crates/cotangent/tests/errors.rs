@@ -98,3 +98,12 @@ fn other_bad_inputs_are_errors_not_crashes() {
     });
     assert!(msg.contains("scalar"), "{msg}");
 }
+
+#[test]
+fn integer_arguments_cannot_be_differentiated() {
+    let i = Tensor::from_vec(vec![1i64, 2], &[2]);
+    let err = try_value_and_grad_n(|xs| xs[0].cast(DType::F64).sum(), &[i.clone()]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::DType);
+    assert!(err.to_string().contains("argument 0 is i64"), "{err}");
+    assert!(try_vjp(|xs| xs[0].cast(DType::F64), &[i]).is_err());
+}

@@ -48,6 +48,20 @@ impl Gradients {
     }
 }
 
+/// Only floating-point arguments can be differentiated (as in JAX without `allow_int`).
+fn check_float_inputs(op: &'static str, xs: &[Tensor]) -> Result<()> {
+    match xs.iter().position(|x| !x.dtype().is_float()) {
+        Some(i) => Err(Error::dtype(
+            op,
+            format!(
+                "argument {i} is {}; only floating-point inputs can be differentiated",
+                xs[i].dtype()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn check_scalar(op: &'static str, y: &Tensor) -> Result<()> {
     if y.numel() != 1 || !y.dtype().is_float() {
         return Err(Error::shape(
@@ -151,6 +165,7 @@ pub fn try_value_and_grad_n(
     xs: &[Tensor],
 ) -> Result<(Tensor, Vec<Tensor>)> {
     let loc = Location::caller();
+    check_float_inputs("grad", xs).map_err(|e| e.at(loc))?;
     let level = Level::new().map_err(|e| e.at(loc))?;
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
     let y = f(&inputs);
@@ -287,6 +302,7 @@ pub fn vjp(f: impl FnOnce(&[Tensor]) -> Tensor, xs: &[Tensor]) -> (Tensor, Pullb
 /// Like [`vjp`], returning an error when no recording level is free.
 #[track_caller]
 pub fn try_vjp(f: impl FnOnce(&[Tensor]) -> Tensor, xs: &[Tensor]) -> Result<(Tensor, Pullback)> {
+    check_float_inputs("vjp", xs).map_err(|e| e.at(Location::caller()))?;
     let level = Level::new().map_err(|e| e.at(Location::caller()))?;
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
     let output = f(&inputs);
