@@ -30,6 +30,7 @@ TOLERANCE = {
     "jacobian_1x1000": 1e-9,
     "mlp_forward": 1e-4,
     "mlp_train_step": 1e-5,
+    "elementwise_chain_1m": 1e-5,
 }
 
 

@@ -425,7 +425,35 @@ def mlp(timer):
                method="eager forward + autograd.grad + SGD update (out of place), f32")
 
 
-WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp]
+def elementwise_chain(timer):
+    """8 chained elementwise ops on 1,000,000 f32: x*2, +1, sin, *x, tanh, -0.5, exp, *0.25,
+    with x = linspace(-1, 1, 1e6)."""
+    N = 1_000_000
+
+    def chain(x, lib):
+        t = x * 2.0
+        t = t + 1.0
+        t = lib.sin(t)
+        t = t * x
+        t = lib.tanh(t)
+        t = t - 0.5
+        t = lib.exp(t)
+        return t * 0.25
+
+    xj = jnp.linspace(-1.0, 1.0, N, dtype=jnp.float32)
+    cj = jax.jit(lambda x: chain(x, jnp))
+    s, n, r = timer.measure(lambda: cj(xj), jsync)
+    yield dict(workload="elementwise_chain_1m", system="jax", seconds=s,
+               value=float(np.asarray(cj(xj), np.float64).sum()), n_inner=n, reps=r,
+               method="jax.jit of the 8-op chain (XLA fuses it into one loop), f32")
+    xt = torch.linspace(-1.0, 1.0, N, dtype=torch.float32)
+    s, n, r = timer.measure(lambda: chain(xt, torch))
+    yield dict(workload="elementwise_chain_1m", system="torch", seconds=s,
+               value=float(chain(xt, torch).double().sum()), n_inner=n, reps=r,
+               method="eager, 8 separate kernels, f32")
+
+
+WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain]
 
 
 def cpu_model():

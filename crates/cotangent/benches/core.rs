@@ -279,6 +279,42 @@ fn mlp(opts: &Opts) {
     );
 }
 
+fn elementwise_chain(opts: &Opts) {
+    let n = if opts.smoke { 10_000 } else { 1_000_000 };
+    let x = Tensor::linspace(-1.0, 1.0, n, DType::F32);
+    let chain = |x: &Tensor| {
+        let t = x * 2.0;
+        let t = t + 1.0;
+        let t = t.sin();
+        let t = t * x;
+        let t = t.tanh();
+        let t = t - 0.5;
+        let t = t.exp();
+        t * 0.25
+    };
+    let mut value = 0.0;
+    let s = time(opts, || {
+        black_box(chain(&x));
+    });
+    value += chain(&x).to_f64_vec().iter().sum::<f64>();
+    report("elementwise_chain_1m", "cotangent", s, value);
+    // The same arithmetic as one hand-written loop (what a fusing compiler should reach).
+    let xs = x.to_vec::<f32>();
+    let mut out = vec![0f32; n];
+    let s_loop = time(opts, || {
+        for (o, &x) in out.iter_mut().zip(&xs) {
+            *o = ((((x * 2.0 + 1.0).sin() * x).tanh() - 0.5).exp()) * 0.25;
+        }
+        black_box(&out);
+    });
+    report(
+        "elementwise_chain_1m",
+        "hand_loop",
+        s_loop,
+        out.iter().map(|&v| v as f64).sum(),
+    );
+}
+
 fn main() {
     let opts = Opts {
         smoke: std::env::args().any(|a| a == "--smoke"),
@@ -305,5 +341,8 @@ fn main() {
     }
     if run("mlp") {
         mlp(&opts);
+    }
+    if run("elementwise") {
+        elementwise_chain(&opts);
     }
 }
