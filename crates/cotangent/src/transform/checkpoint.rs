@@ -4,12 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use smallvec::SmallVec;
-
-use crate::core::bind::bind_computed;
-use crate::core::{Error, Result, Tensor, Value};
+use crate::core::{Result, Tensor, Value};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::custom::{dense, eval_detached, Fun};
+use crate::transform::custom::{apply_function, dense, run, shape_unknown, Fun};
 use crate::{jvp, vjp};
 
 struct Checkpoint {
@@ -27,17 +24,10 @@ impl Primitive for Checkpoint {
         "checkpoint"
     }
     fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
-        Err(Error::usage(
-            "checkpoint",
-            "the output shape is known only by running the function",
-        ))
+        Err(shape_unknown("checkpoint"))
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
-        let xs: Vec<Tensor> = inputs
-            .iter()
-            .map(|&v| Tensor::from_value(v.clone(), std::panic::Location::caller()))
-            .collect();
-        Ok(eval_detached(&self.f, &xs))
+        run(&self.f, inputs)
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
         let f = self.f.clone();
@@ -63,12 +53,5 @@ where
     F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
 {
     let f: Fun = Arc::new(f);
-    move |xs: &[Tensor]| {
-        let value = eval_detached(&f, xs);
-        bind_computed(
-            Box::new(Checkpoint { f: f.clone() }),
-            xs.iter().cloned().collect::<SmallVec<_>>(),
-            value,
-        )
-    }
+    move |xs: &[Tensor]| apply_function(Box::new(Checkpoint { f: f.clone() }), &f, xs)
 }

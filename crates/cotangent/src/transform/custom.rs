@@ -70,6 +70,13 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
     Ok(y.value().clone())
 }
 
+/// Run `f` on `xs` and record the result as the output of `prim` (a primitive carrying `f`).
+#[track_caller]
+pub(crate) fn apply_function(prim: Box<dyn Primitive>, f: &Fun, xs: &[Tensor]) -> Tensor {
+    let value = eval_detached(f, xs);
+    bind_computed(prim, xs.iter().cloned().collect::<SmallVec<_>>(), value)
+}
+
 /// Tangents with zeros in place of `None`.
 pub(crate) fn dense(primals: &[Tensor], tangents: &[Option<Tensor>]) -> Vec<Tensor> {
     primals
@@ -79,14 +86,15 @@ pub(crate) fn dense(primals: &[Tensor], tangents: &[Option<Tensor>]) -> Vec<Tens
         .collect()
 }
 
-fn shape_unknown(name: &'static str) -> Error {
+pub(crate) fn shape_unknown(name: &'static str) -> Error {
     Error::usage(
         name,
         "the output shape of a function primitive is known only by running it",
     )
 }
 
-fn run(f: &Fun, inputs: &[&Value]) -> Result<Value> {
+/// Evaluate a function primitive on concrete input values.
+pub(crate) fn run(f: &Fun, inputs: &[&Value]) -> Result<Value> {
     let xs: Vec<Tensor> = inputs
         .iter()
         .map(|&v| Tensor::from_value(v.clone(), std::panic::Location::caller()))
@@ -156,16 +164,11 @@ where
     let f: Fun = Arc::new(f);
     let rule: VjpRule = Arc::new(rule);
     move |xs: &[Tensor]| {
-        let value = eval_detached(&f, xs);
         let prim = CustomVjp {
             f: f.clone(),
             rule: rule.clone(),
         };
-        bind_computed(
-            Box::new(prim),
-            xs.iter().cloned().collect::<SmallVec<_>>(),
-            value,
-        )
+        apply_function(Box::new(prim), &f, xs)
     }
 }
 
@@ -224,15 +227,10 @@ where
     let f: Fun = Arc::new(f);
     let rule: JvpRule = Arc::new(rule);
     move |xs: &[Tensor]| {
-        let value = eval_detached(&f, xs);
         let prim = CustomJvp {
             f: f.clone(),
             rule: rule.clone(),
         };
-        bind_computed(
-            Box::new(prim),
-            xs.iter().cloned().collect::<SmallVec<_>>(),
-            value,
-        )
+        apply_function(Box::new(prim), &f, xs)
     }
 }
