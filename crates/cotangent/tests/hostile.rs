@@ -1311,3 +1311,19 @@ fn misuse_is_an_error_of_the_right_kind() {
         ErrorKind::Shape,
     );
 }
+
+#[test]
+fn printing_reads_only_the_shown_elements() {
+    // A broadcast view of 10^12 elements prints without materializing it.
+    let huge = Tensor::scalar(1.5f32).broadcast_to(&[1_000_000, 1_000_000]);
+    let s = huge.to_string();
+    assert!(
+        s.contains("...") && s.contains("1.5") && s.contains("shape=[1000000, 1000000]"),
+        "{s}"
+    );
+    let t = Tensor::from_vec(vec![1.0, 2.5, 3.0, 4.0, 5.0, 6.0], &[2, 3]).t();
+    assert_eq!(
+        t.to_string(),
+        "tensor([[1.0, 4.0],\n        [2.5, 5.0],\n        [3.0, 6.0]], dtype=f64, shape=[3, 2])"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::core::{DType, Tensor};
+use crate::core::{DType, Storage, Tensor, Value};
 
 const EDGE: usize = 3;
 const SUMMARIZE_ABOVE: usize = 1000;
@@ -18,21 +18,34 @@ fn format_element(v: f64, dtype: DType) -> String {
     }
 }
 
-impl fmt::Display for Tensor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let values = self.to_f64_vec();
-        let dims = self.dims();
-        let summarize = values.len() > SUMMARIZE_ABOVE;
-        let strs: Vec<String> = values
+/// One element as f64, read through the tensor's own layout (no copy of the whole tensor).
+fn element(v: &Value, index: &[usize]) -> f64 {
+    let l = &v.layout;
+    let off = l.offset
+        + index
             .iter()
-            .map(|&v| format_element(v, self.dtype()))
-            .collect();
-        let width = strs.iter().map(String::len).max().unwrap_or(0);
+            .zip(l.strides.iter())
+            .map(|(i, s)| i * s)
+            .sum::<usize>();
+    match &*v.storage {
+        Storage::F32(b) => b[off] as f64,
+        Storage::F64(b) => b[off],
+        Storage::I64(b) => b[off] as f64,
+        Storage::Bool(b) => b[off] as u8 as f64,
+    }
+}
+
+impl fmt::Display for Tensor {
+    /// Only the elements shown are read, so printing a huge (even broadcast) tensor is cheap.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dims = self.dims();
+        let summarize = self.numel() > SUMMARIZE_ABOVE;
+        let cell = |index: &[usize]| format_element(element(self.value(), index), self.dtype());
         let mut out = String::from("tensor(");
         if dims.is_empty() {
-            out.push_str(&strs[0]);
+            out.push_str(&cell(&[]));
         } else {
-            write_nested(&mut out, dims, &strs, width, summarize);
+            write_nested(&mut out, dims, &cell, summarize);
         }
         write!(f, "{out}, dtype={}, shape={})", self.dtype(), self.shape())
     }
@@ -49,8 +62,14 @@ impl fmt::Debug for Tensor {
 }
 
 /// Writes the nested brackets iteratively: one pass over the (possibly elided) row-major
-/// indices, opening and closing brackets where dims roll over.
-fn write_nested(out: &mut String, dims: &[usize], strs: &[String], width: usize, summarize: bool) {
+/// indices to format the shown elements (and find the column width), one to write them, opening
+/// and closing brackets where dims roll over.
+fn write_nested(
+    out: &mut String,
+    dims: &[usize],
+    cell: &dyn Fn(&[usize]) -> String,
+    summarize: bool,
+) {
     let rank = dims.len();
     let shown = |d: usize| -> Vec<Option<usize>> {
         let n = dims[d];
@@ -65,31 +84,43 @@ fn write_nested(out: &mut String, dims: &[usize], strs: &[String], width: usize,
         }
     };
     let lists: Vec<Vec<Option<usize>>> = (0..rank).map(shown).collect();
-    let strides: Vec<usize> = {
-        let mut s = vec![1; rank];
-        for d in (0..rank.saturating_sub(1)).rev() {
-            s[d] = s[d + 1] * dims[d + 1];
-        }
-        s
-    };
     if lists.iter().any(Vec::is_empty) {
         out.push_str(&"[".repeat(rank));
         out.push_str(&"]".repeat(rank));
         return;
     }
+    // First pass: the shown cells in order (None where a dim is elided).
+    let mut cells: Vec<Option<String>> = Vec::new();
     let mut pos = vec![0usize; rank];
-    out.push_str(&"[".repeat(rank));
+    let mut index = vec![0usize; rank];
     loop {
         let elided = (0..rank).any(|d| lists[d][pos[d]].is_none());
-        if elided {
-            out.push_str("...");
+        cells.push(if elided {
+            None
         } else {
-            let off: usize = (0..rank)
-                .map(|d| lists[d][pos[d]].unwrap() * strides[d])
-                .sum();
-            out.push_str(&format!("{:>width$}", strs[off]));
+            for d in 0..rank {
+                index[d] = lists[d][pos[d]].expect("not elided");
+            }
+            Some(cell(&index))
+        });
+        if !advance(&mut pos, &lists) {
+            break;
         }
-        // advance
+    }
+    let width = cells
+        .iter()
+        .flatten()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    // Second pass: write them with the brackets.
+    let mut pos = vec![0usize; rank];
+    out.push_str(&"[".repeat(rank));
+    for c in &cells {
+        match c {
+            Some(c) => out.push_str(&format!("{c:>width$}")),
+            None => out.push_str("..."),
+        }
         let mut d = rank - 1;
         loop {
             pos[d] += 1;
@@ -113,4 +144,16 @@ fn write_nested(out: &mut String, dims: &[usize], strs: &[String], width: usize,
             out.push(' ');
         }
     }
+}
+
+/// Step a row-major odometer over `lists`; false when it wraps around.
+fn advance(pos: &mut [usize], lists: &[Vec<Option<usize>>]) -> bool {
+    for d in (0..pos.len()).rev() {
+        pos[d] += 1;
+        if pos[d] < lists[d].len() {
+            return true;
+        }
+        pos[d] = 0;
+    }
+    false
 }
