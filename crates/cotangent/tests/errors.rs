@@ -107,3 +107,33 @@ fn integer_arguments_cannot_be_differentiated() {
     assert!(err.to_string().contains("argument 0 is i64"), "{err}");
     assert!(try_vjp(|xs| xs[0].cast(DType::F64), &[i]).is_err());
 }
+
+#[test]
+fn constructors_have_fallible_forms() {
+    assert!(Tensor::try_stack(&[], 0).is_err());
+    let a = Tensor::zeros(&[2], DType::F64);
+    let b = Tensor::zeros(&[3], DType::F64);
+    assert_eq!(
+        Tensor::try_stack(&[a.clone(), b], 0).unwrap_err().kind,
+        ErrorKind::Shape
+    );
+    assert_eq!(
+        Tensor::try_stack(&[a.clone(), a], -1).unwrap().dims(),
+        &[2, 2]
+    );
+    assert!(Tensor::try_eye(usize::MAX, DType::F32).is_err());
+    assert!(Tensor::try_linspace(0.0, 1.0, usize::MAX, DType::F64).is_err());
+    assert!(Tensor::try_rand(&[usize::MAX, 4], 0, DType::F32).is_err());
+    assert!(Tensor::try_randn(&[1 << 40, 1 << 40], 0, DType::F64).is_err());
+    assert!(Tensor::try_zeros(&[usize::MAX, 2], DType::F64).is_err());
+    assert_eq!(
+        Tensor::try_ones(&[2], DType::I64).unwrap().to_vec::<i64>(),
+        vec![1, 1]
+    );
+    assert_eq!(
+        Tensor::try_linspace(0.0, 1.0, 3, DType::F64)
+            .unwrap()
+            .to_vec::<f64>(),
+        vec![0.0, 0.5, 1.0]
+    );
+}

@@ -94,6 +94,18 @@ impl Tensor {
         Self::full(shape, 0.0, dtype)
     }
 
+    /// Zeros, or an error when the element count overflows.
+    #[track_caller]
+    pub fn try_zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Self::try_full(shape, 0.0, dtype)
+    }
+
+    /// Ones, or an error when the element count overflows.
+    #[track_caller]
+    pub fn try_ones(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Self::try_full(shape, 1.0, dtype)
+    }
+
     /// Ones.
     ///
     /// ```
@@ -156,17 +168,28 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn linspace(start: f64, end: f64, n: usize, dtype: DType) -> Tensor {
+        Self::try_linspace(start, end, n, dtype).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::linspace`], with an error when `n` elements cannot be allocated.
+    #[track_caller]
+    pub fn try_linspace(start: f64, end: f64, n: usize, dtype: DType) -> Result<Tensor> {
         let loc = Location::caller();
+        let shape = Shape::try_new(&[n]).map_err(|e| e.at(loc))?;
         let step = if n > 1 {
             (end - start) / (n - 1) as f64
         } else {
             0.0
         };
-        let v = dispatch_all!(dtype, T => Value::from_vec(
-            (0..n).map(|i| T::from_f64(if i + 1 == n && n > 1 { end } else { start + i as f64 * step })).collect(),
-            Shape::from([n]),
-        ));
-        Tensor::from_value(v, loc)
+        let at = |i: usize| {
+            if i + 1 == n && n > 1 {
+                end
+            } else {
+                start + i as f64 * step
+            }
+        };
+        let v = dispatch_all!(dtype, T => Value::from_vec((0..n).map(|i| T::from_f64(at(i))).collect(), shape));
+        Ok(Tensor::from_value(v, loc))
     }
 
     /// The `n × n` identity matrix.
@@ -177,12 +200,19 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn eye(n: usize, dtype: DType) -> Tensor {
+        Self::try_eye(n, dtype).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::eye`], with an error when `n × n` overflows.
+    #[track_caller]
+    pub fn try_eye(n: usize, dtype: DType) -> Result<Tensor> {
         let loc = Location::caller();
+        let shape = Shape::try_new(&[n, n]).map_err(|e| e.at(loc))?;
         let v = dispatch_all!(dtype, T => Value::from_vec(
             (0..n * n).map(|i| T::from_f64(if i / n == i % n { 1.0 } else { 0.0 })).collect(),
-            Shape::from([n, n]),
+            shape,
         ));
-        Tensor::from_value(v, loc)
+        Ok(Tensor::from_value(v, loc))
     }
 
     /// Uniform samples in `[0, 1)` from a seeded generator (ChaCha8: the same seed gives the
@@ -195,6 +225,12 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn rand(shape: &[usize], seed: u64, dtype: DType) -> Tensor {
+        Self::try_rand(shape, seed, dtype).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::rand`], with an error when the element count overflows.
+    #[track_caller]
+    pub fn try_rand(shape: &[usize], seed: u64, dtype: DType) -> Result<Tensor> {
         let dist = Uniform::new(0.0f64, 1.0).expect("valid range");
         Self::sample(shape, seed, dtype, move |rng| dist.sample(rng))
     }
@@ -208,6 +244,12 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn randn(shape: &[usize], seed: u64, dtype: DType) -> Tensor {
+        Self::try_randn(shape, seed, dtype).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::randn`], with an error when the element count overflows.
+    #[track_caller]
+    pub fn try_randn(shape: &[usize], seed: u64, dtype: DType) -> Result<Tensor> {
         Self::sample(shape, seed, dtype, |rng| StandardNormal.sample(rng))
     }
 
@@ -217,15 +259,15 @@ impl Tensor {
         seed: u64,
         dtype: DType,
         mut draw: impl FnMut(&mut ChaCha8Rng) -> f64,
-    ) -> Tensor {
+    ) -> Result<Tensor> {
         let loc = Location::caller();
-        let shape = Shape::try_new(shape).unwrap_or_else(|e| panic!("{}", e.at(loc)));
+        let shape = Shape::try_new(shape).map_err(|e| e.at(loc))?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let n = shape.numel();
         let v = dispatch_all!(dtype, T => Value::from_vec(
             (0..n).map(|_| T::from_f64(draw(&mut rng))).collect(), shape
         ));
-        Tensor::from_value(v, loc)
+        Ok(Tensor::from_value(v, loc))
     }
 
     /// Convert to another dtype (see [`crate::prim::cast::Cast`]).

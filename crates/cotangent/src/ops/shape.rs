@@ -316,8 +316,21 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn stack(tensors: &[Tensor], axis: isize) -> Tensor {
-        let parts: Vec<Tensor> = tensors.iter().map(|t| t.unsqueeze(axis)).collect();
-        Tensor::concat(&parts, axis)
+        Self::try_stack(tensors, axis).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::stack`], with an error for no tensors, differing shapes or a bad axis.
+    #[track_caller]
+    pub fn try_stack(tensors: &[Tensor], axis: isize) -> Result<Tensor> {
+        let loc = Location::caller();
+        if tensors.is_empty() {
+            return Err(Error::shape("stack", "no tensors to stack").at(loc));
+        }
+        let parts = tensors
+            .iter()
+            .map(|t| t.try_unsqueeze(axis))
+            .collect::<Result<Vec<_>>>()?;
+        Tensor::try_concat(&parts, axis)
     }
 
     /// Insert a dimension of size 1 at `axis` (`-1` appends).
