@@ -161,4 +161,33 @@ impl Tensor {
         /// Population variance over axes; see [`Tensor::try_var_axes`].
         var_axes(axes: &[isize], keepdim: bool) => try_var_axes
     );
+
+    /// Index (i64) of the largest element along `axis`; the first wins a tie, NaN counts as
+    /// largest. `keepdim` keeps the axis as size 1. Not differentiable.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 5.0, 3.0, 4.0, 2.0, 4.0], &[2, 3]);
+    /// assert_eq!(x.argmax(-1, false).to_vec::<i64>(), vec![1, 0]);
+    /// assert_eq!(x.argmax(0, true).dims(), &[1, 3]);
+    /// ```
+    #[track_caller]
+    pub fn try_argmax(&self, axis: isize, keepdim: bool) -> Result<Tensor> {
+        let loc = std::panic::Location::caller();
+        let a = crate::core::shape::normalize_axis("argmax", axis, self.rank())
+            .map_err(|e| e.at(loc))?;
+        let out = bind(
+            crate::prim::argmax::ArgMax { axis: a },
+            smallvec![self.clone()],
+        )?;
+        if keepdim {
+            out.try_unsqueeze(a as isize)
+        } else {
+            Ok(out)
+        }
+    }
+    panicking!(
+        /// Index of the maximum along an axis; see [`Tensor::try_argmax`].
+        argmax(axis: isize, keepdim: bool) => try_argmax
+    );
 }

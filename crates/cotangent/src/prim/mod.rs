@@ -17,6 +17,7 @@ pub mod abs;
 pub mod acos;
 pub mod acosh;
 pub mod add;
+pub mod argmax;
 pub mod asin;
 pub mod asinh;
 pub mod atan;
