@@ -141,10 +141,10 @@ pub fn differentiate(
 
 /// The value of one graph at `point`, without differentiating.
 pub fn value(dag: &Dag, point: &Point) -> f64 {
-    let vars: Vec<Tensor> = dag
-        .vars
-        .iter()
-        .map(|v| Tensor::scalar(point.get(v).expect("checked: every variable has a value")))
+    let vars: Vec<Tensor> = point
+        .values_of(&dag.vars)
+        .into_iter()
+        .map(Tensor::scalar)
         .collect();
     scalar_value(&build(dag, &vars, None).root)
 }

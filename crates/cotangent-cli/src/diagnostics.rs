@@ -185,12 +185,7 @@ pub fn diagnose(
             continue;
         }
         let dag = &source.dag;
-        let vars: Vec<f64> = dag
-            .vars
-            .iter()
-            .map(|v| point.get(v).expect("checked: every variable has a value"))
-            .collect();
-        let s = sweep(dag, &vars);
+        let s = sweep(dag, &point.values_of(&dag.vars));
         let d = if !value_ok {
             value_culprit(source, i, &s)
                 .unwrap_or_else(|| unplaced(i, "value", "the value is not finite".to_string()))

@@ -62,6 +62,15 @@ impl Point {
         self.index(name).map(|i| self.values[i])
     }
 
+    /// The values of `names` in order (every one must have been given; the source check
+    /// guarantees it before anything is evaluated).
+    pub fn values_of(&self, names: &[String]) -> Vec<f64> {
+        names
+            .iter()
+            .map(|v| self.get(v).expect("checked: every variable has a value"))
+            .collect()
+    }
+
     /// The position of `name` in [`Point::names`].
     pub fn index(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)

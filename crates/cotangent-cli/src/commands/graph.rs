@@ -52,12 +52,7 @@ pub fn describe(point: &Point) -> String {
 /// Evaluates and sweeps `source` at `point`, and draws it.
 pub fn draw(source: &Source, point: &Point) -> (Graph, Sweep) {
     let dag = &source.dag;
-    let vars: Vec<f64> = dag
-        .vars
-        .iter()
-        .map(|v| point.get(v).expect("checked: every variable has a value"))
-        .collect();
-    let s = sweep(dag, &vars);
+    let s = sweep(dag, &point.values_of(&dag.vars));
     let n = Notation::new(dag, &point.names);
     let g = Graph::new(&source.text, describe(point), dag, &n, &s);
     (g, s)

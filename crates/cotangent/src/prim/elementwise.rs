@@ -146,6 +146,28 @@ pub(crate) fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Option<Tensor> {
     }
 }
 
+/// The shape rule and kernel dispatch shared by every unary float primitive (its kernel is the
+/// type's `k` function), inside an `impl Primitive` block.
+macro_rules! unary_float_eval {
+    ($op:literal) => {
+        fn name(&self) -> &'static str {
+            $op
+        }
+        fn abstract_eval(
+            &self,
+            inputs: &[$crate::prim::AvalRef<'_>],
+        ) -> $crate::Result<$crate::prim::Aval> {
+            $crate::prim::elementwise::unary_float_aval($op, inputs)
+        }
+        fn eval(&self, inputs: &[&$crate::Value]) -> $crate::Result<$crate::Value> {
+            $crate::prim::elementwise::map_float($op, inputs[0], Self::k::<f32>, Self::k::<f64>)
+        }
+        fn eval_consuming(&self, inputs: $crate::prim::Values) -> $crate::Result<$crate::Value> {
+            $crate::prim::elementwise::map_float_owned($op, inputs, Self::k::<f32>, Self::k::<f64>)
+        }
+    };
+}
+
 /// Declares a unary float primitive from its kernel and its chain rule `g · f'(x)` (written
 /// with tensor ops, given `g`, `x` and `out = f(x)`, in the cheapest form: `g / x` for `log`).
 /// The rule is linear in `g`, so it serves as the JVP (with the tangent for `g`) and as the VJP.
@@ -178,24 +200,7 @@ macro_rules! unary_float_primitive {
         }
 
         impl $crate::prim::Primitive for $name {
-            fn name(&self) -> &'static str {
-                $op
-            }
-            fn abstract_eval(
-                &self,
-                inputs: &[$crate::prim::AvalRef<'_>],
-            ) -> $crate::Result<$crate::prim::Aval> {
-                $crate::prim::elementwise::unary_float_aval($op, inputs)
-            }
-            fn eval(&self, inputs: &[&$crate::Value]) -> $crate::Result<$crate::Value> {
-                $crate::prim::elementwise::map_float($op, inputs[0], Self::k::<f32>, Self::k::<f64>)
-            }
-            fn eval_consuming(
-                &self,
-                inputs: $crate::prim::Values,
-            ) -> $crate::Result<$crate::Value> {
-                $crate::prim::elementwise::map_float_owned($op, inputs, Self::k::<f32>, Self::k::<f64>)
-            }
+            $crate::prim::elementwise::unary_float_eval!($op);
             fn jvp(
                 &self,
                 primals: &[$crate::Tensor],
@@ -232,24 +237,7 @@ macro_rules! piecewise_constant_primitive {
         }
 
         impl $crate::prim::Primitive for $name {
-            fn name(&self) -> &'static str {
-                $op
-            }
-            fn abstract_eval(
-                &self,
-                inputs: &[$crate::prim::AvalRef<'_>],
-            ) -> $crate::Result<$crate::prim::Aval> {
-                $crate::prim::elementwise::unary_float_aval($op, inputs)
-            }
-            fn eval(&self, inputs: &[&$crate::Value]) -> $crate::Result<$crate::Value> {
-                $crate::prim::elementwise::map_float($op, inputs[0], Self::k::<f32>, Self::k::<f64>)
-            }
-            fn eval_consuming(
-                &self,
-                inputs: $crate::prim::Values,
-            ) -> $crate::Result<$crate::Value> {
-                $crate::prim::elementwise::map_float_owned($op, inputs, Self::k::<f32>, Self::k::<f64>)
-            }
+            $crate::prim::elementwise::unary_float_eval!($op);
             fn jvp(
                 &self,
                 _: &[$crate::Tensor],
@@ -271,4 +259,5 @@ macro_rules! piecewise_constant_primitive {
 }
 
 pub(crate) use piecewise_constant_primitive;
+pub(crate) use unary_float_eval;
 pub(crate) use unary_float_primitive;
