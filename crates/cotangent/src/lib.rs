@@ -24,6 +24,7 @@ pub mod backend;
 pub mod core;
 #[cfg(feature = "ndarray")]
 mod interop;
+pub mod ir;
 pub mod ops;
 pub mod prim;
 pub mod testing;
@@ -46,6 +47,7 @@ pub use transform::jacobian::{hessian, hvp, jacfwd, jacobian, jacrev, try_jacobi
 pub use transform::jvp::{jvp, linearize, try_jvp, try_linearize, Linearized};
 pub use transform::stats::{pass_counts, reset_pass_counts, PassCounts};
 pub use transform::tape::GradientTape;
+pub use transform::vmap::{try_vmap_call, vmap, vmap_n};
 
 /// The README's examples, run as doctests.
 #[doc = include_str!("../../../README.md")]

@@ -1,42 +1,90 @@
 //! `bind`: the one entry point through which every primitive is applied. It checks shapes and
-//! dtypes, runs the kernel, and keeps the edges to the inputs only when an active level tracks
-//! one of them.
+//! dtypes, runs the kernel (or, when an input is a traced placeholder, only the shape rule), and
+//! keeps the edges to the inputs only when an active level tracks one of them.
 
 use std::panic::Location;
+use std::sync::Arc;
 
 use super::debug::{check_output, debug_nans};
 use super::error::Result;
 use super::level::active;
 use super::storage::Value;
 use super::tensor::{Inputs, Node, Origin, Tensor};
-use crate::prim::{AvalRef, Primitive, Values};
+use crate::prim::{Aval, AvalRef, Primitive, Values};
+
+/// A primitive as `bind` takes it: a concrete one by value, or one already shared (replaying a
+/// traced graph).
+pub(crate) trait Bindable {
+    type Prim: Primitive + ?Sized;
+    fn prim(&self) -> &Self::Prim;
+    fn shared(self) -> Arc<dyn Primitive>;
+}
+
+impl<P: Primitive> Bindable for P {
+    type Prim = P;
+    fn prim(&self) -> &P {
+        self
+    }
+    fn shared(self) -> Arc<dyn Primitive> {
+        Arc::new(self)
+    }
+}
+
+impl Bindable for Arc<dyn Primitive> {
+    type Prim = dyn Primitive;
+    fn prim(&self) -> &dyn Primitive {
+        &**self
+    }
+    fn shared(self) -> Arc<dyn Primitive> {
+        self
+    }
+}
 
 /// Apply `prim` to `inputs`, recording the edge when needed.
 #[track_caller]
-pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
-    let location = Location::caller();
-    check_shapes(&prim, &inputs).map_err(|e| e.at(location))?;
+pub(crate) fn bind<B: Bindable>(prim: B, inputs: Inputs) -> Result<Tensor> {
+    bind_at(prim, inputs, Location::caller())
+}
+
+/// [`bind`] with an explicit source location (replaying a graph keeps the traced locations).
+pub(crate) fn bind_at<B: Bindable>(
+    prim: B,
+    inputs: Inputs,
+    location: &'static Location<'static>,
+) -> Result<Tensor> {
+    let aval = check_shapes(prim.prim(), &inputs).map_err(|e| e.at(location))?;
     let mut levels = 0;
+    let mut traced = false;
     for t in &inputs {
         levels |= t.levels();
+        traced |= t.value().is_abstract();
     }
     levels &= active();
     let checking = debug_nans();
-    let (value, origin) = if levels == 0 && !checking && inputs.iter().any(Tensor::is_sole_owner) {
+    let (value, origin) = if traced {
+        let value = Value::abstract_of(aval.shape, aval.dtype);
+        let origin = (levels != 0).then(|| Origin {
+            prim: prim.shared(),
+            inputs,
+        });
+        (value, origin)
+    } else if levels == 0 && !checking && inputs.iter().any(Tensor::is_sole_owner) {
         // Someone handed over a tensor nobody else holds: its buffer may be reused in place.
         let values: Values = inputs.into_iter().map(Tensor::into_value).collect();
         (
-            prim.eval_consuming(values).map_err(|e| e.at(location))?,
+            prim.prim()
+                .eval_consuming(values)
+                .map_err(|e| e.at(location))?,
             None,
         )
     } else {
-        let value = eval_borrowed(&prim, &inputs).map_err(|e| e.at(location))?;
+        let value = eval_borrowed(prim.prim(), &inputs).map_err(|e| e.at(location))?;
         if checking {
             let refs: Vec<&Value> = inputs.iter().map(Tensor::value).collect();
-            check_output(prim.name(), &refs, &value, location)?;
+            check_output(prim.prim().name(), &refs, &value, location)?;
         }
         let origin = (levels != 0).then(|| Origin {
-            prim: Box::new(prim),
+            prim: prim.shared(),
             inputs,
         });
         (value, origin)
@@ -50,7 +98,7 @@ pub(crate) fn bind<P: Primitive>(prim: P, inputs: Inputs) -> Result<Tensor> {
 }
 
 /// Run the kernel on borrowed input values.
-fn eval_borrowed<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<Value> {
+fn eval_borrowed<P: Primitive + ?Sized>(prim: &P, inputs: &Inputs) -> Result<Value> {
     match inputs.len() {
         1 => prim.eval(&[inputs[0].value()]),
         2 => prim.eval(&[inputs[0].value(), inputs[1].value()]),
@@ -60,7 +108,7 @@ fn eval_borrowed<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<Value> {
 }
 
 /// Run the primitive's shape rule (without collecting into a heap buffer for small arities).
-fn check_shapes<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<()> {
+fn check_shapes<P: Primitive + ?Sized>(prim: &P, inputs: &Inputs) -> Result<Aval> {
     match inputs.len() {
         1 => prim.abstract_eval(&[inputs[0].aval()]),
         2 => prim.abstract_eval(&[inputs[0].aval(), inputs[1].aval()]),
@@ -72,7 +120,6 @@ fn check_shapes<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<()> {
                 .collect::<Vec<AvalRef<'_>>>(),
         ),
     }
-    .map(drop)
 }
 
 /// Record an already computed `value` as the output of `prim` applied to `inputs` (for
@@ -81,7 +128,10 @@ fn check_shapes<P: Primitive>(prim: &P, inputs: &Inputs) -> Result<()> {
 pub(crate) fn bind_computed(prim: Box<dyn Primitive>, inputs: Inputs, value: Value) -> Tensor {
     let location = Location::caller();
     let levels = inputs.iter().fold(0, |acc, t| acc | t.levels()) & active();
-    let origin = (levels != 0).then(|| Origin { prim, inputs });
+    let origin = (levels != 0).then(|| Origin {
+        prim: Arc::from(prim),
+        inputs,
+    });
     Tensor::new_node(Node {
         value,
         levels,

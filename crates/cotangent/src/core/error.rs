@@ -20,8 +20,11 @@ pub enum ErrorKind {
     NotDifferentiable,
     /// A non-finite value found while non-finite checking is on.
     NonFinite,
-    /// A value was needed from an abstract (traced) tensor, or similar misuse.
+    /// Misuse of the API (too many nested transformations, a closure over a tracked tensor, …).
     Usage,
+    /// A value was read from a traced (abstract) tensor, which has a shape and dtype but no
+    /// elements yet.
+    Tracing,
 }
 
 /// An error from a tensor operation.
@@ -72,6 +75,14 @@ impl Error {
     }
     pub(crate) fn usage(op: &'static str, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Usage, op, message)
+    }
+    /// Reading elements of a traced tensor: names the way out.
+    pub(crate) fn traced(op: &'static str) -> Error {
+        Error::new(
+            ErrorKind::Tracing,
+            op,
+            "this tensor is being traced (by jit, vmap or trace): it has a shape and dtype but no values yet, so it cannot be read or steer Rust control flow; use cotangent::cond, while_loop, fori_loop or scan for value-dependent control flow, or move the read outside the traced function",
+        )
     }
     /// Attach the caller's location if none is set yet.
     pub(crate) fn at(mut self, loc: &'static Location<'static>) -> Error {

@@ -18,6 +18,14 @@ pub(crate) const GLOBAL: u64 = 1;
 thread_local! {
     static ACTIVE: Cell<u64> = const { Cell::new(GLOBAL) };
     static USED: Cell<u64> = const { Cell::new(GLOBAL) };
+    static TRACING: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The bits of the levels that belong to running traces (`trace`, `jit`, `vmap`): they keep
+/// recording under `no_grad`, because a trace must capture every operation.
+#[inline]
+pub(crate) fn tracing() -> u64 {
+    TRACING.with(|t| t.get())
 }
 
 /// The bits of the levels recording on this thread.
@@ -53,8 +61,18 @@ impl Level {
     }
 }
 
+impl Level {
+    /// A level for a trace: like [`Level::new`], and marked so `no_grad` leaves it on.
+    pub(crate) fn new_trace() -> Result<Level> {
+        let level = Level::new()?;
+        TRACING.with(|t| t.set(t.get() | level.bit));
+        Ok(level)
+    }
+}
+
 impl Drop for Level {
     fn drop(&mut self) {
+        TRACING.with(|t| t.set(t.get() & !self.bit));
         USED.with(|u| u.set(u.get() & !self.bit));
         ACTIVE.with(|a| a.set(a.get() & !self.bit));
     }
@@ -89,8 +107,11 @@ impl Drop for MaskGuard {
 /// let y = no_grad(|| &x * &x);
 /// assert!(!y.is_tracked());
 /// ```
+///
+/// Inside a traced function (`jit`, `vmap`), operations are still captured by the trace; use
+/// [`crate::Tensor::detach`] to stop derivatives there.
 pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
-    let _g = MaskGuard::without(u64::MAX);
+    let _g = MaskGuard::without(!tracing());
     f()
 }
 
@@ -101,5 +122,5 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
 /// assert!(!cotangent::no_grad(cotangent::is_grad_enabled));
 /// ```
 pub fn is_grad_enabled() -> bool {
-    active() != 0
+    active() & !tracing() != 0
 }

@@ -23,6 +23,8 @@ pub enum Storage {
     I64(Buf<i64>),
     /// bool elements.
     Bool(Buf<bool>),
+    /// No elements: the placeholder of a value being traced (only its shape and dtype exist).
+    Abstract(DType),
 }
 
 impl Drop for Storage {
@@ -38,6 +40,7 @@ impl Drop for Storage {
             Storage::F64(b) => recycle(b),
             Storage::I64(b) => recycle(b),
             Storage::Bool(b) => recycle(b),
+            Storage::Abstract(_) => {}
         }
     }
 }
@@ -50,6 +53,7 @@ impl Storage {
             Storage::F64(_) => DType::F64,
             Storage::I64(_) => DType::I64,
             Storage::Bool(_) => DType::Bool,
+            Storage::Abstract(d) => *d,
         }
     }
 }
@@ -76,6 +80,19 @@ impl Value {
             storage: Arc::new(T::wrap(data)),
             layout: Layout::contiguous(shape),
         }
+    }
+
+    /// The placeholder of a traced value: a shape and a dtype, no elements.
+    pub fn abstract_of(shape: Shape, dtype: DType) -> Value {
+        Value {
+            storage: Arc::new(Storage::Abstract(dtype)),
+            layout: Layout::contiguous(shape),
+        }
+    }
+
+    /// Whether this is a traced placeholder without elements.
+    pub fn is_abstract(&self) -> bool {
+        matches!(*self.storage, Storage::Abstract(_))
     }
 
     /// The element type.
@@ -175,5 +192,6 @@ fn storage_len(s: &Storage) -> usize {
         Storage::F64(v) => v.len(),
         Storage::I64(v) => v.len(),
         Storage::Bool(v) => v.len(),
+        Storage::Abstract(_) => 0,
     }
 }

@@ -40,7 +40,7 @@ pub(crate) struct Node {
 }
 
 pub(crate) struct Origin {
-    pub(crate) prim: Box<dyn Primitive>,
+    pub(crate) prim: Arc<dyn Primitive>,
     pub(crate) inputs: Inputs,
 }
 
@@ -205,12 +205,22 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn requires_grad(&self) -> Tensor {
+        // Inside a trace, the new leaf stays connected to the traced value it came from.
+        let traced = self.traced_levels();
         Tensor::new_node(Node {
             value: self.0.value.clone(),
-            levels: super::level::GLOBAL,
-            origin: None,
+            levels: super::level::GLOBAL | traced,
+            origin: (traced != 0).then(|| Origin {
+                prim: Arc::new(crate::prim::identity::Identity),
+                inputs: smallvec::smallvec![self.clone()],
+            }),
             location: Location::caller(),
         })
+    }
+
+    /// The bits of the running traces that track this tensor.
+    fn traced_levels(&self) -> u64 {
+        self.0.levels & super::level::tracing() & super::level::active()
     }
 
     /// The same values with no graph behind them: gradients do not flow through the result.
@@ -224,6 +234,19 @@ impl Tensor {
     pub fn detach(&self) -> Tensor {
         if self.0.levels == 0 {
             return self.clone();
+        }
+        let traced = self.traced_levels();
+        if traced != 0 {
+            // A trace must keep the edge: record a node whose derivative is zero.
+            return Tensor::new_node(Node {
+                value: self.0.value.clone(),
+                levels: traced,
+                origin: Some(Origin {
+                    prim: Arc::new(crate::prim::stop_gradient::StopGradient),
+                    inputs: smallvec::smallvec![self.clone()],
+                }),
+                location: Location::caller(),
+            });
         }
         Tensor::from_value(self.0.value.clone(), Location::caller())
     }
@@ -260,11 +283,18 @@ impl Tensor {
             )
             .at(Location::caller()));
         }
+        if self.0.value.is_abstract() {
+            return Err(Error::traced("to_vec").at(Location::caller()));
+        }
         Ok(self.0.value.to_vec())
     }
 
     /// Elements converted to f64, whatever the dtype.
+    #[track_caller]
     pub fn to_f64_vec(&self) -> Vec<f64> {
+        if self.0.value.is_abstract() {
+            panic!("{}", Error::traced("to_f64_vec").at(Location::caller()));
+        }
         self.0.value.to_f64_vec()
     }
 
@@ -288,6 +318,9 @@ impl Tensor {
             )
             .at(Location::caller()));
         }
+        if self.0.value.is_abstract() {
+            return Err(Error::traced("item").at(Location::caller()));
+        }
         Ok(self.try_to_vec::<T>()?[0])
     }
 
@@ -300,6 +333,9 @@ impl Tensor {
                 self.shape(),
                 self.numel()
             );
+        }
+        if self.0.value.is_abstract() {
+            panic!("{}", Error::traced("item").at(Location::caller()));
         }
         self.to_f64_vec()[0]
     }

@@ -32,6 +32,7 @@ fn element(v: &Value, index: &[usize]) -> f64 {
         Storage::F64(b) => b[off],
         Storage::I64(b) => b[off] as f64,
         Storage::Bool(b) => b[off] as u8 as f64,
+        Storage::Abstract(_) => f64::NAN,
     }
 }
 
@@ -39,6 +40,9 @@ impl fmt::Display for Tensor {
     /// Only the elements shown are read, so printing a huge (even broadcast) tensor is cheap.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let dims = self.dims();
+        if self.value().is_abstract() {
+            return write!(f, "traced(dtype={}, shape={})", self.dtype(), self.shape());
+        }
         let summarize = self.numel() > SUMMARIZE_ABOVE;
         let cell = |index: &[usize]| format_element(element(self.value(), index), self.dtype());
         let mut out = String::from("tensor(");

@@ -56,6 +56,7 @@ pub mod sin;
 pub mod sinh;
 pub mod slice;
 pub mod sqrt;
+pub mod stop_gradient;
 pub mod sub;
 pub mod sum;
 pub mod tan;
@@ -77,6 +78,42 @@ pub struct Aval {
     pub shape: Shape,
     /// The output's dtype.
     pub dtype: DType,
+}
+
+impl Aval {
+    /// A shape and dtype.
+    ///
+    /// ```
+    /// let a = cotangent::prim::Aval::new(&[2, 3], cotangent::DType::F32);
+    /// assert_eq!(a.to_string(), "f32[2,3]");
+    /// ```
+    pub fn new(dims: &[usize], dtype: DType) -> Aval {
+        Aval {
+            shape: Shape::from(dims),
+            dtype,
+        }
+    }
+
+    /// The shape and dtype of a tensor.
+    pub fn of(t: &Tensor) -> Aval {
+        Aval {
+            shape: t.shape().clone(),
+            dtype: t.dtype(),
+        }
+    }
+}
+
+impl std::fmt::Display for Aval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[", self.dtype)?;
+        for (i, d) in self.shape.dims().iter().enumerate() {
+            if i > 0 {
+                write!(f, ",")?;
+            }
+            write!(f, "{d}")?;
+        }
+        write!(f, "]")
+    }
 }
 
 /// Input values handed to a kernel (inline up to two). A value whose buffer has no other owner
@@ -130,6 +167,22 @@ pub trait Primitive: Debug + Send + Sync + 'static {
     ) -> Result<Vec<Option<Tensor>>> {
         let _ = needed;
         self.vjp(primals, out, g)
+    }
+
+    /// Batching rule for `vmap`: `args[i]` carries a batch axis of length `size` at `dims[i]`
+    /// (`None`: not batched; at least one is batched). Returns the output and where its batch
+    /// axis is (`None` if the output does not depend on the batch), computed with tensor ops so
+    /// that the result stays differentiable and traceable. `Ok(None)` means "no rule": `vmap`
+    /// then falls back to one application per example, stacked. Every built-in primitive has a
+    /// rule.
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        size: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        let _ = (args, dims, size);
+        Ok(None)
     }
 
     /// Parameters for listings (`axes=[1]`, …); empty when there are none.

@@ -18,6 +18,7 @@ pub mod jacobian;
 pub mod jvp;
 pub mod stats;
 pub mod tape;
+pub mod vmap;
 
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ pub(crate) fn alias(x: &Tensor, bit: u64) -> Tensor {
         value: x.value().clone(),
         levels: outer | bit,
         origin: (outer != 0).then(|| Origin {
-            prim: Box::new(Identity),
+            prim: Arc::new(Identity),
             inputs: smallvec![x.clone()],
         }),
         location: x.location(),

@@ -1,0 +1,30 @@
+//! `stop_gradient`: the input's value with zero derivative. Eager code detaches instead (a leaf
+//! with no edges); a traced function records this node so the graph stays connected.
+
+use crate::core::{Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive};
+
+/// The identity function whose derivative is zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct StopGradient;
+
+impl Primitive for StopGradient {
+    fn name(&self) -> &'static str {
+        "stop_gradient"
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        Ok(Aval {
+            shape: inputs[0].shape.clone(),
+            dtype: inputs[0].dtype,
+        })
+    }
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        Ok(inputs[0].clone())
+    }
+    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        Ok(None)
+    }
+    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![None])
+    }
+}

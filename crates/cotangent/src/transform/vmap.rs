@@ -1,0 +1,229 @@
+//! `vmap`: vectorizing a function over a batch axis. The function is traced once at the shape
+//! of one example; the graph is then replayed with every primitive's batching rule, so the
+//! batch runs through whole-array kernels (no loop over examples). Replaying uses ordinary
+//! tensor ops, so `vmap` composes with `grad`, `jvp`, `jit` and itself.
+
+use std::panic::Location;
+
+use crate::core::bind::bind_at;
+use crate::core::tensor::Inputs;
+use crate::core::{Error, Result, Tensor};
+use crate::ir::{try_trace_n, Graph, Var};
+use crate::prim::Aval;
+
+/// `x` with axis `from` moved to position `to` (a view).
+pub(crate) fn move_axis(x: &Tensor, from: usize, to: usize) -> Result<Tensor> {
+    if from == to {
+        return Ok(x.clone());
+    }
+    let mut perm: Vec<isize> = (0..x.rank() as isize)
+        .filter(|&a| a != from as isize)
+        .collect();
+    perm.insert(to, from as isize);
+    x.try_permute(&perm)
+}
+
+/// `x` with its batch axis (`dim`, or none: broadcast) at position `to`, of length `size`.
+pub(crate) fn batch_at(x: &Tensor, dim: Option<usize>, size: usize, to: usize) -> Result<Tensor> {
+    match dim {
+        Some(d) => move_axis(x, d, to),
+        None => {
+            let mut dims = x.dims().to_vec();
+            dims.insert(to, 1);
+            let mut full = dims.clone();
+            full[to] = size;
+            x.try_reshape(&dims)?.try_broadcast_to(&full)
+        }
+    }
+}
+
+/// Replay `graph` on `args`, each batched along `dims[i]` with `size` examples. Returns the
+/// outputs with their batch axes.
+pub(crate) fn batch_graph(
+    graph: &Graph,
+    args: &[Tensor],
+    dims: &[Option<usize>],
+    size: usize,
+) -> Result<Vec<(Tensor, Option<usize>)>> {
+    let mut env: Vec<Option<(Tensor, Option<usize>)>> = vec![None; graph.eqns().len()];
+    let read = |env: &[Option<(Tensor, Option<usize>)>], v: Var| match v {
+        Var::Input(i) => (args[i as usize].clone(), dims[i as usize]),
+        Var::Const(i) => (graph.consts()[i as usize].clone(), None),
+        Var::Eqn(i) => env[i as usize]
+            .clone()
+            .expect("operand computed before use"),
+    };
+    let last_use = graph.last_uses();
+    for (k, eqn) in graph.eqns().iter().enumerate() {
+        let (xs, ds): (Vec<Tensor>, Vec<Option<usize>>) =
+            eqn.inputs.iter().map(|&v| read(&env, v)).unzip();
+        for &v in &eqn.inputs {
+            if let Var::Eqn(i) = v {
+                if last_use[i as usize] == k {
+                    env[i as usize] = None;
+                }
+            }
+        }
+        let out = if ds.iter().all(Option::is_none) {
+            let inputs: Inputs = xs.into_iter().collect();
+            (bind_at(eqn.prim.clone(), inputs, eqn.location)?, None)
+        } else {
+            match eqn
+                .prim
+                .batch(&xs, &ds, size)
+                .map_err(|e| e.at(eqn.location))?
+            {
+                Some(out) => out,
+                None => (per_example(eqn, &xs, &ds, size)?, Some(0)),
+            }
+        };
+        env[k] = Some(out);
+    }
+    Ok(graph.outputs().iter().map(|&v| read(&env, v)).collect())
+}
+
+/// The fallback for a primitive without a batching rule: apply it to each example and stack.
+fn per_example(
+    eqn: &crate::ir::Eqn,
+    xs: &[Tensor],
+    ds: &[Option<usize>],
+    size: usize,
+) -> Result<Tensor> {
+    let mut outs = Vec::with_capacity(size);
+    for b in 0..size {
+        let inputs: Inputs = xs
+            .iter()
+            .zip(ds)
+            .map(|(x, d)| match d {
+                Some(d) => x.try_narrow(*d as isize, b, 1)?.try_squeeze(*d as isize),
+                None => Ok(x.clone()),
+            })
+            .collect::<Result<_>>()?;
+        outs.push(bind_at(eqn.prim.clone(), inputs, eqn.location)?);
+    }
+    Tensor::try_stack(&outs, 0)
+}
+
+/// Like [`vmap_n`], returning an error for mismatched batch sizes, axes out of range, or a
+/// function that cannot be traced.
+#[track_caller]
+pub fn try_vmap_call(
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+    xs: &[Tensor],
+    in_axes: &[Option<usize>],
+    out_axes: &[usize],
+) -> Result<Vec<Tensor>> {
+    let location = Location::caller();
+    let err = |m: String| Error::usage("vmap", m).at(location);
+    if in_axes.len() != xs.len() {
+        return Err(err(format!(
+            "{} inputs but {} in_axes",
+            xs.len(),
+            in_axes.len()
+        )));
+    }
+    let mut size = None;
+    let mut avals = Vec::with_capacity(xs.len());
+    for (i, (x, a)) in xs.iter().zip(in_axes).enumerate() {
+        let mut aval = Aval::of(x);
+        if let Some(a) = *a {
+            if a >= x.rank() {
+                return Err(err(format!(
+                    "in_axes[{i}] = {a} but input {i} has shape {}",
+                    x.shape()
+                )));
+            }
+            let n = x.dims()[a];
+            if *size.get_or_insert(n) != n {
+                return Err(err(format!(
+                    "inputs have different batch sizes ({} and {n}, input {i} of shape {})",
+                    size.unwrap_or(0),
+                    x.shape()
+                )));
+            }
+            let mut dims = x.dims().to_vec();
+            dims.remove(a);
+            aval = Aval::new(&dims, x.dtype());
+        }
+        avals.push(aval);
+    }
+    let Some(size) = size else {
+        return Err(err(
+            "no input is batched (every in_axes entry is None)".into()
+        ));
+    };
+    let graph = try_trace_n(f, &avals).map_err(|e| e.at(location))?;
+    if !out_axes.is_empty() && out_axes.len() != graph.outputs().len() && out_axes.len() != 1 {
+        return Err(err(format!(
+            "{} outputs but {} out_axes",
+            graph.outputs().len(),
+            out_axes.len()
+        )));
+    }
+    let outs = batch_graph(&graph, xs, in_axes, size).map_err(|e| e.at(location))?;
+    outs.into_iter()
+        .enumerate()
+        .map(|(j, (y, d))| {
+            let to = match out_axes.len() {
+                0 => 0,
+                1 => out_axes[0],
+                _ => out_axes[j],
+            };
+            if to > y.rank() - usize::from(d.is_some()) {
+                return Err(err(format!(
+                    "out_axes = {to} but output {j} has rank {} per example",
+                    y.rank() - usize::from(d.is_some())
+                )));
+            }
+            batch_at(&y, d, size, to).map_err(|e| e.at(location))
+        })
+        .collect()
+}
+
+/// Vectorize a function of one tensor over axis `in_axis` of its input; the batch axis of the
+/// result is at `out_axis`.
+///
+/// ```
+/// use cotangent::{vmap, Tensor};
+/// // A dot product, mapped over the rows of a matrix.
+/// let w = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+/// let f = vmap(move |x: &Tensor| (x * &w).sum(), 0, 0);
+/// let xs = Tensor::from_vec(vec![1.0, 1.0, 2.0, 0.0, 0.0, 3.0], &[3, 2]);
+/// assert_eq!(f(&xs).to_vec::<f64>(), vec![3.0, 2.0, 6.0]);
+/// ```
+pub fn vmap<F: Fn(&Tensor) -> Tensor>(
+    f: F,
+    in_axis: usize,
+    out_axis: usize,
+) -> impl Fn(&Tensor) -> Tensor {
+    move |x| {
+        let mut ys = try_vmap_call(
+            |a| vec![f(&a[0])],
+            std::slice::from_ref(x),
+            &[Some(in_axis)],
+            &[out_axis],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        ys.remove(0)
+    }
+}
+
+/// Vectorize a function of several tensors returning several tensors. `in_axes[i]` is the
+/// batch axis of input `i` (`None`: the same tensor for every example); `out_axes` gives the
+/// batch axis of each output (one entry: the same for all; empty: 0).
+///
+/// ```
+/// use cotangent::{vmap_n, Tensor};
+/// let f = vmap_n(|x: &[Tensor]| vec![&x[0] * &x[1]], vec![Some(1), None], vec![0]);
+/// let xs = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+/// let y = f(&[xs, Tensor::from_vec(vec![10.0, 100.0], &[2])]);
+/// assert_eq!(y[0].dims(), &[3, 2]);
+/// assert_eq!(y[0].to_vec::<f64>(), vec![10.0, 400.0, 20.0, 500.0, 30.0, 600.0]);
+/// ```
+pub fn vmap_n<F: Fn(&[Tensor]) -> Vec<Tensor>>(
+    f: F,
+    in_axes: Vec<Option<usize>>,
+    out_axes: Vec<usize>,
+) -> impl Fn(&[Tensor]) -> Vec<Tensor> {
+    move |xs| try_vmap_call(&f, xs, &in_axes, &out_axes).unwrap_or_else(|e| panic!("{e}"))
+}

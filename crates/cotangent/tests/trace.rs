@@ -1,0 +1,115 @@
+//! Tracing to the graph IR: listings, evaluation, errors, and tracing through other
+//! transformations.
+
+use cotangent::ir::{trace, try_trace_n};
+use cotangent::prim::Aval;
+use cotangent::{grad_n, DType, ErrorKind, Tensor};
+
+fn teaching(x: &[Tensor]) -> Tensor {
+    ((&x[0] + &x[1]).square() + (&x[0] * &x[1]).sin()).log()
+}
+
+fn scalars() -> Vec<Aval> {
+    vec![Aval::new(&[], DType::F64), Aval::new(&[], DType::F64)]
+}
+
+#[test]
+fn teaching_example_traces_and_evaluates() {
+    let g = try_trace_n(|x| vec![teaching(x)], &scalars()).unwrap();
+    let text = g.to_string();
+    assert!(text.starts_with("graph(%0: f64[], %1: f64[]) {"), "{text}");
+    assert!(text.contains("= add %0 %1 : f64[]"), "{text}");
+    assert!(text.contains("= log %"), "{text}");
+    let y = g.eval(&[Tensor::scalar(1.5), Tensor::scalar(0.5)]).unwrap();
+    assert!((y[0].item::<f64>() - 1.5436482110).abs() < 1e-10);
+}
+
+#[test]
+fn gradient_traced_into_one_graph() {
+    let g = try_trace_n(|x| grad_n(teaching)(x), &scalars()).unwrap();
+    let y = g.eval(&[Tensor::scalar(1.5), Tensor::scalar(0.5)]).unwrap();
+    assert!((y[0].item::<f64>() - 0.9325462).abs() < 1e-7);
+    assert!((y[1].item::<f64>() - 1.0888353).abs() < 1e-7);
+    // The listing holds only primitives applied to the traced inputs (no concrete values).
+    assert!(g.eqns().len() > 8);
+}
+
+#[test]
+fn grad_of_graph_evaluation() {
+    let g = try_trace_n(|x| vec![teaching(x)], &scalars()).unwrap();
+    let d = grad_n(|x| g.eval(x).unwrap().remove(0))(&[Tensor::scalar(1.5), Tensor::scalar(0.5)]);
+    assert!((d[0].item::<f64>() - 0.9325462).abs() < 1e-7);
+}
+
+#[test]
+fn reading_a_traced_value_names_cond_and_while_loop() {
+    let err = try_trace_n(
+        |x| {
+            let e = x[0].try_item::<f64>().unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Tracing);
+            assert!(e.to_string().contains("cond"), "{e}");
+            assert!(e.to_string().contains("while_loop"), "{e}");
+            assert!(e.to_string().contains("trace.rs"), "{e}");
+            vec![x[0].clone()]
+        },
+        &scalars(),
+    );
+    assert!(err.is_ok());
+    let panicked = std::panic::catch_unwind(|| {
+        trace(
+            |x: &Tensor| {
+                if x.item::<f64>() > 0.0 {
+                    x.clone()
+                } else {
+                    -x
+                }
+            },
+            &Aval::new(&[], DType::F64),
+        )
+    });
+    let msg = panicked.unwrap_err();
+    let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        msg.contains("while_loop") && msg.contains("traced"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn constants_are_captured_and_detach_stays_connected() {
+    let c = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
+    let g = trace(
+        |x: &Tensor| (x * &c).detach() + x,
+        &Aval::new(&[3], DType::F64),
+    )
+    .unwrap();
+    assert_eq!(g.consts().len(), 1);
+    assert!(g.to_string().contains("stop_gradient"), "{g}");
+    let y = g
+        .eval(&[Tensor::from_vec(vec![1.0, 1.0, 1.0], &[3])])
+        .unwrap();
+    assert_eq!(y[0].to_vec::<f64>(), vec![2.0, 3.0, 4.0]);
+    // detach inside a trace still stops the derivative.
+    let d = cotangent::grad(|x: &Tensor| g.eval(&[x.clone()]).unwrap().remove(0).sum())(
+        &Tensor::from_vec(vec![1.0, 1.0, 1.0], &[3]),
+    );
+    assert_eq!(d.to_vec::<f64>(), vec![1.0, 1.0, 1.0]);
+}
+
+#[test]
+fn dot_export_lists_every_equation() {
+    let g = try_trace_n(|x| vec![teaching(x)], &scalars()).unwrap();
+    let dot = g.to_dot();
+    assert!(dot.starts_with("digraph"));
+    assert_eq!(dot.matches("[label=\"%").count(), g.eqns().len());
+}
+
+#[test]
+fn wrong_input_shape_is_a_clear_error() {
+    let g = trace(|x: &Tensor| x.sin(), &Aval::new(&[3], DType::F64)).unwrap();
+    let e = g.eval(&[Tensor::zeros(&[4], DType::F64)]).unwrap_err();
+    assert!(
+        e.to_string().contains("f64[3]") && e.to_string().contains("f64[4]"),
+        "{e}"
+    );
+}
