@@ -94,6 +94,11 @@ pub enum Format {
     Dot,
     /// An aligned table for a terminal.
     Text,
+    /// The library's traced graph IR of the value and gradient (what `jit` compiles), as a
+    /// jaxpr-like listing.
+    Ir,
+    /// The traced graph IR as Graphviz DOT.
+    IrDot,
 }
 
 /// Options of `cotangent graph`.

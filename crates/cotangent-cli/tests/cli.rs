@@ -446,3 +446,37 @@ fn graph_in_three_formats() {
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("`log` gives -inf"), "{}", r.stderr);
 }
+
+#[test]
+fn graph_ir_lists_the_traced_value_and_gradient() {
+    let r = run(&["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5", "--format", "ir"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("# outputs: f, df/dx1, df/dx2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("graph(%0: f64[], %1: f64[]) {"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("= log %"), "{}", r.stdout);
+    let ret = r
+        .stdout
+        .lines()
+        .find(|l| l.trim().starts_with("return"))
+        .unwrap();
+    assert_eq!(ret.matches('%').count(), 3, "{ret}");
+
+    let r = run(&[
+        "graph",
+        EXAMPLE,
+        "--at",
+        "x1=1.5,x2=0.5",
+        "--format",
+        "ir-dot",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("digraph graph_ir"), "{}", r.stdout);
+}

@@ -13,7 +13,7 @@ use crate::dag::Op;
 use crate::derivatives::Derivatives;
 use crate::diagnostics::{diagnose, render};
 use crate::error::{CliError, EXIT_NONFINITE};
-use crate::graph::{dot, svg, text, Graph};
+use crate::graph::{dot, ir, svg, text, Graph};
 use crate::notation::Notation;
 use crate::number::short;
 use crate::point::Point;
@@ -81,6 +81,12 @@ fn as_derivatives(source: &Source, point: &Point, s: &Sweep) -> Derivatives {
     }
 }
 
+/// The traced graph IR of the value and gradient of `source`.
+fn trace_ir(source: &Source) -> Result<cotangent::ir::Graph, CliError> {
+    ir::traced(&source.dag)
+        .map_err(|e| CliError::usage(format!("cannot trace the expression: {e}")))
+}
+
 /// Runs `cotangent graph`.
 ///
 /// # Errors
@@ -96,6 +102,8 @@ pub fn run(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Format::Svg => svg::render(&g),
         Format::Dot => dot::render(&g),
         Format::Text => text::render(&g),
+        Format::Ir => ir::render_text(&source.dag, &trace_ir(source)?),
+        Format::IrDot => trace_ir(source)?.to_dot(),
     };
     match &args.output {
         Some(path) => std::fs::write(path, rendered)

@@ -6,9 +6,11 @@
 //! subexpressions are already merged there, so a variable used twice is one
 //! node with two out-edges), its [`Notation`] and a [`Sweep`]. The renderers
 //! live in submodules: [`svg`] (with the layered [`layout`]), [`dot`] for
-//! Graphviz, and [`text`] for a terminal.
+//! Graphviz, and [`text`] for a terminal. [`ir`] lists the library's traced
+//! graph IR of the expression and its gradient instead.
 
 pub mod dot;
+pub mod ir;
 pub mod layout;
 pub mod svg;
 pub mod text;
