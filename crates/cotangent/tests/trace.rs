@@ -113,3 +113,17 @@ fn wrong_input_shape_is_a_clear_error() {
         "{e}"
     );
 }
+
+#[test]
+fn an_output_that_feeds_another_output_is_listed_before_it() {
+    // d/dx0 of sin(sin(x1) + x0) is c = cos(…); d/dx1 = c * cos(x1) uses it: the first output
+    // is an ancestor of the second.
+    let f = |a: &[Tensor]| (a[1].sin() + &a[0]).sin();
+    let g = try_trace_n(|a| grad_n(f)(a), &scalars()).unwrap();
+    let xs = [Tensor::scalar(0.3), Tensor::scalar(-1.2)];
+    let staged = g.eval(&xs).unwrap();
+    let eager = grad_n(f)(&xs);
+    for (a, b) in staged.iter().zip(&eager) {
+        assert_eq!(a.item::<f64>(), b.item::<f64>());
+    }
+}
