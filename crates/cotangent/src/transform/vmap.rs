@@ -10,6 +10,7 @@ use crate::core::tensor::Inputs;
 use crate::core::{Error, Result, Tensor};
 use crate::ir::{try_trace_n, Graph, Var};
 use crate::prim::Aval;
+use crate::transform::stats::count_vmap_fallback;
 
 /// `x` with axis `from` moved to position `to` (a view).
 pub(crate) fn move_axis(x: &Tensor, from: usize, to: usize) -> Result<Tensor> {
@@ -74,7 +75,10 @@ pub(crate) fn batch_graph(
                 .map_err(|e| e.at(eqn.location))?
             {
                 Some(out) => out,
-                None => (per_example(eqn, &xs, &ds, size)?, Some(0)),
+                None => {
+                    count_vmap_fallback();
+                    (per_example(eqn, &xs, &ds, size)?, Some(0))
+                }
             }
         };
         env[k] = Some(out);
