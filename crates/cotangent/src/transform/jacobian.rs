@@ -79,11 +79,16 @@ pub fn try_jacobian_in(
     let y = f(&input);
     let (n_in, n_out) = (x.numel(), y.numel());
     let mode = mode.unwrap_or_else(|| Mode::choose(n_in, n_out));
+    let basis_len = match mode {
+        Mode::Forward => n_in,
+        Mode::Reverse => n_out,
+    };
     let mut out_dims = y.dims().to_vec();
     out_dims.extend_from_slice(x.dims());
     let jac = if n_in == 0 || n_out == 0 {
         Tensor::try_zeros(&out_dims, y.dtype())?
-    } else if debug_nans() {
+    } else if debug_nans() || basis_len == 1 {
+        // One basis vector needs no mapping (and no trace).
         one_pass_per_basis_vector(&y, &input, x, bit, mode)?
     } else {
         all_basis_vectors_at_once(&y, &input, x, bit, mode).map_err(|e| e.at(location))?
