@@ -930,3 +930,21 @@ fn out_of_range_batched_index_is_reported() {
         "{text}"
     );
 }
+
+#[test]
+fn an_empty_batch_gives_empty_outputs() {
+    let x = Tensor::zeros(&[0, 3], DType::F64);
+    let idx = Tensor::zeros(&[0, 2], DType::I64);
+    let w = Tensor::ones(&[3, 4], DType::F64);
+    let y = vmap_n(
+        |a: &[Tensor]| {
+            vec![
+                (a[0].matmul(&w).softmax(-1).sum_axes(&[0], false) + a[0].index_select(0, &a[1]))
+                    .sin(),
+            ]
+        },
+        vec![Some(0), Some(0)],
+        vec![1],
+    )(&[x, idx]);
+    assert_eq!(y[0].dims(), &[2, 0]);
+}
