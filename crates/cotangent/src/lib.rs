@@ -45,7 +45,9 @@ pub use transform::grad::{
 };
 pub use transform::jacobian::{hessian, hvp, jacfwd, jacobian, jacrev, try_jacobian_in, Mode};
 pub use transform::jvp::{jvp, linearize, try_jvp, try_linearize, Linearized};
-pub use transform::stats::{pass_counts, reset_pass_counts, PassCounts};
+pub use transform::stats::{
+    pass_counts, reset_pass_counts, reset_vmap_fallbacks, vmap_fallbacks, PassCounts,
+};
 pub use transform::tape::GradientTape;
 pub use transform::vmap::{try_vmap_call, vmap, vmap_n};
 

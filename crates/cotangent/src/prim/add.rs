@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Add;
 
 impl Primitive for Add {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "add"
     }

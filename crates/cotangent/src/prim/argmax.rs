@@ -5,6 +5,7 @@
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::core::shape::Dims;
 use crate::core::{DType, Element, Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{bind1, first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Index of the maximum along `axis`.
@@ -80,5 +81,11 @@ impl Primitive for ArgMax {
     }
     fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![None])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
+        let b = first_batched(dims);
+        let axis = shift(self.axis, b);
+        let out = if self.axis < b { b - 1 } else { b };
+        Ok(Some((bind1(ArgMax { axis }, &args[0])?, Some(out))))
     }
 }

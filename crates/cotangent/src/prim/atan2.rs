@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Atan2;
 
 impl Primitive for Atan2 {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "atan2"
     }

@@ -4,7 +4,9 @@
 
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::vmap::move_axis;
 
 /// Broadcast to `shape` by NumPy rules (prepend dims, stretch size-1 dims).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -61,5 +63,19 @@ impl Primitive for BroadcastTo {
     fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         let axes = Self::broadcast_axes(p[0].shape(), &self.shape);
         Ok(vec![Some(g.sum_dims(&axes)?.try_reshape(p[0].shape())?)])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        // Batch axis first, then the unit axes broadcasting would prepend, made explicit.
+        let x = move_axis(&args[0], first_batched(dims), 0)?;
+        let extra = self.shape.rank() + 1 - x.rank();
+        let mut unit = vec![size];
+        unit.extend(std::iter::repeat_n(1, extra));
+        unit.extend_from_slice(&x.dims()[1..]);
+        let mut full = vec![size];
+        full.extend_from_slice(&self.shape);
+        Ok(Some((
+            x.try_reshape(&unit)?.try_broadcast_to(&full)?,
+            Some(0),
+        )))
     }
 }

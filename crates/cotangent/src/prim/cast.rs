@@ -14,6 +14,7 @@ pub struct Cast {
 }
 
 impl Primitive for Cast {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "cast"
     }

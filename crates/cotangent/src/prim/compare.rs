@@ -29,6 +29,7 @@ pub enum CmpOp {
 pub struct Compare(pub CmpOp);
 
 impl Primitive for Compare {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         match self.0 {
             CmpOp::Eq => "eq",

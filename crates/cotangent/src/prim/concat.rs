@@ -3,9 +3,13 @@
 
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::movement;
+use crate::core::bind::bind;
 use crate::core::shape::Dims;
+use crate::core::tensor::Inputs;
 use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::vmap::batch_at;
 
 /// Concatenation along `axis`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -78,5 +82,18 @@ impl Primitive for Concat {
             at += n;
         }
         Ok(out)
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        // Every part with its batch axis where the first batched part has it (a broadcast
+        // view for an unbatched part); the joined axis moves past it.
+        let b = first_batched(dims);
+        let parts: Vec<Tensor> = args
+            .iter()
+            .zip(dims)
+            .map(|(x, &d)| batch_at(x, d, size, b))
+            .collect::<Result<_>>()?;
+        let axis = shift(self.axis, b);
+        let inputs: Inputs = parts.into_iter().collect();
+        Ok(Some((bind(Concat { axis }, inputs)?, Some(b))))
     }
 }

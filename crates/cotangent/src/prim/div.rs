@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Div;
 
 impl Primitive for Div {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "div"
     }

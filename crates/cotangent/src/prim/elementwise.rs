@@ -201,6 +201,7 @@ macro_rules! unary_float_primitive {
 
         impl $crate::prim::Primitive for $name {
             $crate::prim::elementwise::unary_float_eval!($op);
+            $crate::prim::batching::elementwise_batch!();
             fn jvp(
                 &self,
                 primals: &[$crate::Tensor],
@@ -238,6 +239,7 @@ macro_rules! piecewise_constant_primitive {
 
         impl $crate::prim::Primitive for $name {
             $crate::prim::elementwise::unary_float_eval!($op);
+            $crate::prim::batching::elementwise_batch!();
             fn jvp(
                 &self,
                 _: &[$crate::Tensor],

@@ -9,6 +9,7 @@ use crate::prim::{Aval, AvalRef, Primitive};
 pub struct Identity;
 
 impl Primitive for Identity {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "identity"
     }

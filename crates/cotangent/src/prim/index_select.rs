@@ -6,7 +6,12 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::index;
 use crate::core::shape::Dims;
 use crate::core::{DType, Error, Result, Shape, Tensor, Value};
+use smallvec::smallvec;
+
+use crate::core::bind::bind;
+use crate::prim::batching::{flat_index, fold_batch_into, shift, unfold_batch, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::vmap::move_axis;
 
 /// Gather along `axis`; inputs `(x, idx)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -67,5 +72,40 @@ impl Primitive for IndexSelect {
             Some(base.try_scatter_add(self.axis as isize, &p[1], g)?),
             None,
         ])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        let (x, idx) = (&args[0], &args[1]);
+        match (dims[0], dims[1]) {
+            // One index for every example: gather along the shifted axis.
+            (Some(b), None) => {
+                let y = bind(
+                    IndexSelect {
+                        axis: shift(self.axis, b),
+                    },
+                    smallvec![x.clone(), idx.clone()],
+                )?;
+                Ok(Some((y, Some(b))))
+            }
+            // One tensor, an index per example: gather all indices at once, then split the
+            // gathered axis into (batch, index).
+            (None, Some(di)) => {
+                let n = idx.dims()[1 - di];
+                let flat = move_axis(idx, di, 0)?.try_reshape(&[size * n])?;
+                let y = x.try_index_select(self.axis as isize, &flat)?;
+                let mut dims = x.dims().to_vec();
+                dims.splice(self.axis..=self.axis, [size, n]);
+                Ok(Some((y.try_reshape(&dims)?, Some(self.axis))))
+            }
+            // Both batched: the examples laid end to end along the indexed axis, the index
+            // shifted into each example's range.
+            (Some(b), Some(di)) => {
+                let n = idx.dims()[1 - di];
+                let (flat, len) = fold_batch_into(x, Some(b), size, self.axis)?;
+                let idx = flat_index("index_select", idx, di, size, len)?;
+                let y = flat.try_index_select(0, &idx)?;
+                Ok(Some((unfold_batch(&y, size, n, self.axis)?, Some(0))))
+            }
+            (None, None) => unreachable!("a batching rule is called with a batched operand"),
+        }
     }
 }

@@ -6,8 +6,10 @@ use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::matmul::matmul;
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::Batched;
 use crate::prim::elementwise::add_opt;
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::vmap::move_axis;
 
 /// Batched matrix multiplication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -73,5 +75,46 @@ impl Primitive for Matmul {
         let ga = needed[0].then(|| g.matmul_raw(&b.mt())).transpose()?;
         let gb = needed[1].then(|| a.mt().matmul_raw(g)).transpose()?;
         Ok(vec![ga, gb])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        let (a, b) = (&args[0], &args[1]);
+        // Per-example rank: `r - 2` leading batch dims, then the matrix dims.
+        let r = match dims[0] {
+            Some(_) => a.rank() - 1,
+            None => a.rank(),
+        };
+        match (dims[0], dims[1]) {
+            // The batch axis among the leading dims of both: an ordinary batched matmul.
+            (Some(da), Some(db)) if da == db && da + 2 <= r => {
+                Ok(Some((a.matmul_raw(b)?, Some(da))))
+            }
+            (Some(da), Some(db)) => {
+                let y = move_axis(a, da, 0)?.matmul_raw(&move_axis(b, db, 0)?)?;
+                Ok(Some((y, Some(0))))
+            }
+            // Only `a` batched: fold the batch into its rows, one `[.., B·m, k] @ [.., k, n]`.
+            (Some(da), None) => {
+                let a = move_axis(a, da, r - 2)?;
+                let mut rows = a.dims()[..r - 2].to_vec();
+                let m = a.dims()[r - 1];
+                rows.extend([size * m, a.dims()[r]]);
+                let y = a.try_reshape(&rows)?.matmul_raw(b)?;
+                let mut out = y.dims()[..r - 2].to_vec();
+                out.extend([size, m, y.dims()[r - 1]]);
+                Ok(Some((y.try_reshape(&out)?, Some(r - 2))))
+            }
+            // Only `b` batched: fold the batch into its columns, `[.., m, k] @ [.., k, B·n]`.
+            (None, Some(db)) => {
+                let b = move_axis(b, db, r - 1)?;
+                let n = b.dims()[r];
+                let mut cols = b.dims()[..r - 1].to_vec();
+                cols.push(size * n);
+                let y = a.matmul_raw(&b.try_reshape(&cols)?)?;
+                let mut out = y.dims()[..r - 1].to_vec();
+                out.extend([size, n]);
+                Ok(Some((y.try_reshape(&out)?, Some(r - 1))))
+            }
+            (None, None) => unreachable!("a batching rule is called with a batched operand"),
+        }
     }
 }

@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Max;
 
 impl Primitive for Max {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "max"
     }

@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Min;
 
 impl Primitive for Min {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "min"
     }

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 
 use crate::core::{DType, Result, Shape, Tensor, Value};
 
+pub(crate) mod batching;
 pub(crate) mod elementwise;
 
 pub mod abs;

@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Mul;
 
 impl Primitive for Mul {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "mul"
     }

@@ -9,6 +9,7 @@ use crate::prim::{elementwise::unary_float_aval, Aval, AvalRef, Primitive, Value
 pub struct Neg;
 
 impl Primitive for Neg {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "neg"
     }

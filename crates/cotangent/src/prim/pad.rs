@@ -6,6 +6,7 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::movement;
 use crate::core::shape::Dims;
 use crate::core::{Element, Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Constant padding with optional interior padding.
@@ -75,5 +76,18 @@ impl Primitive for Pad {
     fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         let steps: Dims = self.interior.iter().map(|i| i + 1).collect();
         Ok(vec![Some(g.slice_raw(&self.lo, p[0].shape(), &steps)?)])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
+        // No padding along the batch axis, which stays in place.
+        let b = first_batched(dims);
+        let (mut lo, mut hi, mut interior) =
+            (self.lo.clone(), self.hi.clone(), self.interior.clone());
+        lo.insert(b, 0);
+        hi.insert(b, 0);
+        interior.insert(b, 0);
+        Ok(Some((
+            args[0].pad_raw(&lo, &hi, &interior, self.value)?,
+            Some(b),
+        )))
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Output dim `i` is input dim `perm[i]`.
@@ -59,5 +60,13 @@ impl Primitive for Permute {
             inv[p] = i;
         }
         Ok(vec![Some(g.permute_dims(&inv)?)])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
+        // One permutation that also brings the batch axis to the front.
+        let b = first_batched(dims);
+        let perm: Dims = std::iter::once(b)
+            .chain(self.perm.iter().map(|&p| shift(p, b)))
+            .collect();
+        Ok(Some((args[0].permute_dims(&perm)?, Some(0))))
     }
 }

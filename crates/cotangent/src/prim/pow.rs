@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Pow;
 
 impl Primitive for Pow {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "pow"
     }

@@ -5,6 +5,7 @@ use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::reduce::{reduce, MaxR};
 use crate::core::shape::Dims;
 use crate::core::{Result, Tensor, Value};
+use crate::prim::batching::{bind1, first_batched, shift, Batched};
 use crate::prim::sum::{reduce_aval, reduced_shapes};
 use crate::prim::{Aval, AvalRef, Primitive};
 
@@ -51,5 +52,11 @@ impl Primitive for ReduceMax {
         let keep = reduced_shapes(p[0].shape(), &self.axes).1;
         let gb = g.try_reshape(&keep)?.try_broadcast_to(p[0].shape())?;
         Ok(vec![Some(gb * self.weights(&p[0], out)?)])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
+        let b = first_batched(dims);
+        let axes: Dims = self.axes.iter().map(|&a| shift(a, b)).collect();
+        let out = b - self.axes.iter().filter(|&&a| a < b).count();
+        Ok(Some((bind1(ReduceMax { axes }, &args[0])?, Some(out))))
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::core::layout::Layout;
 use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::vmap::move_axis;
 
 /// Reshape to `shape` (same element count).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,5 +58,12 @@ impl Primitive for Reshape {
     }
     fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![Some(g.try_reshape(p[0].shape())?)])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        // Batch axis first: each example's elements stay together, in order.
+        let x = move_axis(&args[0], first_batched(dims), 0)?;
+        let mut shape = vec![size];
+        shape.extend_from_slice(&self.shape);
+        Ok(Some((x.try_reshape(&shape)?, Some(0))))
     }
 }

@@ -6,7 +6,12 @@ use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::index;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::prim::index_select::check_index;
+use smallvec::smallvec;
+
+use crate::core::bind::bind;
+use crate::prim::batching::{flat_index, fold_batch_into, shift, unfold_batch, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::vmap::batch_at;
 
 /// Scatter-add along `axis`; inputs `(base, idx, updates)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -72,5 +77,28 @@ impl Primitive for ScatterAdd {
             None,
             Some(g.try_index_select(self.axis as isize, &p[1])?),
         ])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        let (base, idx, upd) = (&args[0], &args[1], &args[2]);
+        if dims[1].is_none() {
+            // One index for every example: base and updates aligned on one batch axis.
+            let b = dims[0].or(dims[2]).expect("base or updates is batched");
+            let base = batch_at(base, dims[0], size, b)?;
+            let upd = batch_at(upd, dims[2], size, b)?;
+            let y = bind(
+                ScatterAdd {
+                    axis: shift(self.axis, b),
+                },
+                smallvec![base, idx.clone(), upd],
+            )?;
+            return Ok(Some((y, Some(b))));
+        }
+        // An index per example: the examples laid end to end along the indexed axis, the index
+        // shifted into each example's range.
+        let (base, len) = fold_batch_into(base, dims[0], size, self.axis)?;
+        let (upd, _) = fold_batch_into(upd, dims[2], size, self.axis)?;
+        let idx = flat_index("scatter_add", idx, dims[1].unwrap_or(0), size, len)?;
+        let y = base.try_scatter_add(0, &idx, &upd)?;
+        Ok(Some((unfold_batch(&y, size, len, self.axis)?, Some(0))))
     }
 }

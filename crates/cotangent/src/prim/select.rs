@@ -11,6 +11,7 @@ use crate::prim::{Aval, AvalRef, Primitive};
 pub struct Select;
 
 impl Primitive for Select {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "select"
     }

@@ -4,6 +4,7 @@
 
 use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
+use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
 
 /// A strided rectangular window.
@@ -85,5 +86,15 @@ impl Primitive for Slice {
             }
         }
         Ok(vec![Some(g.pad_raw(&lo, &hi, &interior, 0.0)?)])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], size: usize) -> Batched {
+        // The whole batch axis, in place.
+        let b = first_batched(dims);
+        let (mut starts, mut lens, mut steps) =
+            (self.starts.clone(), self.lens.clone(), self.steps.clone());
+        starts.insert(b, 0);
+        lens.insert(b, size);
+        steps.insert(b, 1);
+        Ok(Some((args[0].slice_raw(&starts, &lens, &steps)?, Some(b))))
     }
 }

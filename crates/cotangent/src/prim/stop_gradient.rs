@@ -9,6 +9,7 @@ use crate::prim::{Aval, AvalRef, Primitive};
 pub struct StopGradient;
 
 impl Primitive for StopGradient {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "stop_gradient"
     }

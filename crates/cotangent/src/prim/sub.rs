@@ -10,6 +10,7 @@ use crate::prim::{Aval, AvalRef, Primitive, Values};
 pub struct Sub;
 
 impl Primitive for Sub {
+    crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "sub"
     }

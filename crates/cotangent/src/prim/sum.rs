@@ -5,6 +5,7 @@ use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::reduce::{reduce, SumR};
 use crate::core::shape::{Dims, Shape};
 use crate::core::{Error, Result, Tensor, Value};
+use crate::prim::batching::{bind1, first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
 
 /// Sum over `axes` (sorted, distinct, in range).
@@ -68,5 +69,11 @@ impl Primitive for Sum {
         Ok(vec![Some(
             g.try_reshape(&keep)?.try_broadcast_to(p[0].shape())?,
         )])
+    }
+    fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
+        let b = first_batched(dims);
+        let axes: Dims = self.axes.iter().map(|&a| shift(a, b)).collect();
+        let out = b - self.axes.iter().filter(|&&a| a < b).count();
+        Ok(Some((bind1(Sum { axes }, &args[0])?, Some(out))))
     }
 }

@@ -1,12 +1,13 @@
 //! Rematerialization: `checkpoint(f)` keeps only the inputs of `f` during the forward pass and
-//! recomputes `f` when a derivative is needed, trading compute for activation memory.
+//! recomputes `f` when a derivative is needed, trading compute for activation memory. Under
+//! `vmap` the block stays one checkpoint, of the mapped function.
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::core::{Result, Tensor, Value};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::custom::{apply_function, dense, run, shape_unknown, Fun};
+use crate::transform::custom::{apply_function, dense, run, shape_unknown, vmapped, Fun};
 use crate::{jvp, vjp};
 
 struct Checkpoint {
@@ -37,6 +38,17 @@ impl Primitive for Checkpoint {
         let f = self.f.clone();
         let (_, pb) = vjp(|xs| f(xs), p);
         Ok(pb.try_call(g)?.into_iter().map(Some).collect())
+    }
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        // Still one checkpointed block: it recomputes the mapped function.
+        let f = vmapped(&self.f, dims);
+        let prim = Checkpoint { f: f.clone() };
+        Ok(Some((apply_function(Box::new(prim), &f, args), Some(0))))
     }
 }
 

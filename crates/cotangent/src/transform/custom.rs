@@ -6,6 +6,9 @@
 //! A `custom_vjp` function in forward mode differentiates the original function (the custom
 //! rule is for reverse mode). A `custom_jvp` function in reverse mode transposes the user's
 //! linear JVP rule by reverse-differentiating it with respect to the tangents.
+//!
+//! Under `vmap` such a primitive batches into the same kind of primitive carrying the mapped
+//! function (and mapped rule), so the user's rule still applies to the whole batch.
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use crate::core::{Error, Result, Tensor, Value};
 use crate::prim::{Aval, AvalRef, Primitive};
 use crate::transform::alias;
 use crate::transform::graph::topo_order;
+use crate::transform::vmap::{move_axis, try_vmap_call};
 use crate::{jvp, no_grad, vjp};
 
 /// A user function of several tensors.
@@ -48,6 +52,11 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
     let y = f(&inputs);
     let stops: FxHashSet<NodeId> = inputs.iter().map(Tensor::id).collect();
     for node in topo_order(std::slice::from_ref(&y), level.bit, &stops) {
+        // The inputs' own aliases are where the walk stops (under a trace they have an origin:
+        // the `stop_gradient` of the traced input).
+        if stops.contains(&node.id()) {
+            continue;
+        }
         let Some(origin) = node.origin() else {
             continue;
         };
@@ -75,6 +84,17 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
 pub(crate) fn apply_function(prim: Box<dyn Primitive>, f: &Fun, xs: &[Tensor]) -> Tensor {
     let value = eval_detached(f, xs);
     bind_computed(prim, xs.iter().cloned().collect::<SmallVec<_>>(), value)
+}
+
+/// `f` mapped over its inputs' batch axes `dims`, its output batched at axis 0: the function a
+/// batched function primitive carries.
+pub(crate) fn vmapped(f: &Fun, dims: &[Option<usize>]) -> Fun {
+    let (f, dims) = (f.clone(), dims.to_vec());
+    Arc::new(move |xs: &[Tensor]| {
+        try_vmap_call(|a| vec![f(a)], xs, &dims, &[0])
+            .unwrap_or_else(|e| panic!("{e}"))
+            .remove(0)
+    })
 }
 
 /// Tangents with zeros in place of `None`.
@@ -141,6 +161,39 @@ impl Primitive for CustomVjp {
         }
         Ok(cts.into_iter().map(Some).collect())
     }
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        // The rule mapped too: primals at their batch axes, output and cotangent at 0; the
+        // cotangent of an unbatched input is summed over the batch.
+        let (rule, in_dims) = (self.rule.clone(), dims.to_vec());
+        let batched_rule: VjpRule = Arc::new(move |p: &[Tensor], out: &Tensor, g: &Tensor| {
+            let n = p.len();
+            let mut xs = p.to_vec();
+            xs.extend([out.clone(), g.clone()]);
+            let mut axes = in_dims.clone();
+            axes.extend([Some(0), Some(0)]);
+            let cts = try_vmap_call(|a| rule(&a[..n], &a[n], &a[n + 1]), &xs, &axes, &[0])
+                .unwrap_or_else(|e| panic!("{e}"));
+            cts.into_iter()
+                .zip(&in_dims)
+                .map(|(c, d)| match d {
+                    Some(d) => move_axis(&c, 0, *d),
+                    None => c.try_sum_axes(&[0], false),
+                })
+                .collect::<Result<_>>()
+                .unwrap_or_else(|e| panic!("{e}"))
+        });
+        let f = vmapped(&self.f, dims);
+        let prim = CustomVjp {
+            f: f.clone(),
+            rule: batched_rule,
+        };
+        Ok(Some((apply_function(Box::new(prim), &f, args), Some(0))))
+    }
 }
 
 /// `f` with a user-supplied reverse-mode rule `rule(primals, output, cotangent) -> one
@@ -203,6 +256,29 @@ impl Primitive for CustomJvp {
         let primals = p.to_vec();
         let (_, pb) = vjp(move |ts| rule(&primals, ts), &zeros);
         Ok(pb.try_call(g)?.into_iter().map(Some).collect())
+    }
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        // The rule mapped too: each tangent has its primal's batch axis.
+        let (rule, in_dims) = (self.rule.clone(), dims.to_vec());
+        let batched_rule: JvpRule = Arc::new(move |p: &[Tensor], t: &[Tensor]| {
+            let n = p.len();
+            let xs: Vec<Tensor> = p.iter().chain(t).cloned().collect();
+            let axes: Vec<Option<usize>> = in_dims.iter().chain(&in_dims).copied().collect();
+            try_vmap_call(|a| vec![rule(&a[..n], &a[n..])], &xs, &axes, &[0])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .remove(0)
+        });
+        let f = vmapped(&self.f, dims);
+        let prim = CustomJvp {
+            f: f.clone(),
+            rule: batched_rule,
+        };
+        Ok(Some((apply_function(Box::new(prim), &f, args), Some(0))))
     }
 }
 

@@ -1,22 +1,25 @@
-//! Full Jacobians and second derivatives. `jacrev` runs one reverse pass per output element,
-//! `jacfwd` one forward pass per input element, and `jacobian` records the function once and
-//! picks whichever needs fewer passes. The Jacobian's shape is the output shape followed by the
+//! Full Jacobians and second derivatives. `jacrev` pulls every output basis vector back and
+//! `jacfwd` pushes every input basis vector forward, each in one pass mapped with `vmap` over
+//! the basis (so every rule runs once, on the whole batch); `jacobian` records the function once
+//! and picks the direction with fewer basis vectors. The Jacobian's shape is the output shape followed by the
 //! input shape, as in JAX. `hessian` is forward-over-reverse; `hvp` never forms the Hessian.
 
 use std::panic::Location;
 
-use crate::core::level::Level;
+use crate::core::debug::debug_nans;
+use crate::core::level::{Level, MaskGuard};
 use crate::core::{Element, Result, Tensor, Value};
 use crate::transform::backward::backward;
 use crate::transform::forward::forward;
+use crate::transform::vmap::try_vmap_call;
 use crate::transform::{alias, exit};
 
 /// Which mode a Jacobian was accumulated in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// One forward (JVP) pass per input element.
+    /// Forward mode (JVP), mapped over the input's basis vectors.
     Forward,
-    /// One reverse (VJP) pass per output element.
+    /// Reverse mode (VJP), mapped over the output's basis vectors.
     Reverse,
 }
 
@@ -48,30 +51,130 @@ fn basis(like: &Tensor, i: usize) -> Tensor {
     Tensor::from_value(v, Location::caller())
 }
 
+/// Every basis tensor of `like`'s shape and dtype, stacked along a new leading axis.
+fn bases(like: &Tensor) -> Result<Tensor> {
+    let n = like.numel();
+    let mut dims = vec![n];
+    dims.extend_from_slice(like.dims());
+    Tensor::try_eye(n, like.dtype())?.try_reshape(&dims)
+}
+
 /// The Jacobian of `f` at `x` in the given mode, or in the mode [`Mode::choose`] picks.
+///
+/// `f` runs once. Reverse mode then pulls every output basis vector back in one pass, and
+/// forward mode pushes every input basis vector forward in one pass: the pass is traced once
+/// and mapped over the basis with `vmap`, so each rule runs once on the whole batch of basis
+/// vectors. (With `set_debug_nans` on, the basis vectors go one per pass instead, so a
+/// non-finite derivative is reported with the values it came from.)
 #[track_caller]
 pub fn try_jacobian_in(
     f: impl FnOnce(&Tensor) -> Tensor,
     x: &Tensor,
     mode: Option<Mode>,
 ) -> Result<(Tensor, Mode)> {
-    let level = Level::new().map_err(|e| e.at(Location::caller()))?;
+    let location = Location::caller();
+    let level = Level::new().map_err(|e| e.at(location))?;
     let bit = level.bit;
     let input = alias(x, bit);
     let y = f(&input);
     let (n_in, n_out) = (x.numel(), y.numel());
     let mode = mode.unwrap_or_else(|| Mode::choose(n_in, n_out));
+    let basis_len = match mode {
+        Mode::Forward => n_in,
+        Mode::Reverse => n_out,
+    };
     let mut out_dims = y.dims().to_vec();
     out_dims.extend_from_slice(x.dims());
-    let jac = match mode {
+    let jac = if n_in == 0 || n_out == 0 {
+        Tensor::try_zeros(&out_dims, y.dtype())?
+    } else if debug_nans() || basis_len == 1 {
+        // One basis vector needs no mapping (and no trace).
+        one_pass_per_basis_vector(&y, &input, x, bit, mode)?
+    } else {
+        all_basis_vectors_at_once(&y, &input, x, bit, mode).map_err(|e| e.at(location))?
+    };
+    Ok((exit(jac.try_reshape(&out_dims)?, bit), mode))
+}
+
+/// The Jacobian from one pass mapped over all basis vectors: `[n_out, x.dims…]` (reverse) or
+/// `[y.dims…, n_in]` (forward).
+fn all_basis_vectors_at_once(
+    y: &Tensor,
+    input: &Tensor,
+    x: &Tensor,
+    bit: u64,
+    mode: Mode,
+) -> Result<Tensor> {
+    // The replayed rules are recorded only for enclosing levels, as in a walk.
+    let _off = MaskGuard::without(bit);
+    let mut failed = None;
+    let mut keep = |r: Result<Tensor>, zero: &Tensor| {
+        r.unwrap_or_else(|e| {
+            failed.get_or_insert(e);
+            zero.clone()
+        })
+    };
+    let out = match mode {
+        Mode::Reverse => try_vmap_call(
+            |e| {
+                let ct = backward(
+                    std::slice::from_ref(y),
+                    &e[..1],
+                    bit,
+                    std::slice::from_ref(input),
+                    false,
+                )
+                .map(|mut m| {
+                    m.remove(&input.id())
+                        .map(|(_, g)| g)
+                        .unwrap_or_else(|| input.zeros_like())
+                });
+                vec![keep(ct, input)]
+            },
+            &[bases(y)?],
+            &[Some(0)],
+            &[0],
+        ),
+        Mode::Forward => try_vmap_call(
+            |t| {
+                let tangent = forward(
+                    std::slice::from_ref(y),
+                    std::slice::from_ref(input),
+                    &t[..1],
+                    bit,
+                )
+                .map(|mut ts| ts.pop().flatten().unwrap_or_else(|| y.zeros_like()));
+                vec![keep(tangent, y)]
+            },
+            &[bases(x)?],
+            &[Some(0)],
+            &[y.rank()],
+        ),
+    };
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(out?.remove(0))
+}
+
+/// The Jacobian from one pass per basis vector: `[n_out, n_in]`.
+fn one_pass_per_basis_vector(
+    y: &Tensor,
+    input: &Tensor,
+    x: &Tensor,
+    bit: u64,
+    mode: Mode,
+) -> Result<Tensor> {
+    let (n_in, n_out) = (x.numel(), y.numel());
+    Ok(match mode {
         Mode::Reverse => {
             let rows = (0..n_out)
                 .map(|i| {
                     let mut m = backward(
-                        std::slice::from_ref(&y),
-                        &[basis(&y, i)],
+                        std::slice::from_ref(y),
+                        &[basis(y, i)],
                         bit,
-                        std::slice::from_ref(&input),
+                        std::slice::from_ref(input),
                         false,
                     )?;
                     Ok(m.remove(&input.id())
@@ -80,14 +183,14 @@ pub fn try_jacobian_in(
                         .flatten())
                 })
                 .collect::<Result<Vec<_>>>()?;
-            stack_or_empty(&rows, n_out, n_in, &y)?
+            Tensor::try_stack(&rows, 0)?
         }
         Mode::Forward => {
             let cols = (0..n_in)
                 .map(|j| {
                     let t = forward(
-                        std::slice::from_ref(&y),
-                        std::slice::from_ref(&input),
+                        std::slice::from_ref(y),
+                        std::slice::from_ref(input),
                         &[basis(x, j)],
                         bit,
                     )?
@@ -96,20 +199,12 @@ pub fn try_jacobian_in(
                     Ok(t.unwrap_or_else(|| y.zeros_like()).flatten())
                 })
                 .collect::<Result<Vec<_>>>()?;
-            stack_or_empty(&cols, n_in, n_out, &y)?.t()
+            Tensor::try_stack(&cols, 0)?.t()
         }
-    };
-    Ok((exit(jac.try_reshape(&out_dims)?, bit), mode))
+    })
 }
 
-fn stack_or_empty(parts: &[Tensor], n: usize, m: usize, like: &Tensor) -> Result<Tensor> {
-    if parts.is_empty() {
-        return Ok(Tensor::zeros(&[n, m], like.dtype()));
-    }
-    Ok(Tensor::stack(parts, 0))
-}
-
-/// `x ↦ ∂f/∂x` by reverse mode (one pass per output element).
+/// `x ↦ ∂f/∂x` by reverse mode (one pass, mapped over the output's basis vectors).
 ///
 /// ```
 /// use cotangent::{jacrev, Tensor};
@@ -124,7 +219,7 @@ pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     }
 }
 
-/// `x ↦ ∂f/∂x` by forward mode (one pass per input element).
+/// `x ↦ ∂f/∂x` by forward mode (one pass, mapped over the input's basis vectors).
 ///
 /// ```
 /// use cotangent::{jacfwd, Tensor};
@@ -139,7 +234,7 @@ pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     }
 }
 
-/// `x ↦ ∂f/∂x` in whichever mode needs fewer passes (see [`Mode::choose`]); use
+/// `x ↦ ∂f/∂x` in whichever mode maps over fewer basis vectors (see [`Mode::choose`]); use
 /// [`try_jacobian_in`] to learn which one ran.
 ///
 /// ```

@@ -1,7 +1,14 @@
 //! `vmap`: vectorizing a function over a batch axis. The function is traced once at the shape
-//! of one example; the graph is then replayed with every primitive's batching rule, so the
-//! batch runs through whole-array kernels (no loop over examples). Replaying uses ordinary
-//! tensor ops, so `vmap` composes with `grad`, `jvp`, `jit` and itself.
+//! of one example; the graph is then replayed with every primitive's batching rule
+//! ([`crate::prim::Primitive::batch`]), so the batch runs through whole-array kernels (no loop
+//! over examples). An equation none of whose operands is batched is replayed as it is. Replaying
+//! uses ordinary tensor ops, so `vmap` composes with `grad`, `jvp`, `jacfwd`/`jacrev` (which
+//! use it to push all basis vectors through one pass), `jit` and itself.
+//!
+//! Every built-in primitive has a rule, and so do `custom_vjp`, `custom_jvp` and `checkpoint`
+//! (they batch into the same kind of primitive carrying the mapped function and rule). A
+//! user-defined primitive without one is applied once per example and the results stacked;
+//! [`crate::vmap_fallbacks`] counts those fallbacks.
 
 use std::panic::Location;
 
@@ -10,6 +17,7 @@ use crate::core::tensor::Inputs;
 use crate::core::{Error, Result, Tensor};
 use crate::ir::{try_trace_n, Graph, Var};
 use crate::prim::Aval;
+use crate::transform::stats::count_vmap_fallback;
 
 /// `x` with axis `from` moved to position `to` (a view).
 pub(crate) fn move_axis(x: &Tensor, from: usize, to: usize) -> Result<Tensor> {
@@ -74,7 +82,10 @@ pub(crate) fn batch_graph(
                 .map_err(|e| e.at(eqn.location))?
             {
                 Some(out) => out,
-                None => (per_example(eqn, &xs, &ds, size)?, Some(0)),
+                None => {
+                    count_vmap_fallback();
+                    (per_example(eqn, &xs, &ds, size)?, Some(0))
+                }
             }
         };
         env[k] = Some(out);
@@ -105,7 +116,21 @@ fn per_example(
 }
 
 /// Like [`vmap_n`], returning an error for mismatched batch sizes, axes out of range, or a
-/// function that cannot be traced.
+/// function that cannot be traced. `out_axes` may be empty (every output batched at 0), hold one
+/// axis for all outputs, or one per output.
+///
+/// ```
+/// use cotangent::{try_vmap_call, Tensor};
+/// let xs = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
+/// let w = Tensor::from_vec(vec![10.0, 1.0], &[2]);
+/// // Per-row dot products with a shared `w` (in_axes None).
+/// let y = try_vmap_call(|a| vec![(&a[0] * &a[1]).sum()], &[xs.clone(), w], &[Some(0), None], &[])
+///     .unwrap();
+/// assert_eq!(y[0].to_vec::<f64>(), vec![12.0, 34.0, 56.0]);
+/// // Batch sizes must agree.
+/// let e = try_vmap_call(|a| vec![&a[0] + &a[1]], &[xs, Tensor::zeros(&[4, 2], cotangent::DType::F64)], &[Some(0), Some(0)], &[]);
+/// assert!(e.unwrap_err().to_string().contains("vmap"));
+/// ```
 #[track_caller]
 pub fn try_vmap_call(
     f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
@@ -182,6 +207,11 @@ pub fn try_vmap_call(
 
 /// Vectorize a function of one tensor over axis `in_axis` of its input; the batch axis of the
 /// result is at `out_axis`.
+///
+/// `f` is traced once at the shape of one example (so it must not read values: use `cond` and
+/// friends for value-dependent control flow), then run once on the whole batch through each
+/// primitive's batching rule. Mapping `grad(loss)` gives per-example gradients. Panics with a
+/// message naming `vmap` on bad axes; see [`try_vmap_call`] for a `Result`.
 ///
 /// ```
 /// use cotangent::{vmap, Tensor};

@@ -1,0 +1,133 @@
+//! Batching rules shared by the primitives ([`crate::prim::Primitive::batch`], which `vmap`
+//! calls): where a per-example axis lands once a batch axis is inserted, the one rule every
+//! elementwise primitive uses, and the index arithmetic that lets a gather or scatter with a
+//! batched index run as one flat gather or scatter. The rules of the other primitives live with
+//! them, in their own files.
+
+use smallvec::smallvec;
+
+use crate::core::bind::bind;
+use crate::core::error::ErrorKind;
+use crate::core::tensor::Inputs;
+use crate::core::{DType, Error, Result, Tensor};
+use crate::prim::Primitive;
+use crate::transform::vmap::{batch_at, move_axis};
+
+/// What a batching rule returns: the output and where its batch axis is.
+pub(crate) type Batched = Result<Option<(Tensor, Option<usize>)>>;
+
+/// Position of per-example axis `a` in a tensor whose batch axis sits at `b`.
+pub(crate) fn shift(a: usize, b: usize) -> usize {
+    if a < b {
+        a
+    } else {
+        a + 1
+    }
+}
+
+/// The batch axis of the first batched operand (a rule is only called when one is batched).
+pub(crate) fn first_batched(dims: &[Option<usize>]) -> usize {
+    dims.iter()
+        .flatten()
+        .copied()
+        .next()
+        .expect("a batching rule is called with at least one batched operand")
+}
+
+/// The rule of every elementwise primitive (operands of one shape): all operands get their batch
+/// axis at the first batched operand's position (an unbatched one as a broadcast view), and the
+/// primitive runs once on the whole batch.
+pub(crate) fn elementwise<P: Primitive + Clone>(
+    prim: &P,
+    args: &[Tensor],
+    dims: &[Option<usize>],
+    size: usize,
+) -> Batched {
+    let d = first_batched(dims);
+    let inputs: Inputs = args
+        .iter()
+        .zip(dims)
+        .map(|(x, &dim)| batch_at(x, dim, size, d))
+        .collect::<Result<_>>()?;
+    Ok(Some((bind(prim.clone(), inputs)?, Some(d))))
+}
+
+/// The `batch` method of an elementwise primitive, inside its `impl Primitive` block.
+macro_rules! elementwise_batch {
+    () => {
+        fn batch(
+            &self,
+            args: &[$crate::Tensor],
+            dims: &[Option<usize>],
+            size: usize,
+        ) -> $crate::Result<Option<($crate::Tensor, Option<usize>)>> {
+            $crate::prim::batching::elementwise(self, args, dims, size)
+        }
+    };
+}
+pub(crate) use elementwise_batch;
+
+/// `x` (batch axis `dim`, or unbatched) as `[size, x.dims[axis], rest…]` flattened to
+/// `[size · x.dims[axis], rest…]`: batch first, then the indexed axis, then the other axes in
+/// order. Returns the flattened tensor and the per-example length of the indexed axis.
+pub(crate) fn fold_batch_into(
+    x: &Tensor,
+    dim: Option<usize>,
+    size: usize,
+    axis: usize,
+) -> Result<(Tensor, usize)> {
+    let front = move_axis(&batch_at(x, dim, size, 0)?, axis + 1, 1)?;
+    let mut dims = front.dims().to_vec();
+    let n = dims[1];
+    dims.splice(0..2, [size * n]);
+    Ok((front.try_reshape(&dims)?, n))
+}
+
+/// Undo [`fold_batch_into`] for an output whose indexed axis has `n` entries per example: the
+/// result has the batch axis at 0 and the indexed axis back at `axis + 1`.
+pub(crate) fn unfold_batch(y: &Tensor, size: usize, n: usize, axis: usize) -> Result<Tensor> {
+    let mut dims = vec![size, n];
+    dims.extend_from_slice(&y.dims()[1..]);
+    move_axis(&y.try_reshape(&dims)?, 1, axis + 1)
+}
+
+/// A batched index (`[size, n]` after moving its batch axis to the front) turned into one index
+/// into an axis that holds the `size` examples' `len` entries one after another: example `b`'s
+/// index `i` becomes `b · len + i`. Indices out of `0..len` are reported here when the index is
+/// concrete, since after the shift they could land in another example's range.
+pub(crate) fn flat_index(
+    op: &'static str,
+    idx: &Tensor,
+    dim: usize,
+    size: usize,
+    len: usize,
+) -> Result<Tensor> {
+    let idx = move_axis(idx, dim, 0)?;
+    if !idx.value().is_abstract() {
+        if let Some(bad) = idx
+            .to_vec::<i64>()
+            .into_iter()
+            .find(|&i| i < 0 || i as usize >= len)
+        {
+            return Err(Error::new(
+                ErrorKind::Index,
+                op,
+                format!("index {bad} is out of range for a dimension of size {len} (under vmap)"),
+            ));
+        }
+    }
+    let n = idx.dims()[1];
+    let offsets = Tensor::try_arange(0.0, size as f64, 1.0, DType::F64)?
+        .try_mul(&Tensor::scalar(len as f64))?
+        .try_reshape(&[size, 1])?
+        .try_broadcast_to(&[size, n])?;
+    idx.try_cast(DType::F64)?
+        .try_add(&offsets)?
+        .try_cast(DType::I64)?
+        .try_reshape(&[size * n])
+}
+
+/// Apply `prim` to one input.
+pub(crate) fn bind1<P: Primitive>(prim: P, x: &Tensor) -> Result<Tensor> {
+    bind(prim, smallvec![x.clone()])
+}
