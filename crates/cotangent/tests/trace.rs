@@ -127,3 +127,39 @@ fn an_output_that_feeds_another_output_is_listed_before_it() {
         assert_eq!(a.item::<f64>(), b.item::<f64>());
     }
 }
+
+#[test]
+fn function_primitives_trace_and_replay_with_their_rules() {
+    use cotangent::{checkpoint, custom_vjp, grad, vmap_n};
+    // Forward: x²; custom reverse rule: 100 · g (deliberately not the true derivative).
+    let odd = custom_vjp(
+        |xs: &[Tensor]| xs[0].square(),
+        |_, _, g: &Tensor| vec![g * 100.0],
+    );
+    let ck = checkpoint(|xs: &[Tensor]| xs[0].sin() * 3.0);
+    let f = move |x: &Tensor| odd(&[ck(&[x.clone()])]).sum();
+    let g = trace(&f, &Aval::new(&[2], DType::F64)).unwrap();
+    let text = g.to_string();
+    assert!(
+        text.contains("custom_vjp") && text.contains("checkpoint"),
+        "{text}"
+    );
+    let x = Tensor::from_vec(vec![0.2, -0.7], &[2]);
+    let staged = g.eval(&[x.clone()]).unwrap().remove(0);
+    assert_eq!(staged.item::<f64>(), f(&x).item::<f64>());
+    // The gradient of the replayed graph goes through the custom rule: 100 · 3cos(x).
+    let d = grad(|x: &Tensor| g.eval(&[x.clone()]).unwrap().remove(0))(&x);
+    let want: Vec<f64> = x.to_vec::<f64>().iter().map(|v| 300.0 * v.cos()).collect();
+    for (a, b) in d.to_vec::<f64>().iter().zip(&want) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    // A function primitive whose inputs are all shared under vmap (unbatched equation).
+    let shared = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+    let ck2 = checkpoint(|xs: &[Tensor]| xs[0].exp());
+    let m = vmap_n(
+        move |a: &[Tensor]| vec![&a[0] * &ck2(&[shared.clone()])],
+        vec![Some(0)],
+        vec![0],
+    )(&[Tensor::ones(&[3, 2], DType::F64)]);
+    assert_eq!(m[0].to_vec::<f64>()[1], 2f64.exp());
+}

@@ -489,8 +489,7 @@ fn rows_composites() {
             &[(&[2, 3], Any)],
             move |x| x[0].cross_entropy(&labels),
         ),
-        // Labels as a mapped input are not covered: `cross_entropy` range-checks its labels by
-        // reading them, which a trace cannot do.
+        // Mapped labels: `cross_entropy_with_mapped_labels` below.
         row("mse", &[(&[4], Any), (&[4], Any)], |x| x[0].mse(&x[1])),
         row("sigmoid", &[(&[4], Any)], |x| x[0].sigmoid()),
         row("softplus", &[(&[4], Any)], |x| x[0].softplus()),
@@ -947,4 +946,27 @@ fn an_empty_batch_gives_empty_outputs() {
         vec![1],
     )(&[x, idx]);
     assert_eq!(y[0].dims(), &[2, 0]);
+}
+
+#[test]
+fn cross_entropy_with_mapped_labels() {
+    // Per-example losses over a batch of 3 problems, each with 2 rows of 4 classes.
+    let logits = Tensor::randn(&[3, 2, 4], 5, DType::F64);
+    let labels = Tensor::from_vec(vec![0i64, 3, 1, 1, 2, 0], &[3, 2]);
+    let mapped = vmap_n(
+        |x: &[Tensor]| vec![x[0].cross_entropy(&x[1])],
+        vec![Some(0), Some(0)],
+        vec![0],
+    )(&[logits.clone(), labels.clone()]);
+    let looped: Vec<f64> = (0..3)
+        .map(|b| {
+            let l = logits.narrow(0, b, 1).squeeze(0);
+            let y = labels.narrow(0, b, 1).squeeze(0);
+            l.cross_entropy(&y).item::<f64>()
+        })
+        .collect();
+    let got = mapped[0].to_vec::<f64>();
+    for (a, b) in got.iter().zip(&looped) {
+        assert!((a - b).abs() < 1e-12, "{got:?} vs {looped:?}");
+    }
 }

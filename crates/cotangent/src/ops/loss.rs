@@ -1,4 +1,8 @@
 //! Losses composed from primitives: cross-entropy with integer labels, and mean squared error.
+//!
+//! `cross_entropy` rejects out-of-range labels when their values are known. Labels that are
+//! being traced (an input of `jit` or a mapped input of `vmap`) cannot be read, so that check
+//! is skipped there: an out-of-range traced label contributes a zero loss term.
 
 use std::panic::Location;
 
@@ -37,8 +41,13 @@ impl Tensor {
             .at(loc));
         }
         // One-hot encoding would turn an out-of-range label into a zero loss term silently.
+        // Traced labels have no values yet: the check is skipped (see the module docs).
         let classes = self.dims()[1];
-        let labels_v = labels.try_to_vec::<i64>()?;
+        let labels_v = if labels.value().is_abstract() {
+            Vec::new()
+        } else {
+            labels.try_to_vec::<i64>()?
+        };
         if let Some(&bad) = labels_v
             .iter()
             .find(|&&l| l < 0 || l as u64 >= classes as u64)

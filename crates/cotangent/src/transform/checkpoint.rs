@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::core::{Result, Tensor, Value};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::custom::{apply_function, dense, run, shape_unknown, vmapped, Fun};
+use crate::transform::custom::{abstract_output, apply_function, dense, run, vmapped, Fun};
 use crate::{jvp, vjp};
 
 struct Checkpoint {
@@ -24,8 +24,8 @@ impl Primitive for Checkpoint {
     fn name(&self) -> &'static str {
         "checkpoint"
     }
-    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
-        Err(shape_unknown("checkpoint"))
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        abstract_output(&self.f, inputs)
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         run(&self.f, inputs)

@@ -106,11 +106,20 @@ pub(crate) fn dense(primals: &[Tensor], tangents: &[Option<Tensor>]) -> Vec<Tens
         .collect()
 }
 
-pub(crate) fn shape_unknown(name: &'static str) -> Error {
-    Error::usage(
-        name,
-        "the output shape of a function primitive is known only by running it",
-    )
+/// The output shape and dtype of a function primitive: its function run once on placeholder
+/// inputs (shapes and dtypes only, nothing computed, nothing recorded).
+pub(crate) fn abstract_output(f: &Fun, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    let xs: Vec<Tensor> = inputs
+        .iter()
+        .map(|a| {
+            Tensor::from_value(
+                Value::abstract_of(a.shape.clone(), a.dtype),
+                std::panic::Location::caller(),
+            )
+        })
+        .collect();
+    let y = no_grad(|| f(&xs));
+    Ok(Aval::of(&y))
 }
 
 /// Evaluate a function primitive on concrete input values.
@@ -137,8 +146,8 @@ impl Primitive for CustomVjp {
     fn name(&self) -> &'static str {
         "custom_vjp"
     }
-    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
-        Err(shape_unknown("custom_vjp"))
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        abstract_output(&self.f, inputs)
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         run(&self.f, inputs)
@@ -240,8 +249,8 @@ impl Primitive for CustomJvp {
     fn name(&self) -> &'static str {
         "custom_jvp"
     }
-    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
-        Err(shape_unknown("custom_jvp"))
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        abstract_output(&self.f, inputs)
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         run(&self.f, inputs)
