@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Run cotangent's benchmarks and the JAX / PyTorch peers in the same run, on the same cores,
 and print a markdown table of median times and ratios (cotangent / peer). Also writes
-target/compare.json: a list of {workload, threads, system, seconds}.
+target/compare.json: a list of {workload, threads, system, seconds}. Also prints each system's
+grad_cost_ratio (value_and_grad / forward of the MLP loss) and the peak RSS of mlp_train_step
+run in a fresh process per system (target/compare-extra.json).
 
 Exits non-zero if a workload's cotangent value differs from the peers' (a fast wrong answer
 must not count). With --smoke: one repetition, small sizes, cotangent only (for CI).
@@ -15,6 +17,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,7 +34,16 @@ TOLERANCE = {
     "mlp_forward": 1e-4,
     "mlp_train_step": 1e-5,
     "elementwise_chain_1m": 1e-5,
+    "mlp_loss_forward": 1e-5,
+    "mlp_loss_value_and_grad": 1e-5,
+    "transformer_block_train_step": 1e-5,
 }
+
+# grad_cost_ratio: each system's time of value_and_grad over its time of the forward pass alone.
+GRAD_COST = ("mlp_loss_value_and_grad", "mlp_loss_forward")
+# Peak RSS of mlp_train_step: each system in a fresh process taking this many steps, and again
+# taking none (the baseline: runtime, libraries and inputs).
+RSS_STEPS = 20
 
 
 def cores(threads):
@@ -72,6 +84,52 @@ def run_peers(python, threads):
         sys.stderr.write(res.stderr[-4000:])
         sys.exit(f"peer benchmark failed with status {res.returncode}")
     return [r for r in json_lines(res.stdout) if not r["workload"].startswith("_")]
+
+
+def peak_rss_mb(cmd, env=None):
+    """Run cmd to completion in a fresh process; its peak resident set size in MiB (os.wait4's
+    ru_maxrss, which Linux gives in KiB) and its JSON lines."""
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if proc.returncode != 0:
+            err.seek(0)
+            sys.stderr.write(err.read()[-2000:])
+            sys.exit(f"{' '.join(cmd)} failed with status {proc.returncode}")
+    return usage.ru_maxrss / 1024, json_lines(out)
+
+
+def bench_executable():
+    """The path of the built `core` bench binary (run directly so cargo's own memory is not
+    counted)."""
+    cmd = ["cargo", "bench", "-q", "-p", "cotangent", "--bench", "core", "--no-run",
+           "--message-format=json"]
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    for r in json_lines(res.stdout):
+        if r.get("reason") == "compiler-artifact" and r.get("target", {}).get("name") == "core" \
+                and r.get("executable"):
+            return r["executable"]
+    sys.exit("could not find the core bench executable")
+
+
+def measure_rss(peers_python, steps):
+    """{system: (peak MiB after `steps` steps, peak MiB with 0 steps)} for mlp_train_step."""
+    env = dict(os.environ, RAYON_NUM_THREADS="1")
+    commands = {"cotangent": ["taskset", "-c", "0", bench_executable(), "--rss-run"]}
+    if peers_python:
+        for system in ("jax", "torch"):
+            commands[system] = ["taskset", "-c", "0", peers_python,
+                                os.path.join(ROOT, "benches/peers/peers.py"),
+                                "--system", system, "--rss-run"]
+    out = {}
+    for system, cmd in commands.items():
+        peak, _ = peak_rss_mb(cmd + [str(steps)], env)
+        base, _ = peak_rss_mb(cmd + ["0"], env)
+        out[system] = (peak, base)
+    return out
 
 
 def cpu_model():
@@ -140,6 +198,31 @@ def main():
                     a, b = ours["value"], peer["value"]
                     if abs(a - b) > tol * max(abs(a), abs(b), 1.0):
                         mismatches.append(f"{wl} ({t} threads): cotangent {a!r} vs {name} {b!r}")
+    systems_shown = ("cotangent", "jax", "torch")
+    print("\ngrad_cost_ratio: time of value_and_grad of the MLP loss / time of the loss alone "
+          f"(rows {GRAD_COST[0]} / {GRAD_COST[1]}).\n")
+    print("| threads | cotangent | JAX (jit) | PyTorch |")
+    print("|---|---|---|---|")
+    for t in thread_counts:
+        vg, fwd = by.get((GRAD_COST[0], t), {}), by.get((GRAD_COST[1], t), {})
+        cells = [f"{vg[s]['seconds'] / fwd[s]['seconds']:.2f}" if s in vg and s in fwd else "—"
+                 for s in systems_shown]
+        print(f"| {t} | " + " | ".join(cells) + " |")
+
+    steps = 3 if args.smoke else RSS_STEPS
+    rss = measure_rss(None if args.smoke else args.peers_python, steps)
+    print(f"\nPeak RSS of mlp_train_step: a fresh process per system builds the inputs and takes "
+          f"{steps} steps (1 thread); the baseline process takes 0 steps.\n")
+    print("| system | peak RSS | baseline | difference |")
+    print("|---|---|---|---|")
+    for system in systems_shown:
+        if system in rss:
+            peak, base = rss[system]
+            print(f"| {system} | {peak:.0f} MiB | {base:.0f} MiB | {peak - base:.0f} MiB |")
+    with open(os.path.join(ROOT, "target/compare-extra.json"), "w") as f:
+        json.dump({"rss_mib": {k: {"peak": v[0], "baseline": v[1], "steps": steps} for k, v in rss.items()}}, f,
+                  indent=1)
+
     for (wl, t), systems in sorted(by.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         ours = systems.get("cotangent")
         for name, rec in sorted(systems.items()):

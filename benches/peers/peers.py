@@ -63,18 +63,23 @@ import numpy as np  # noqa: E402
 # torch.func currently emits a torch.jit.script deprecation FutureWarning on first use.
 warnings.filterwarnings("ignore", category=FutureWarning)
 
-import jax  # noqa: E402
+# --rss-run imports only the library it measures, so its peak RSS is that library's alone.
+_ONLY = sys.argv[sys.argv.index("--system") + 1] if "--system" in sys.argv else None
 
-jax.config.update("jax_enable_x64", True)
-import jax.numpy as jnp  # noqa: E402
+if _ONLY in (None, "jax"):
+    import jax  # noqa: E402
 
-import torch  # noqa: E402
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp  # noqa: E402
 
-torch.set_num_threads(THREADS)
-try:
-    torch.set_num_interop_threads(1)
-except RuntimeError:
-    pass
+if _ONLY in (None, "torch"):
+    import torch  # noqa: E402
+
+    torch.set_num_threads(THREADS)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
 
 
 # --------------------------------------------------------------------------- timing
@@ -397,6 +402,17 @@ def mlp(timer):
                w3_sum=float(np.asarray(new[4], np.float64).sum()), n_inner=n, reps=r,
                method="jax.jit(value_and_grad + SGD update), f32, mean cross-entropy")
 
+    # grad_cost_ratio: value_and_grad of the loss over the loss alone (compare.py divides).
+    lj = jax.jit(loss_jax)
+    vgj = jax.jit(jax.value_and_grad(loss_jax))
+    s, n, r = timer.measure(lambda: lj(pj, xj, yj), jsync)
+    yield dict(workload="mlp_loss_forward", system="jax", seconds=s, value=float(lj(pj, xj, yj)),
+               n_inner=n, reps=r, method="jax.jit(loss), f32")
+    s, n, r = timer.measure(lambda: vgj(pj, xj, yj), jsync)
+    yield dict(workload="mlp_loss_value_and_grad", system="jax", seconds=s,
+               value=float(vgj(pj, xj, yj)[0]), n_inner=n, reps=r,
+               method="jax.jit(jax.value_and_grad(loss)), f32")
+
     pt = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
@@ -423,6 +439,129 @@ def mlp(timer):
     yield dict(workload="mlp_train_step", system="torch", seconds=s, value=tf(l),
                w3_sum=float(new[4].double().sum()), n_inner=n, reps=r,
                method="eager forward + autograd.grad + SGD update (out of place), f32")
+
+    def loss_torch():
+        return torch.nn.functional.cross_entropy(fwd_torch(pt), yt)
+
+    with torch.no_grad():
+        s, n, r = timer.measure(loss_torch)
+        lv = tf(loss_torch())
+    yield dict(workload="mlp_loss_forward", system="torch", seconds=s, value=lv, n_inner=n, reps=r,
+               method="eager loss under no_grad, f32")
+
+    def value_and_grad_torch():
+        loss = loss_torch()
+        return loss, torch.autograd.grad(loss, pt)
+
+    s, n, r = timer.measure(value_and_grad_torch)
+    yield dict(workload="mlp_loss_value_and_grad", system="torch", seconds=s,
+               value=tf(value_and_grad_torch()[0]), n_inner=n, reps=r,
+               method="eager loss + torch.autograd.grad, f32")
+
+
+SEQ, D, HEADS = 64, 128, 4
+
+
+def transformer_inputs():
+    """One pre-LN transformer block, built identically in cotangent's bench: x [64, 128] (batch
+    1) with x[t, j] = sin(1e-3 k) and target cos(2e-3 k) over the row-major index k; params in
+    the order ln1 (gamma, beta), q, k, v, o (weight, bias each), ln2 (gamma, beta), fc1, fc2
+    (weight, bias), matrix number l = 1..6 (q, k, v, o, fc1, fc2) W_l[i, j] = 0.05 sin(0.37 k + l),
+    biases and beta zero, gamma one."""
+    k = np.arange(SEQ * D, dtype=np.float64)
+    x = np.sin(k * 1e-3).reshape(SEQ, D).astype(np.float32)
+    target = np.cos(k * 2e-3).reshape(SEQ, D).astype(np.float32)
+
+    def matrix(l, i, o):
+        kk = np.arange(i * o, dtype=np.float64)
+        return (0.05 * np.sin(0.37 * kk + l)).reshape(i, o).astype(np.float32)
+
+    zeros = lambda n: np.zeros(n, dtype=np.float32)  # noqa: E731
+    ones = lambda n: np.ones(n, dtype=np.float32)  # noqa: E731
+    ps = [ones(D), zeros(D)]
+    for l in range(1, 5):
+        ps += [matrix(l, D, D), zeros(D)]
+    ps += [ones(D), zeros(D), matrix(5, D, 4 * D), zeros(4 * D), matrix(6, 4 * D, D), zeros(D)]
+    return x, target, ps
+
+
+def transformer_forward(ps, x, lib):
+    """Pre-LN block: x + attn(ln1(x)), then + mlp(ln2(.)); non-causal 4-head attention, exact
+    GELU, LayerNorm eps 1e-5 with the biased variance. `lib` is a small namespace of the few
+    library calls that differ between JAX and PyTorch (_JaxLib, _TorchLib)."""
+    dh = D // HEADS
+
+    def ln(v, g, b):
+        d = v - lib.mean_last(v)
+        return d / lib.sqrt(lib.mean_last(d * d) + 1e-5) * g + b
+
+    h = ln(x, ps[0], ps[1])
+
+    def heads(w):
+        return lib.swap01((h @ ps[w] + ps[w + 1]).reshape(SEQ, HEADS, dh))
+
+    q, k, v = heads(2), heads(4), heads(6)
+    scores = q @ lib.swap_last(k) * float(1.0 / np.sqrt(dh))  # a Python float: stays f32
+    ctx = lib.swap01(lib.softmax(scores) @ v).reshape(SEQ, D)
+    x = x + (ctx @ ps[8] + ps[9])
+    m = ln(x, ps[10], ps[11])
+    m = lib.gelu(m @ ps[12] + ps[13]) @ ps[14] + ps[15]
+    return x + m
+
+
+class _JaxLib:
+    mean_last = staticmethod(lambda v: v.mean(-1, keepdims=True))
+    sqrt = staticmethod(lambda v: jnp.sqrt(v))
+    swap01 = staticmethod(lambda v: jnp.swapaxes(v, 0, 1))
+    swap_last = staticmethod(lambda v: jnp.swapaxes(v, -1, -2))
+    softmax = staticmethod(lambda v: jax.nn.softmax(v, axis=-1))
+    gelu = staticmethod(lambda v: jax.nn.gelu(v, approximate=False))
+
+
+class _TorchLib:
+    mean_last = staticmethod(lambda v: v.mean(-1, keepdim=True))
+    sqrt = staticmethod(lambda v: torch.sqrt(v))
+    swap01 = staticmethod(lambda v: v.transpose(0, 1))
+    swap_last = staticmethod(lambda v: v.transpose(-1, -2))
+    softmax = staticmethod(lambda v: torch.softmax(v, dim=-1))
+    gelu = staticmethod(lambda v: torch.nn.functional.gelu(v))
+
+
+def transformer_block(timer):
+    LR = 0.01
+    x, target, params = transformer_inputs()
+
+    def loss_jax(ps, x, t):
+        d = transformer_forward(ps, x, _JaxLib) - t
+        return jnp.mean(d * d)
+
+    @jax.jit
+    def step_jax(ps, x, t):
+        l, g = jax.value_and_grad(loss_jax)(ps, x, t)
+        return l, [p - LR * gp for p, gp in zip(ps, g)]
+
+    pj = [jnp.asarray(p) for p in params]
+    xj, tj = jnp.asarray(x), jnp.asarray(target)
+    s, n, r = timer.measure(lambda: step_jax(pj, xj, tj), jsync)
+    l, _ = step_jax(pj, xj, tj)
+    yield dict(workload="transformer_block_train_step", system="jax", seconds=s, value=float(l),
+               n_inner=n, reps=r,
+               method="jax.jit(value_and_grad + SGD update), pre-LN block seq 64 d 128 4 heads MLP 4x, f32, MSE")
+
+    pt = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
+    xt, tt = torch.from_numpy(x), torch.from_numpy(target)
+
+    def step_torch():
+        loss = torch.nn.functional.mse_loss(transformer_forward(pt, xt, _TorchLib), tt)
+        gs = torch.autograd.grad(loss, pt)
+        with torch.no_grad():
+            return loss, [p - LR * g for p, g in zip(pt, gs)]
+
+    s, n, r = timer.measure(step_torch)
+    l, _ = step_torch()
+    yield dict(workload="transformer_block_train_step", system="torch", seconds=s, value=tf(l),
+               n_inner=n, reps=r,
+               method="eager forward + autograd.grad + SGD update (out of place), same block, f32")
 
 
 def elementwise_chain(timer):
@@ -453,7 +592,46 @@ def elementwise_chain(timer):
                method="eager, 8 separate kernels, f32")
 
 
-WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain]
+WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain,
+             transformer_block]
+
+
+def rss_run(system, steps):
+    """Build the MLP inputs and take `steps` SGD steps of mlp_train_step in `system` (jax or
+    torch), nothing else, so compare.py can read this fresh process's peak RSS. With jax the
+    first step includes XLA's compilation; 0 steps gives the baseline of interpreter, library
+    and inputs."""
+    LR = 0.01
+    x, y, params = mlp_inputs()
+    loss = None
+    if system == "jax":
+        def loss_jax(ps):
+            h = xj
+            for i in range(0, len(ps) - 2, 2):
+                h = jax.nn.relu(h @ ps[i] + ps[i + 1])
+            logp = jax.nn.log_softmax(h @ ps[-2] + ps[-1], axis=-1)
+            return -jnp.mean(logp[jnp.arange(xj.shape[0]), yj])
+
+        step = jax.jit(lambda ps: (lambda l, g: (l, [p - LR * gp for p, gp in zip(ps, g)]))(
+            *jax.value_and_grad(loss_jax)(ps)))
+        ps = [jnp.asarray(p) for p in params]
+        xj, yj = jnp.asarray(x), jnp.asarray(y)
+        for _ in range(steps):
+            loss, ps = jsync(step(ps))
+    else:
+        ps = [torch.from_numpy(p.copy()) for p in params]
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        for _ in range(steps):
+            ps = [p.requires_grad_(True) for p in ps]
+            h = xt
+            for i in range(0, len(ps) - 2, 2):
+                h = torch.relu(h @ ps[i] + ps[i + 1])
+            loss = torch.nn.functional.cross_entropy(h @ ps[-2] + ps[-1], yt)
+            gs = torch.autograd.grad(loss, ps)
+            with torch.no_grad():
+                ps = [p - LR * g for p, g in zip(ps, gs)]
+    print(json.dumps(dict(workload="_rss_mlp_train_step", system=system, steps=steps,
+                          value=None if loss is None else float(loss))), flush=True)
 
 
 def cpu_model():
@@ -472,7 +650,15 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="short loops, few reps (checks it runs)")
     ap.add_argument("--json", metavar="OUT", help="also write the JSON lines to OUT")
     ap.add_argument("--threads", type=int, default=1, help="threads per system (default 1)")
+    ap.add_argument("--rss-run", type=int, metavar="STEPS",
+                    help="only take STEPS mlp_train_step steps in --system (for peak RSS)")
+    ap.add_argument("--system", choices=["jax", "torch"], help="with --rss-run: which library")
     args = ap.parse_args()
+    if args.rss_run is not None:
+        if not args.system:
+            ap.error("--rss-run needs --system")
+        rss_run(args.system, args.rss_run)
+        return
 
     timer = Timer(args.smoke)
     sink = open(args.json, "w") if args.json else None

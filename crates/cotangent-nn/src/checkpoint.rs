@@ -111,11 +111,13 @@ pub fn tensors_from_bytes(bytes: &[u8], origin: &str) -> Result<HashMap<String, 
     for (name, view) in st.iter() {
         let shape = view.shape();
         let data = view.data();
+        // `try_from_vec`: the reader accepts shapes that no tensor can have, such as
+        // `[0, 2^40, 2^40]` (zero elements, but the other dims' product overflows).
         let t = match view.dtype() {
-            Dtype::F32 => Tensor::from_vec(le_values(data, f32::from_le_bytes), shape),
-            Dtype::F64 => Tensor::from_vec(le_values(data, f64::from_le_bytes), shape),
-            Dtype::I64 => Tensor::from_vec(le_values(data, i64::from_le_bytes), shape),
-            Dtype::BOOL => Tensor::from_vec(data.iter().map(|&b| b != 0).collect(), shape),
+            Dtype::F32 => Tensor::try_from_vec(le_values(data, f32::from_le_bytes), shape),
+            Dtype::F64 => Tensor::try_from_vec(le_values(data, f64::from_le_bytes), shape),
+            Dtype::I64 => Tensor::try_from_vec(le_values(data, i64::from_le_bytes), shape),
+            Dtype::BOOL => Tensor::try_from_vec(data.iter().map(|&b| b != 0).collect(), shape),
             other => {
                 return Err(NnError::DType {
                     name: name.to_string(),
@@ -123,7 +125,8 @@ pub fn tensors_from_bytes(bytes: &[u8], origin: &str) -> Result<HashMap<String, 
                     found: format!("{other:?}"),
                 });
             }
-        };
+        }
+        .map_err(|e| format_error(origin, format!("tensor `{name}`: {e}")))?;
         out.insert(name.to_string(), t);
     }
     Ok(out)

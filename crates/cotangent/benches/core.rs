@@ -1,10 +1,12 @@
 //! Core benchmarks: matmul throughput against `gemm` alone, per-op overhead on scalars, the
 //! teaching example's value and gradient, a Hessian-vector product and Jacobians in both
-//! directions. Prints one JSON object per line (`workload`, `system`, `seconds`, `value`) so
-//! `benches/compare.sh` can set them beside JAX and PyTorch measured in the same run.
+//! directions, an MLP and a transformer block's training step. Prints one JSON object per line
+//! (`workload`, `system`, `seconds`, `value`) so `benches/compare.sh` can set them beside JAX and
+//! PyTorch measured in the same run.
 //!
 //! Run: `taskset -c 0 cargo bench -p cotangent --bench core` (one core), or with `--smoke` for
-//! one quick repetition of each (used by CI so the harness cannot rot).
+//! one quick repetition of each (used by CI so the harness cannot rot). `--rss-run STEPS` only
+//! takes STEPS MLP training steps, for a peak-RSS reading of a fresh process.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -266,16 +268,131 @@ fn mlp(opts: &Opts) {
     });
     let (loss, _) = step(&params);
     report("mlp_train_step", "cotangent", s, loss.item::<f32>() as f64);
-    // The cheap-gradient principle: value-and-gradient over forward alone.
+    // The cheap-gradient principle: value-and-gradient over forward alone. compare.py divides
+    // the two rows into each system's grad_cost_ratio.
+    let loss = mlp_forward(&params, &x).cross_entropy(&y).item::<f32>() as f64;
     let s_fwd = time(opts, || {
         black_box(mlp_forward(&params, &x).cross_entropy(&y));
     });
+    report("mlp_loss_forward", "cotangent", s_fwd, loss);
     let s_vg = time(opts, || {
         black_box(try_value_and_grad_n(|p| mlp_forward(p, &x).cross_entropy(&y), &params).unwrap());
     });
+    report("mlp_loss_value_and_grad", "cotangent", s_vg, loss);
     eprintln!(
         "grad_cost_ratio (MLP): value_and_grad / forward = {:.2}",
         s_vg / s_fwd
+    );
+}
+
+/// `--rss-run STEPS`: build the MLP inputs and take `STEPS` SGD steps, nothing else, so that
+/// compare.py can read this process's peak RSS (0 steps gives the baseline of a process that
+/// only built the inputs).
+fn mlp_rss_run(steps: usize) {
+    let (x, y, mut params) = mlp_inputs();
+    let mut loss = 0.0;
+    for _ in 0..steps {
+        let (l, grads) =
+            try_value_and_grad_n(|p| mlp_forward(p, &x).cross_entropy(&y), &params).unwrap();
+        params = no_grad(|| {
+            params
+                .iter()
+                .zip(&grads)
+                .map(|(p, g)| p - &(g * 0.01))
+                .collect()
+        });
+        loss = l.item::<f32>() as f64;
+    }
+    println!(
+        "{{\"workload\": \"_rss_mlp_train_step\", \"system\": \"cotangent\", \"steps\": {steps}, \"value\": {loss}}}"
+    );
+}
+
+/// The peers' transformer block: one pre-LN block on `[SEQ, D]` (batch 1), non-causal
+/// 4-head attention, exact-GELU MLP 4x wide, f32. Inputs: `x[t, j] = sin(1e-3·k)` and target
+/// `cos(2e-3·k)` over the row-major index k; parameters in the order ln1 (γ, β), q, k, v, o
+/// (weight, bias each), ln2 (γ, β), fc1, fc2 (weight, bias), with matrix number l = 1..6 (q, k,
+/// v, o, fc1, fc2) `W_l[i, j] = 0.05·sin(0.37·k + l)`, biases and β zero, γ one.
+const SEQ: usize = 64;
+const D: usize = 128;
+const HEADS: usize = 4;
+
+fn transformer_inputs() -> (Tensor, Tensor, Vec<Tensor>) {
+    let wave = |n: usize, f: fn(f64) -> f64, s: f64| -> Vec<f32> {
+        (0..n).map(|k| f(k as f64 * s) as f32).collect()
+    };
+    let x = Tensor::from_vec(wave(SEQ * D, f64::sin, 1e-3), &[SEQ, D]);
+    let target = Tensor::from_vec(wave(SEQ * D, f64::cos, 2e-3), &[SEQ, D]);
+    let matrix = |l: usize, i: usize, o: usize| {
+        let data = (0..i * o)
+            .map(|k| (0.05 * (0.37 * k as f64 + l as f64).sin()) as f32)
+            .collect();
+        Tensor::from_vec(data, &[i, o])
+    };
+    let zeros = |n: usize| Tensor::zeros(&[n], DType::F32);
+    let ones = |n: usize| Tensor::ones(&[n], DType::F32);
+    let mut ps = vec![ones(D), zeros(D)];
+    for l in 1..=4 {
+        ps.push(matrix(l, D, D));
+        ps.push(zeros(D));
+    }
+    ps.extend([ones(D), zeros(D)]);
+    ps.extend([
+        matrix(5, D, 4 * D),
+        zeros(4 * D),
+        matrix(6, 4 * D, D),
+        zeros(D),
+    ]);
+    (x, target, ps)
+}
+
+fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Tensor {
+    let d = x - &x.mean_axes(&[-1], true);
+    let var = d.square().mean_axes(&[-1], true);
+    d * (var + 1e-5).sqrt().recip() * gamma + beta
+}
+
+fn transformer_forward(ps: &[Tensor], x: &Tensor) -> Tensor {
+    let dh = D / HEADS;
+    let h = layer_norm(x, &ps[0], &ps[1]);
+    // [SEQ, D] -> [HEADS, SEQ, dh]
+    let heads = |w: usize| {
+        (h.matmul(&ps[w]) + &ps[w + 1])
+            .reshape(&[SEQ, HEADS, dh])
+            .permute(&[1, 0, 2])
+    };
+    let (q, k, v) = (heads(2), heads(4), heads(6));
+    let scores = q.matmul(&k.transpose(-1, -2)) * (1.0 / (dh as f64).sqrt());
+    let ctx = scores
+        .softmax(-1)
+        .matmul(&v)
+        .permute(&[1, 0, 2])
+        .reshape(&[SEQ, D]);
+    let x = x + &(ctx.matmul(&ps[8]) + &ps[9]);
+    let m = layer_norm(&x, &ps[10], &ps[11]);
+    let m = (m.matmul(&ps[12]) + &ps[13]).gelu().matmul(&ps[14]) + &ps[15];
+    x + m
+}
+
+fn transformer(opts: &Opts) {
+    let (x, target, params) = transformer_inputs();
+    let lr = 0.01;
+    let step = |ps: &[Tensor]| {
+        let (loss, grads) =
+            try_value_and_grad_n(|p| transformer_forward(p, &x).mse(&target), ps).unwrap();
+        let new: Vec<Tensor> =
+            no_grad(|| ps.iter().zip(&grads).map(|(p, g)| p - &(g * lr)).collect());
+        (loss, new)
+    };
+    let s = time(opts, || {
+        black_box(step(&params));
+    });
+    let (loss, _) = step(&params);
+    report(
+        "transformer_block_train_step",
+        "cotangent",
+        s,
+        loss.item::<f32>() as f64,
     );
 }
 
@@ -319,6 +436,12 @@ fn main() {
     let opts = Opts {
         smoke: std::env::args().any(|a| a == "--smoke"),
     };
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--rss-run") {
+        let steps = args.get(i + 1).and_then(|s| s.parse().ok());
+        mlp_rss_run(steps.expect("--rss-run STEPS"));
+        return;
+    }
     let filter: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -344,5 +467,8 @@ fn main() {
     }
     if run("elementwise") {
         elementwise_chain(&opts);
+    }
+    if run("transformer") {
+        transformer(&opts);
     }
 }
