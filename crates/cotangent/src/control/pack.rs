@@ -56,7 +56,7 @@ pub(crate) fn pack_rows(ts: &[Tensor], size: usize, dtype: DType) -> Result<Tens
     let parts = ts
         .iter()
         .map(|t| {
-            let n = if size == 0 { 0 } else { t.numel() / size };
+            let n = t.numel().checked_div(size).unwrap_or(0);
             t.try_reshape(&[size, n])?.try_cast(dtype)
         })
         .collect::<Result<Vec<_>>>()?;
