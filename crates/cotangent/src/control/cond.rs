@@ -193,7 +193,7 @@ impl Primitive for CondPrim {
 /// ```
 /// use cotangent::{try_cond, Tensor};
 /// let x = Tensor::scalar(2.0);
-/// let y = try_cond(&x.gt(&Tensor::scalar(0.0)), |a| vec![a[0].sqrt()], |a| vec![a[0].neg()], &[x.clone()]);
+/// let y = try_cond(&x.gt(&Tensor::scalar(0.0)), |a| vec![a[0].sqrt()], |a| vec![&a[0] * -1.0], &[x.clone()]);
 /// assert_eq!(y.unwrap()[0].item::<f64>(), 2f64.sqrt());
 /// ```
 #[track_caller]
