@@ -519,3 +519,31 @@ fn bad_control_flow_is_a_clear_error() {
     .unwrap_err();
     assert!(e.to_string().contains("length 3"), "{e}");
 }
+
+#[test]
+fn derivatives_of_control_flow_compose_with_vmap() {
+    // Per-example gradients through a data-dependent branch: vmap of the cond's VJP.
+    let xs = Tensor::randn(&[6, 2], 41, DType::F64);
+    let f = |a: &[Tensor]| {
+        let o = piecewise(&[a[0].clone(), Tensor::scalar(1.5)]);
+        o[0].sum() + &o[1]
+    };
+    let per = vmap(|x: &Tensor| grad_n(f)(&[x.clone()]).remove(0), 0, 0)(&xs);
+    let rows: Vec<Tensor> = (0..6)
+        .map(|i| grad_n(f)(&[xs.narrow(0, i, 1).squeeze(0)]).remove(0))
+        .collect();
+    close(&per, &Tensor::stack(&rows, 0), TOL, "per-example grads");
+    // Per-example forward derivatives through a loop with per-example trip counts.
+    let x0 = Tensor::from_vec(vec![1.0, 3.0, 99.0, 0.5], &[4]);
+    let d = |x: &Tensor| {
+        jvp(
+            |a| doubling(a).remove(0),
+            &[x.clone()],
+            &[Tensor::scalar(1.0)],
+        )
+        .1
+    };
+    let per = vmap(d, 0, 0)(&x0);
+    let rows: Vec<Tensor> = (0..4).map(|i| d(&x0.narrow(0, i, 1).squeeze(0))).collect();
+    close(&per, &Tensor::stack(&rows, 0), TOL, "per-example jvps");
+}
