@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod control;
 pub mod core;
 #[cfg(feature = "ndarray")]
 mod interop;
@@ -35,6 +36,9 @@ mod extend;
 pub use crate::core::{
     debug_nans, is_grad_enabled, no_grad, recorded_nodes, set_debug_nans, DType, Element, Error,
     ErrorKind, Layout, Real, Result, Shape, Storage, Tensor, Value,
+};
+pub use control::{
+    cond, fori_loop, scan, try_cond, try_fori_loop, try_scan, try_while_loop, while_loop, LoopBound,
 };
 pub use extend::apply_primitive;
 pub use ops::where_;

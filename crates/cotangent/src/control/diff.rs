@@ -1,0 +1,124 @@
+//! Differentiating a body graph inside a traced rule: [`jvp_call`] and [`vjp_call`] run the
+//! graph through the library's own forward and reverse modes, so a control-flow primitive's
+//! rules are again control-flow primitives over the differentiated bodies. Integer and bool
+//! values get zero tangents and cotangents of their own dtype.
+
+use crate::core::{Result, Tensor};
+use crate::ir::Graph;
+use crate::prim::Aval;
+use crate::transform::grad::try_vjp;
+use crate::transform::jvp::try_jvp;
+
+use super::pack::{flat_dtype, pack, unpack};
+
+/// `g` on `primals` with every float input replaced by the next of `sub`.
+fn eval_with(g: &Graph, primals: &[Tensor], float_in: &[usize], sub: &[Tensor]) -> Result<Tensor> {
+    let mut full = primals.to_vec();
+    for (j, &i) in float_in.iter().enumerate() {
+        full[i] = sub[j].clone();
+    }
+    let outs = g.eval(&full)?;
+    pack(&outs, flat_dtype(&g.output_avals()))
+}
+
+fn float_positions(ts: &[Tensor]) -> Vec<usize> {
+    (0..ts.len())
+        .filter(|&i| ts[i].dtype().is_float())
+        .collect()
+}
+
+fn zeros(avals: &[Aval]) -> Result<Vec<Tensor>> {
+    avals
+        .iter()
+        .map(|a| Tensor::try_zeros(a.shape.dims(), a.dtype))
+        .collect()
+}
+
+/// The outputs of `g` at `primals` and their tangents for input `tangents` (one per input,
+/// same types; ignored for non-float inputs). Non-float outputs get zero tangents.
+pub(crate) fn jvp_call(
+    g: &Graph,
+    primals: &[Tensor],
+    tangents: &[Tensor],
+) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
+    let out_avals = g.output_avals();
+    let float_in = float_positions(primals);
+    if float_in.is_empty() || !out_avals.iter().any(|a| a.dtype.is_float()) {
+        return Ok((g.eval(primals)?, zeros(&out_avals)?));
+    }
+    let sub: Vec<Tensor> = float_in.iter().map(|&i| primals[i].clone()).collect();
+    let subt: Vec<Tensor> = float_in.iter().map(|&i| tangents[i].clone()).collect();
+    let mut err = None;
+    let n = out_avals.iter().map(|a| a.shape.numel()).sum::<usize>();
+    let d = flat_dtype(&out_avals);
+    let (y, t) = try_jvp(
+        |xs| {
+            eval_with(g, primals, &float_in, xs).unwrap_or_else(|e| {
+                err = Some(e);
+                Tensor::zeros(&[n], d)
+            })
+        },
+        &sub,
+        &subt,
+    )?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let ys = unpack(&y, &out_avals)?;
+    let ts = unpack(&t, &out_avals)?
+        .into_iter()
+        .zip(&out_avals)
+        .map(|(t, a)| {
+            if a.dtype.is_float() {
+                Ok(t)
+            } else {
+                Tensor::try_zeros(a.shape.dims(), a.dtype)
+            }
+        })
+        .collect::<Result<_>>()?;
+    Ok((ys, ts))
+}
+
+/// The cotangents of every input of `g` at `primals` (zeros for non-float inputs) given one
+/// cotangent per output (ignored for non-float outputs).
+pub(crate) fn vjp_call(g: &Graph, primals: &[Tensor], cts: &[Tensor]) -> Result<Vec<Tensor>> {
+    let out_avals = g.output_avals();
+    let in_avals: Vec<Aval> = primals.iter().map(Aval::of).collect();
+    let float_in = float_positions(primals);
+    if float_in.is_empty() || !out_avals.iter().any(|a| a.dtype.is_float()) {
+        return zeros(&in_avals);
+    }
+    let sub: Vec<Tensor> = float_in.iter().map(|&i| primals[i].clone()).collect();
+    let mut err = None;
+    let n = out_avals.iter().map(|a| a.shape.numel()).sum::<usize>();
+    let d = flat_dtype(&out_avals);
+    let (_, pb) = try_vjp(
+        |xs| {
+            eval_with(g, primals, &float_in, xs).unwrap_or_else(|e| {
+                err = Some(e);
+                Tensor::zeros(&[n], d)
+            })
+        },
+        &sub,
+    )?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let seeds = cts
+        .iter()
+        .zip(&out_avals)
+        .map(|(c, a)| {
+            if a.dtype.is_float() {
+                Ok(c.clone())
+            } else {
+                Tensor::try_zeros(a.shape.dims(), a.dtype)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let got = pb.try_call(&pack(&seeds, d)?)?;
+    let mut out = zeros(&in_avals)?;
+    for (j, &i) in float_in.iter().enumerate() {
+        out[i] = got[j].clone();
+    }
+    Ok(out)
+}

@@ -1,0 +1,74 @@
+//! Control flow for traced code: [`cond`], [`while_loop`], [`scan`] and [`fori_loop`].
+//!
+//! In eager code these simply run the Rust control flow (and derivatives come from ordinary
+//! recording), so native `if` / `for` keep working too. Inside a trace (`trace`, `jit`, `vmap`)
+//! a predicate or a loop state has no value yet: the branch and body functions are then traced
+//! into graphs and one primitive carrying those graphs is recorded. Its rules are control flow
+//! again — `cond`'s JVP is a `cond` over the JVPs of the branches, `scan`'s VJP a reverse
+//! `scan` over the stored carries — and its batching rules vectorize the bodies, so the
+//! constructs compose with `grad`, `jvp`, `vmap` and each other. Reverse mode through a
+//! `while_loop` with a traced trip count is refused (as in JAX): use `scan` or a `fori_loop`
+//! with a static trip count.
+//!
+//! Internally a primitive has one output, so each construct returns its results packed into one
+//! vector (see `pack`) and unpacks them with differentiable ops.
+
+mod closure;
+mod cond;
+mod diff;
+mod fori;
+mod pack;
+mod scan;
+mod while_loop;
+
+pub use cond::{cond, try_cond};
+pub use fori::{fori_loop, try_fori_loop, LoopBound};
+pub use scan::{scan, try_scan};
+pub use while_loop::{try_while_loop, while_loop};
+
+use crate::core::{DType, Error, Result, Tensor};
+use crate::prim::Aval;
+
+/// `(f64[8], i64[])`: a list of types for messages.
+pub(crate) fn type_list(avals: &[Aval]) -> String {
+    let parts: Vec<String> = avals.iter().map(ToString::to_string).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// An error naming `op` unless `got` has exactly the types `expected` (a loop carry must keep
+/// its shapes and dtypes; both branches of a `cond` must agree).
+pub(crate) fn check_types(
+    op: &'static str,
+    what: &str,
+    expected: &[Aval],
+    got: &[Tensor],
+) -> Result<()> {
+    let got: Vec<Aval> = got.iter().map(Aval::of).collect();
+    if got != expected {
+        return Err(Error::shape(
+            op,
+            format!(
+                "{what} {} but it must be {}",
+                type_list(&got),
+                type_list(expected)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A one-element predicate as a rank-0 bool tensor (nonzero is true).
+pub(crate) fn bool_scalar(op: &'static str, p: &Tensor) -> Result<Tensor> {
+    if p.numel() != 1 {
+        return Err(Error::shape(
+            op,
+            format!("the predicate must be a scalar, got {}", Aval::of(p)),
+        ));
+    }
+    let p = if p.rank() == 0 {
+        p.clone()
+    } else {
+        p.try_reshape(&[])?
+    };
+    p.try_cast(DType::Bool)
+}
