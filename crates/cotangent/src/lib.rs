@@ -25,6 +25,7 @@ pub mod core;
 #[cfg(feature = "ndarray")]
 mod interop;
 pub mod ir;
+pub mod jit;
 pub mod ops;
 pub mod prim;
 pub mod testing;
@@ -37,6 +38,7 @@ pub use crate::core::{
     ErrorKind, Layout, Real, Result, Shape, Storage, Tensor, Value,
 };
 pub use extend::apply_primitive;
+pub use jit::{jit, jit_n, Jit};
 pub use ops::where_;
 pub use transform::checkpoint::checkpoint;
 pub use transform::custom::{custom_jvp, custom_vjp};
