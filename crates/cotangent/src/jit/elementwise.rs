@@ -229,9 +229,29 @@ pub(crate) fn cmp1<T: Real>(op: CmpOp, x: T, y: T) -> T {
     }
 }
 
+/// The float types fused loops run in: f32 has vectorizable kernels for some operations.
+pub(crate) trait LoopFloat: Real {
+    /// Apply `op` with a faster kernel if there is one (`false`: none).
+    fn fast_un(op: UnOp, d: &mut [Self], a: &[Self]) -> bool {
+        let _ = (op, d, a);
+        false
+    }
+}
+
+impl LoopFloat for f64 {}
+
+impl LoopFloat for f32 {
+    fn fast_un(op: UnOp, d: &mut [f32], a: &[f32]) -> bool {
+        super::fastmath::apply(op, d, a)
+    }
+}
+
 /// Apply a one-operand operation to a block (one loop per operation, so each vectorizes).
 #[inline]
-pub(crate) fn apply_un<T: Real>(op: UnOp, d: &mut [T], a: &[T]) {
+pub(crate) fn apply_un<T: LoopFloat>(op: UnOp, d: &mut [T], a: &[T]) {
+    if T::fast_un(op, d, a) {
+        return;
+    }
     macro_rules! arms {
         ($($v:ident)*) => {
             match op {

@@ -7,7 +7,7 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
-use super::elementwise::{apply_bin, apply_cmp, apply_select, apply_un, BinOp, UnOp};
+use super::elementwise::{apply_bin, apply_cmp, apply_select, apply_un, BinOp, LoopFloat, UnOp};
 use crate::core::DType;
 use crate::ir::Var;
 use crate::prim::compare::CmpOp;
@@ -148,7 +148,7 @@ fn get<'r, T>(
 
 impl Kernel {
     /// Run the loop. `regs` is scratch space (grown as needed, reused across runs).
-    pub(crate) fn exec<T: Real>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+    pub(crate) fn exec<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
         let b = BLOCK.min(self.n).max(1);
         if regs.len() < self.nregs * b {
             regs.resize(self.nregs * b, T::zero());
@@ -181,7 +181,7 @@ impl Kernel {
     }
 
     #[inline(always)]
-    fn step<T: Real>(
+    fn step<T: LoopFloat>(
         &self,
         ins: &Instr,
         io: &mut Bound<'_, T>,

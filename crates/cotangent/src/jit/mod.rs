@@ -16,6 +16,7 @@
 mod cache;
 mod compiled;
 mod elementwise;
+mod fastmath;
 mod fuse;
 mod kernel;
 pub mod passes;
