@@ -247,7 +247,7 @@ impl LoopFloat for f32 {
 }
 
 /// Apply a one-operand operation to a block (one loop per operation, so each vectorizes).
-#[inline]
+#[inline(always)]
 pub(crate) fn apply_un<T: LoopFloat>(op: UnOp, d: &mut [T], a: &[T]) {
     if T::fast_un(op, d, a) {
         return;
@@ -268,7 +268,7 @@ pub(crate) fn apply_un<T: LoopFloat>(op: UnOp, d: &mut [T], a: &[T]) {
 }
 
 /// Apply a two-operand operation to a block.
-#[inline]
+#[inline(always)]
 pub(crate) fn apply_bin<T: Real>(op: BinOp, d: &mut [T], a: &[T], b: &[T]) {
     macro_rules! arms {
         ($($v:ident)*) => {
@@ -285,7 +285,7 @@ pub(crate) fn apply_bin<T: Real>(op: BinOp, d: &mut [T], a: &[T], b: &[T]) {
 }
 
 /// Apply a comparison to a block, writing 1 or 0.
-#[inline]
+#[inline(always)]
 pub(crate) fn apply_cmp<T: Real>(op: CmpOp, d: &mut [T], a: &[T], b: &[T]) {
     macro_rules! arms {
         ($($v:ident)*) => {
@@ -302,7 +302,7 @@ pub(crate) fn apply_cmp<T: Real>(op: CmpOp, d: &mut [T], a: &[T], b: &[T]) {
 }
 
 /// `c ? a : b` over a block (`c` is 0 or 1).
-#[inline]
+#[inline(always)]
 pub(crate) fn apply_select<T: Real>(d: &mut [T], c: &[T], a: &[T], b: &[T]) {
     for (((o, &c), &x), &y) in d.iter_mut().zip(c).zip(a).zip(b) {
         *o = if c != T::zero() { x } else { y };

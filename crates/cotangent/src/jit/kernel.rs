@@ -149,6 +149,23 @@ fn get<'r, T>(
 impl Kernel {
     /// Run the loop. `regs` is scratch space (grown as needed, reused across runs).
     pub(crate) fn exec<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+        #[cfg(target_arch = "x86_64")]
+        if self.n >= 64 && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: `exec_avx2` only requires the CPU to support AVX2, checked just above.
+            return unsafe { self.exec_avx2(io, regs) };
+        }
+        self.exec_blocks(io, regs)
+    }
+
+    /// [`Kernel::exec_blocks`] compiled for AVX2 (the elementwise loops run 8 f32 lanes wide).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn exec_avx2<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+        self.exec_blocks(io, regs)
+    }
+
+    #[inline(always)]
+    fn exec_blocks<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
         let b = BLOCK.min(self.n).max(1);
         if regs.len() < self.nregs * b {
             regs.resize(self.nregs * b, T::zero());
