@@ -437,3 +437,25 @@ fn debug_nans_names_the_primitive() {
     assert_eq!(err.kind, ErrorKind::NonFinite);
     assert!(err.to_string().contains("log produced NaN"), "{err}");
 }
+
+/// Needs `topo_order` to walk each output depth-first on its own (without it `ir::trace`
+/// reports an escaped tracer when one output is an ancestor of another): a fix for
+/// `transform/graph.rs` outside this branch. Passes with it.
+#[test]
+#[ignore = "needs the per-output topo_order fix in transform/graph.rs"]
+fn several_outputs_one_feeding_another() {
+    let j = Jit::new(|x: &[Tensor]| {
+        let a = x[0].sin();
+        let b = (&a * 2.0).exp();
+        vec![b.sum(), a.clone(), b, x[0].clone()]
+    });
+    let x = Tensor::rand(&[100], 8, DType::F64);
+    for _ in 0..2 {
+        let y = j.call(std::slice::from_ref(&x));
+        let b = (x.sin() * 2.0).exp();
+        assert_close("sum", &y[0], &b.sum(), 1e-12);
+        assert_close("a", &y[1], &x.sin(), 1e-12);
+        assert_close("b", &y[2], &b, 1e-12);
+        assert_close("x", &y[3], &x, 0.0);
+    }
+}
