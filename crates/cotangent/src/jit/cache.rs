@@ -75,14 +75,14 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
         if outer {
             return c.graph.eval(xs).map_err(|e| e.at(location));
         }
-        let values = match &c.scalar {
-            Some(p) => p.run(&c.graph, xs),
-            None => execute(&c, xs).map_err(|e| e.at(location))?,
+        let outs: Vec<Tensor> = match &c.scalar {
+            Some(p) => p.run(&c.graph, xs, location),
+            None => execute(&c, xs)
+                .map_err(|e| e.at(location))?
+                .into_iter()
+                .map(|v| Tensor::from_value(v, location))
+                .collect(),
         };
-        let outs: Vec<Tensor> = values
-            .into_iter()
-            .map(|v| Tensor::from_value(v, location))
-            .collect();
         if debug_nans() && outs.iter().any(non_finite) {
             // Re-run eagerly, checking every primitive, to name the one that produced it.
             c.traced.eval(xs).map_err(|e| e.at(location))?;

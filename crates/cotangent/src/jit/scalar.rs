@@ -2,6 +2,7 @@
 //! gradient of a scalar function, say): registers are plain numbers, inputs are read straight
 //! from the caller's tensors, and no arena or value table is involved.
 
+use std::panic::Location;
 use std::sync::{Arc, Mutex};
 
 use smallvec::SmallVec;
@@ -48,15 +49,26 @@ impl ScalarProgram {
         })
     }
 
-    /// Run on `inputs` (concrete, untracked, of the compiled shapes).
-    pub(crate) fn run(&self, g: &Graph, inputs: &[Tensor]) -> Vec<Value> {
+    /// Run on `inputs` (concrete, untracked, of the compiled shapes); the outputs are made at
+    /// `location`.
+    pub(crate) fn run(
+        &self,
+        g: &Graph,
+        inputs: &[Tensor],
+        location: &'static Location<'static>,
+    ) -> Vec<Tensor> {
         match self.kernel.dtype {
-            DType::F32 => self.run_t::<f32>(g, inputs),
-            _ => self.run_t::<f64>(g, inputs),
+            DType::F32 => self.run_t::<f32>(g, inputs, location),
+            _ => self.run_t::<f64>(g, inputs, location),
         }
     }
 
-    fn run_t<T: Real>(&self, g: &Graph, inputs: &[Tensor]) -> Vec<Value> {
+    fn run_t<T: Real>(
+        &self,
+        g: &Graph,
+        inputs: &[Tensor],
+        location: &'static Location<'static>,
+    ) -> Vec<Tensor> {
         let k = &self.kernel;
         let ins: SmallVec<[T; 8]> = k
             .inputs
@@ -123,7 +135,7 @@ impl ScalarProgram {
                             } else {
                                 T::slice_mut(storage).expect("loop dtype")[0] = x;
                             }
-                            return v.clone();
+                            return Tensor::from_value(v.clone(), location);
                         }
                     }
                 }
@@ -139,7 +151,7 @@ impl ScalarProgram {
                 if let Some(kept) = kept.as_deref_mut() {
                     kept[slot] = Some(v.clone());
                 }
-                v
+                Tensor::from_value(v, location)
             })
             .collect()
     }
