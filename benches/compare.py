@@ -227,8 +227,16 @@ def main():
         ours = systems.get("cotangent")
         for name, rec in sorted(systems.items()):
             if name not in ("cotangent", "jax", "torch") and ours:
+                jax = systems.get("jax")
+                vs_jax = f"; {name} / JAX = {rec['seconds'] / jax['seconds']:.2f}" if jax else ""
                 print(f"\n{wl}, {t} thread(s): {name} {fmt_time(rec['seconds'])}; "
-                      f"cotangent / {name} = {ours['seconds'] / rec['seconds']:.2f}")
+                      f"cotangent / {name} = {ours['seconds'] / rec['seconds']:.2f}{vs_jax}")
+                # A jitted row must compute the same value as the eager one.
+                tol = TOLERANCE.get(wl)
+                if name.endswith("_jit") and tol is not None and rec.get("value") is not None:
+                    a, b = rec["value"], ours["value"]
+                    if abs(a - b) > tol * max(abs(a), abs(b), 1.0):
+                        mismatches.append(f"{wl} ({t} threads): {name} {a!r} vs cotangent {b!r}")
     if mismatches:
         print("\nValues differ from the peers':", file=sys.stderr)
         for m in mismatches:

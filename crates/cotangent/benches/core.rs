@@ -1,8 +1,9 @@
 //! Core benchmarks: matmul throughput against `gemm` alone, per-op overhead on scalars, the
 //! teaching example's value and gradient, a Hessian-vector product and Jacobians in both
-//! directions, an MLP and a transformer block's training step. Prints one JSON object per line
-//! (`workload`, `system`, `seconds`, `value`) so `benches/compare.sh` can set them beside JAX and
-//! PyTorch measured in the same run.
+//! directions, an MLP and a transformer block's training step, and the jitted forms of the
+//! teaching example and the elementwise chain. Prints one JSON object per line (`workload`,
+//! `system`, `seconds`, `value`) so `benches/compare.sh` can set them beside JAX and PyTorch
+//! measured in the same run.
 //!
 //! Run: `taskset -c 0 cargo bench -p cotangent --bench core` (one core), or with `--smoke` for
 //! one quick repetition of each (used by CI so the harness cannot rot). `--rss-run STEPS` only
@@ -184,6 +185,21 @@ fn seed(opts: &Opts) {
         ));
     });
     report("seed_scalar_value_and_grad_backward", "cotangent", s, v);
+    // The same, compiled: traced once, then one fused loop over the scalar graph per call.
+    let vg = Jit::new(|x: &[Tensor]| {
+        let (val, g) = try_value_and_grad_n(teaching, x).unwrap();
+        vec![val, g[0].clone(), g[1].clone()]
+    });
+    let s = time(opts, || {
+        let out = vg.call(&xs);
+        black_box((
+            out[0].item::<f64>(),
+            out[1].item::<f64>(),
+            out[2].item::<f64>(),
+        ));
+    });
+    let v = vg.call(&xs)[0].item::<f64>();
+    report("seed_scalar_value_and_grad", "cotangent_jit", s, v);
 }
 
 fn hvp_bench(opts: &Opts) {
@@ -415,6 +431,13 @@ fn elementwise_chain(opts: &Opts) {
     });
     value += chain(&x).to_f64_vec().iter().sum::<f64>();
     report("elementwise_chain_1m", "cotangent", s, value);
+    // Compiled: the eight ops run as one fused loop into a reused buffer.
+    let jitted = jit(chain);
+    let s_jit = time(opts, || {
+        black_box(jitted(&x));
+    });
+    let value_jit = jitted(&x).to_f64_vec().iter().sum::<f64>();
+    report("elementwise_chain_1m", "cotangent_jit", s_jit, value_jit);
     // The same arithmetic as one hand-written loop (what a fusing compiler should reach).
     let xs = x.to_vec::<f32>();
     let mut out = vec![0f32; n];

@@ -26,6 +26,7 @@ pub mod core;
 #[cfg(feature = "ndarray")]
 mod interop;
 pub mod ir;
+pub mod jit;
 pub mod ops;
 pub mod prim;
 pub mod testing;
@@ -41,6 +42,7 @@ pub use control::{
     cond, fori_loop, scan, try_cond, try_fori_loop, try_scan, try_while_loop, while_loop, LoopBound,
 };
 pub use extend::apply_primitive;
+pub use jit::{jit, jit_n, Jit};
 pub use ops::where_;
 pub use transform::checkpoint::checkpoint;
 pub use transform::custom::{custom_jvp, custom_vjp};

@@ -1,0 +1,186 @@
+//! [`Compiled`]: one function compiled for one list of input shapes and dtypes — the traced
+//! graph, the optimized graph, the fused program with its buffer plan, and the arena of
+//! buffers kept between runs.
+
+use std::fmt::{self, Write as _};
+use std::sync::Mutex;
+
+use super::fuse::{fuse, Step};
+use super::passes::{optimize, PassStats};
+use super::plan::{plan, Plan};
+use super::run::Arena;
+use super::scalar::ScalarProgram;
+use crate::ir::Graph;
+
+/// A function compiled for one list of input shapes and dtypes (see [`super::Jit::compiled`]).
+///
+/// ```
+/// use cotangent::{jit::Jit, Tensor};
+/// let f = Jit::new(|x: &[Tensor]| vec![((x[0].sin() * 2.0) + 1.0).exp()]);
+/// let c = f.compiled(&[Tensor::from_vec(vec![0.5f32; 8], &[8])]).unwrap();
+/// assert_eq!(c.kernels(), 1); // sin, mul, add and exp in one loop
+/// assert!(c.listing().contains("Sin"));
+/// ```
+#[derive(Debug)]
+pub struct Compiled {
+    pub(crate) traced: Graph,
+    pub(crate) graph: Graph,
+    pub(crate) plan: Plan,
+    pub(crate) stats: PassStats,
+    pub(crate) arena: Mutex<Arena>,
+    /// The fast path, when the program is one loop over single elements.
+    pub(crate) scalar: Option<ScalarProgram>,
+    /// Whether a captured constant is tracked by some transformation.
+    pub(crate) tracked_consts: bool,
+}
+
+impl Compiled {
+    /// Optimize, fuse and plan a traced graph.
+    pub(crate) fn new(traced: Graph) -> Compiled {
+        let (graph, stats) = optimize(&traced);
+        let steps = fuse(&graph);
+        let plan = plan(&graph, steps);
+        let arena = Mutex::new(Arena::new(&graph, &plan));
+        let scalar = ScalarProgram::of(&graph, &plan);
+        let tracked_consts = graph.consts.iter().any(|t| t.levels() != 0);
+        Compiled {
+            scalar,
+            tracked_consts,
+            traced,
+            graph,
+            plan,
+            stats,
+            arena,
+        }
+    }
+
+    /// The graph as traced.
+    pub fn traced(&self) -> &Graph {
+        &self.traced
+    }
+
+    /// The graph after the rewriting passes.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// What each pass did.
+    pub fn stats(&self) -> PassStats {
+        self.stats
+    }
+
+    /// Steps of the program: fused loops plus primitives run on their own.
+    pub fn steps(&self) -> usize {
+        self.plan.steps.len()
+    }
+
+    /// Fused loops in the program.
+    pub fn kernels(&self) -> usize {
+        self.plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Kernel(_)))
+            .count()
+    }
+
+    /// Equations that run inside fused loops.
+    pub fn fused_eqns(&self) -> usize {
+        self.plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Kernel(k) => k.members.len(),
+                Step::Prim(_) => 0,
+            })
+            .sum()
+    }
+
+    /// Planned buffers the fused loops write (kept and reused across runs).
+    pub fn buffers(&self) -> usize {
+        self.plan.nbufs
+    }
+
+    /// The program as text: one block per fused loop (its bytecode), one line per other step.
+    pub fn listing(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Compiled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = &self.graph;
+        let s = self.stats;
+        writeln!(
+            f,
+            "program: {} steps, {} fused loops ({} equations), {} buffers; passes removed {} dead, merged {} repeated, folded {}, simplified {}",
+            self.steps(),
+            self.kernels(),
+            self.fused_eqns(),
+            self.buffers(),
+            s.dce,
+            s.cse,
+            s.folded,
+            s.simplified
+        )?;
+        for (i, step) in self.plan.steps.iter().enumerate() {
+            match step {
+                Step::Prim(k) => {
+                    let e = &g.eqns[*k as usize];
+                    let mut line = format!(
+                        "  [{i}] %{} = {}",
+                        g.number(crate::ir::Var::Eqn(*k)),
+                        e.prim.name()
+                    );
+                    let params = e.prim.params();
+                    if !params.is_empty() {
+                        let _ = write!(line, "[{params}]");
+                    }
+                    for &v in &e.inputs {
+                        let _ = write!(line, " %{}", g.number(v));
+                    }
+                    writeln!(f, "{line} : {}", e.aval)?;
+                }
+                Step::Kernel(k) => {
+                    writeln!(
+                        f,
+                        "  [{i}] loop {}[{}] over {} equations, {} registers:",
+                        k.dtype,
+                        k.n,
+                        k.members.len(),
+                        k.nregs
+                    )?;
+                    for (j, inp) in k.inputs.iter().enumerate() {
+                        let how = if inp.scalar { " (splat)" } else { "" };
+                        writeln!(f, "      in{j} = %{}{how}", g.number(inp.var))?;
+                    }
+                    for &(r, j) in &k.preload {
+                        writeln!(f, "      r{r} = in{j} (once)")?;
+                    }
+                    for ins in &k.code {
+                        writeln!(f, "      {ins}")?;
+                    }
+                    if let Some(r) = &k.reduce {
+                        let kind = if r.max { "max" } else { "sum" };
+                        writeln!(
+                            f,
+                            "      out{} {kind}= {} (block {} of {})",
+                            r.out,
+                            r.src,
+                            r.red,
+                            r.red * r.inner
+                        )?;
+                    }
+                    for (j, o) in k.outputs.iter().enumerate() {
+                        writeln!(
+                            f,
+                            "      out{j} -> %{} in buffer {}",
+                            g.number(o.var),
+                            o.buf
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

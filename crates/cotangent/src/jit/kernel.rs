@@ -1,0 +1,297 @@
+//! A fused loop: a small register bytecode run over blocks of [`BLOCK`] elements, so that each
+//! instruction is one tight loop over data that stays in L1. Operands are registers (one block
+//! each) or input slices read in place; results leave the loop through `Store` instructions into
+//! the planned output buffers, and an optional reduction folds one register into its output.
+
+use std::fmt;
+
+use smallvec::SmallVec;
+
+use super::elementwise::{apply_bin, apply_cmp, apply_select, apply_un, BinOp, LoopFloat, UnOp};
+use crate::core::DType;
+use crate::ir::Var;
+use crate::prim::compare::CmpOp;
+use crate::Real;
+
+/// Elements per block.
+pub(crate) const BLOCK: usize = 512;
+
+/// Where an operand comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Src {
+    /// A register.
+    Reg(u32),
+    /// A full-size input of the loop's float type, read in place.
+    In(u32),
+}
+
+/// One instruction; `dst` is always a register distinct from the operands' registers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Instr {
+    Un {
+        op: UnOp,
+        dst: u32,
+        a: Src,
+    },
+    Bin {
+        op: BinOp,
+        dst: u32,
+        a: Src,
+        b: Src,
+    },
+    Cmp {
+        op: CmpOp,
+        dst: u32,
+        a: Src,
+        b: Src,
+    },
+    Sel {
+        dst: u32,
+        c: Src,
+        a: Src,
+        b: Src,
+    },
+    /// Read a full-size bool input as 0 or 1.
+    Load {
+        dst: u32,
+        input: u32,
+    },
+    /// Write a value to an output (converted to bool when the output is bool).
+    Store {
+        out: u32,
+        src: Src,
+    },
+}
+
+/// An input of the loop: a value of the graph, read whole, or (`scalar`) its single element
+/// repeated.
+#[derive(Clone, Debug)]
+pub(crate) struct KInput {
+    pub var: Var,
+    pub scalar: bool,
+    pub dtype: DType,
+}
+
+/// An output of the loop and the planned buffer it is written to.
+#[derive(Clone, Debug)]
+pub(crate) struct KOutput {
+    pub var: Var,
+    pub dtype: DType,
+    pub numel: usize,
+    pub buf: u32,
+}
+
+/// A reduction at the end of the loop: the loop's elements, seen as `[outer, red, inner]`, are
+/// folded over `red` into output `out` (`[outer, inner]`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reduce {
+    pub max: bool,
+    pub src: Src,
+    pub out: u32,
+    pub red: usize,
+    pub inner: usize,
+}
+
+/// A fused loop.
+#[derive(Clone, Debug)]
+pub(crate) struct Kernel {
+    /// The float type it computes in.
+    pub dtype: DType,
+    /// Elements per pass.
+    pub n: usize,
+    pub inputs: Vec<KInput>,
+    /// Registers filled once with a scalar input: `(register, input)`.
+    pub preload: Vec<(u32, u32)>,
+    pub code: Vec<Instr>,
+    pub nregs: usize,
+    pub outputs: Vec<KOutput>,
+    pub reduce: Option<Reduce>,
+    /// The equations it replaces.
+    pub members: Vec<u32>,
+}
+
+/// A kernel's data for one run: inputs as slices (`tin` for float inputs, `bin` for bool
+/// inputs, `scalars` for scalar inputs; unused entries empty or zero) and the output buffers.
+pub(crate) struct Bound<'a, T> {
+    pub tin: SmallVec<[&'a [T]; 8]>,
+    pub bin: SmallVec<[&'a [bool]; 2]>,
+    pub scalars: SmallVec<[T; 8]>,
+    pub tout: SmallVec<[&'a mut [T]; 4]>,
+    pub bout: SmallVec<[&'a mut [bool]; 2]>,
+    /// Output index → position in `tout` or `bout`.
+    pub slot: SmallVec<[usize; 4]>,
+}
+
+/// Operand `s` for the block at `off..off+len`, given the registers split around the
+/// destination register `d` (`lo` before it, `hi` after it).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn get<'r, T>(
+    s: Src,
+    lo: &'r [T],
+    hi: &'r [T],
+    d: u32,
+    b: usize,
+    tin: &[&'r [T]],
+    off: usize,
+    len: usize,
+) -> &'r [T] {
+    match s {
+        Src::Reg(r) if r < d => &lo[r as usize * b..r as usize * b + len],
+        Src::Reg(r) => {
+            let i = (r - d - 1) as usize * b;
+            &hi[i..i + len]
+        }
+        Src::In(i) => &tin[i as usize][off..off + len],
+    }
+}
+
+impl Kernel {
+    /// Run the loop. `regs` is scratch space (grown as needed, reused across runs).
+    pub(crate) fn exec<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+        #[cfg(target_arch = "x86_64")]
+        if self.n >= 64 && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: `exec_avx2` only requires the CPU to support AVX2, checked just above.
+            return unsafe { self.exec_avx2(io, regs) };
+        }
+        self.exec_blocks(io, regs)
+    }
+
+    /// [`Kernel::exec_blocks`] compiled for AVX2 (the elementwise loops run 8 f32 lanes wide).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn exec_avx2<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+        self.exec_blocks(io, regs)
+    }
+
+    #[inline(always)]
+    fn exec_blocks<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+        let b = BLOCK.min(self.n).max(1);
+        if regs.len() < self.nregs * b {
+            regs.resize(self.nregs * b, T::zero());
+        }
+        let regs = &mut regs[..self.nregs * b];
+        for &(r, i) in &self.preload {
+            regs[r as usize * b..(r as usize + 1) * b].fill(io.scalars[i as usize]);
+        }
+        if let Some(red) = &self.reduce {
+            let init = if red.max {
+                T::neg_infinity()
+            } else {
+                T::zero()
+            };
+            io.tout[io.slot[red.out as usize]].fill(init);
+        }
+        let mut off = 0;
+        while off < self.n {
+            let len = b.min(self.n - off);
+            for ins in &self.code {
+                self.step(ins, io, regs, b, off, len);
+            }
+            if let Some(red) = &self.reduce {
+                let v = get(red.src, regs, &[], u32::MAX, b, &io.tin, off, len);
+                let acc = &mut *io.tout[io.slot[red.out as usize]];
+                fold_block(red, v, acc, off);
+            }
+            off += len;
+        }
+    }
+
+    #[inline(always)]
+    fn step<T: LoopFloat>(
+        &self,
+        ins: &Instr,
+        io: &mut Bound<'_, T>,
+        regs: &mut [T],
+        b: usize,
+        off: usize,
+        len: usize,
+    ) {
+        let dst_of = |ins: &Instr| match *ins {
+            Instr::Un { dst, .. }
+            | Instr::Bin { dst, .. }
+            | Instr::Cmp { dst, .. }
+            | Instr::Sel { dst, .. }
+            | Instr::Load { dst, .. } => Some(dst),
+            Instr::Store { .. } => None,
+        };
+        let Some(d) = dst_of(ins) else {
+            let Instr::Store { out, src } = *ins else {
+                unreachable!()
+            };
+            let v = get(src, regs, &[], u32::MAX, b, &io.tin, off, len);
+            let o = out as usize;
+            if self.outputs[o].dtype == DType::Bool {
+                for (w, &x) in io.bout[io.slot[o]][off..off + len].iter_mut().zip(v) {
+                    *w = x != T::zero();
+                }
+            } else {
+                io.tout[io.slot[o]][off..off + len].copy_from_slice(v);
+            }
+            return;
+        };
+        let (lo, rest) = regs.split_at_mut(d as usize * b);
+        let (dst, hi) = rest.split_at_mut(b);
+        let dst = &mut dst[..len];
+        let (lo, hi): (&[T], &[T]) = (lo, hi);
+        let tin = &io.tin;
+        let g = |s: Src| get(s, lo, hi, d, b, tin, off, len);
+        match *ins {
+            Instr::Un { op, a, .. } => apply_un(op, dst, g(a)),
+            Instr::Bin { op, a, b: bb, .. } => apply_bin(op, dst, g(a), g(bb)),
+            Instr::Cmp { op, a, b: bb, .. } => apply_cmp(op, dst, g(a), g(bb)),
+            Instr::Sel { c, a, b: bb, .. } => apply_select(dst, g(c), g(a), g(bb)),
+            Instr::Load { input, .. } => {
+                for (w, &x) in dst.iter_mut().zip(&io.bin[input as usize][off..off + len]) {
+                    *w = if x { T::one() } else { T::zero() };
+                }
+            }
+            Instr::Store { .. } => unreachable!(),
+        }
+    }
+}
+
+/// Fold one block of the reduced value (elements `off..off+v.len()` of the loop) into `acc`.
+fn fold_block<T: Real>(red: &Reduce, v: &[T], acc: &mut [T], off: usize) {
+    let f = |a: T, x: T| {
+        if !red.max {
+            a + x
+        } else if x > a || x.is_nan() {
+            x
+        } else {
+            a
+        }
+    };
+    if acc.len() == 1 {
+        acc[0] = v.iter().fold(acc[0], |a, &x| f(a, x));
+        return;
+    }
+    let span = red.red * red.inner;
+    for (j, &x) in v.iter().enumerate() {
+        let i = off + j;
+        let o = (i / span) * red.inner + i % red.inner;
+        acc[o] = f(acc[o], x);
+    }
+}
+
+impl fmt::Display for Src {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Src::Reg(r) => write!(f, "r{r}"),
+            Src::In(i) => write!(f, "in{i}"),
+        }
+    }
+}
+
+impl fmt::Display for Instr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Instr::Un { op, dst, a } => write!(f, "r{dst} = {op:?} {a}"),
+            Instr::Bin { op, dst, a, b } => write!(f, "r{dst} = {op:?} {a} {b}"),
+            Instr::Cmp { op, dst, a, b } => write!(f, "r{dst} = {op:?} {a} {b}"),
+            Instr::Sel { dst, c, a, b } => write!(f, "r{dst} = Select {c} {a} {b}"),
+            Instr::Load { dst, input } => write!(f, "r{dst} = LoadBool in{input}"),
+            Instr::Store { out, src } => write!(f, "out{out} = {src}"),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Rewriting passes over a traced [`Graph`]: each takes a graph and returns an equivalent one
+//! plus how many equations it changed. [`optimize`] runs them to a fixed point.
+//!
+//! Only built-in primitives (known by name and debug form) are folded, merged or simplified: a
+//! user primitive, or one carrying a closure, is always kept as it is.
+
+mod consts;
+mod cse;
+mod dce;
+mod fold;
+mod simplify;
+
+pub use cse::cse;
+pub use dce::dce;
+pub use fold::fold;
+pub use simplify::simplify;
+
+use smallvec::SmallVec;
+
+use crate::core::Tensor;
+use crate::ir::{Eqn, Graph, Var};
+
+/// How many equations each pass removed or rewrote while compiling one graph.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PassStats {
+    /// Equations whose result nothing used (removed).
+    pub dce: usize,
+    /// Equations that repeated an earlier one (replaced by it).
+    pub cse: usize,
+    /// Equations computed at compile time from constants.
+    pub folded: usize,
+    /// Equations removed or shortened by an exact algebraic identity.
+    pub simplified: usize,
+}
+
+/// Run simplification, folding, CSE and DCE until nothing changes (at most a few rounds).
+///
+/// ```
+/// use cotangent::{ir::trace, jit::passes::optimize, prim::Aval, DType, Tensor};
+/// let g = trace(|x: &Tensor| -(-x.sin()) + x.sin(), &Aval::new(&[3], DType::F64)).unwrap();
+/// let (opt, stats) = optimize(&g);
+/// // −(−s) is s; the second sin is the first; the inner negation is then dead.
+/// assert_eq!((stats.simplified, stats.cse, stats.dce), (1, 1, 1));
+/// assert_eq!(opt.eqns().len(), 2); // sin, add
+/// ```
+pub fn optimize(g: &Graph) -> (Graph, PassStats) {
+    let mut stats = PassStats::default();
+    let (mut g, _) = consts::canonical_consts(g);
+    for _ in 0..4 {
+        let (g1, s) = simplify(&g);
+        let (g2, f) = fold(&g1);
+        let (g3, c) = cse(&g2);
+        let (g4, d) = dce(&g3);
+        stats.simplified += s;
+        stats.folded += f;
+        stats.cse += c;
+        stats.dce += d;
+        g = g4;
+        if s + f + c == 0 {
+            break;
+        }
+    }
+    (g, stats)
+}
+
+/// The primitives whose `eval` is a pure function of their inputs and parameters (as their
+/// `Debug` form shows them): only these are merged or folded.
+pub(crate) fn is_builtin(eqn: &Eqn) -> bool {
+    const NAMES: &[&str] = &[
+        "abs",
+        "acos",
+        "acosh",
+        "add",
+        "argmax",
+        "asin",
+        "asinh",
+        "atan",
+        "atan2",
+        "atanh",
+        "broadcast_to",
+        "cast",
+        "concat",
+        "cos",
+        "cosh",
+        "div",
+        "eq",
+        "erf",
+        "exp",
+        "expm1",
+        "floor",
+        "ge",
+        "gt",
+        "identity",
+        "index_select",
+        "le",
+        "log",
+        "log1p",
+        "lt",
+        "matmul",
+        "max",
+        "min",
+        "mul",
+        "ne",
+        "neg",
+        "pad",
+        "permute",
+        "pow",
+        "reduce_max",
+        "reshape",
+        "round",
+        "scatter_add",
+        "select",
+        "sign",
+        "sin",
+        "sinh",
+        "slice",
+        "sqrt",
+        "stop_gradient",
+        "sub",
+        "sum",
+        "tan",
+        "tanh",
+    ];
+    NAMES.contains(&eqn.prim.name())
+}
+
+/// Rebuild `g`: `f` sees each equation with its operands already renamed and returns the
+/// variable that now stands for its result (pushing an equation with [`push`], reusing an
+/// existing variable, or adding a constant).
+pub(crate) fn rewrite(
+    g: &Graph,
+    mut f: impl FnMut(&mut Graph, &Eqn, SmallVec<[Var; 3]>) -> Var,
+) -> Graph {
+    let mut out = Graph {
+        inputs: g.inputs.clone(),
+        consts: g.consts.clone(),
+        eqns: Vec::with_capacity(g.eqns.len()),
+        outputs: Vec::new(),
+    };
+    let mut map: Vec<Var> = Vec::with_capacity(g.eqns.len());
+    let rename = |v: Var, map: &[Var]| match v {
+        Var::Eqn(i) => map[i as usize],
+        other => other,
+    };
+    for eqn in &g.eqns {
+        let ins = eqn.inputs.iter().map(|&v| rename(v, &map)).collect();
+        let v = f(&mut out, eqn, ins);
+        map.push(v);
+    }
+    out.outputs = g.outputs.iter().map(|&v| rename(v, &map)).collect();
+    out
+}
+
+/// Append `eqn` with operands `inputs`; its variable.
+pub(crate) fn push(g: &mut Graph, eqn: &Eqn, inputs: SmallVec<[Var; 3]>) -> Var {
+    g.eqns.push(Eqn {
+        prim: eqn.prim.clone(),
+        inputs,
+        aval: eqn.aval.clone(),
+        location: eqn.location,
+    });
+    Var::Eqn(g.eqns.len() as u32 - 1)
+}
+
+/// The constant behind `v` if it is a concrete constant that no transformation tracks (so its
+/// value may be used at compile time).
+pub(crate) fn known_const(g: &Graph, v: Var) -> Option<&Tensor> {
+    let Var::Const(i) = v else { return None };
+    let t = &g.consts[i as usize];
+    (t.levels() == 0 && !t.value().is_abstract()).then_some(t)
+}
+
+/// Whether `v` is, elementwise, the constant `x`: a known constant whose elements all equal
+/// `x`, possibly broadcast.
+pub(crate) fn is_splat(g: &Graph, v: Var, x: f64) -> bool {
+    let v = match v {
+        Var::Eqn(i) if g.eqns[i as usize].prim.name() == "broadcast_to" => {
+            g.eqns[i as usize].inputs[0]
+        }
+        v => v,
+    };
+    match known_const(g, v) {
+        Some(t) if t.dtype().is_float() && t.numel() <= 64 => {
+            t.value().to_f64_vec().iter().all(|&e| e == x)
+        }
+        _ => false,
+    }
+}
+
+/// The list of numbers in a primitive's parameter text after `key=` (`axes=[0, 2]`).
+pub(crate) fn param_list(params: &str, key: &str) -> Option<Vec<usize>> {
+    let start = params.find(&format!("{key}=["))? + key.len() + 2;
+    let end = start + params[start..].find(']')?;
+    let body = params[start..end].trim();
+    if body.is_empty() {
+        return Some(Vec::new());
+    }
+    body.split(',').map(|s| s.trim().parse().ok()).collect()
+}

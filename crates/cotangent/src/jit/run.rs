@@ -1,0 +1,212 @@
+//! The executor: runs a compiled program on concrete inputs. Fused loops write into the planned
+//! buffers kept in an [`Arena`] between runs (reused when nobody else holds them: the caller
+//! dropped last run's outputs), everything else runs through its primitive's kernel.
+
+use smallvec::SmallVec;
+use std::sync::Arc;
+
+use super::compiled::Compiled;
+use super::elementwise::LoopFloat;
+use super::fuse::Step;
+use super::kernel::{Bound, Kernel};
+use super::plan::Plan;
+use crate::core::layout::Layout;
+use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
+use crate::ir::{Graph, Var};
+
+/// What a compiled program keeps between runs: its planned buffers, the value table and the
+/// fused loops' register scratch.
+#[derive(Debug, Default)]
+pub(crate) struct Arena {
+    bufs: Vec<Option<Value>>,
+    env: Vec<Option<Value>>,
+    regs32: Vec<f32>,
+    regs64: Vec<f64>,
+}
+
+impl Arena {
+    pub(crate) fn new(g: &Graph, plan: &Plan) -> Arena {
+        Arena {
+            bufs: vec![None; plan.nbufs],
+            env: vec![None; g.eqns.len()],
+            ..Arena::default()
+        }
+    }
+}
+
+/// Run `c` on `inputs` (untracked, concrete, of the compiled shapes); the output values.
+pub(crate) fn execute(c: &Compiled, inputs: &[Tensor]) -> Result<Vec<Value>> {
+    let g = &c.graph;
+    if g.consts.iter().any(|t| t.value().is_abstract()) {
+        return Err(Error::new(
+            ErrorKind::Tracing,
+            "jit",
+            "the function closes over a traced tensor from a trace that has ended",
+        ));
+    }
+    let mut local;
+    let mut guard = match c.arena.try_lock() {
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    };
+    let arena: &mut Arena = match guard.as_deref_mut() {
+        Some(a) => a,
+        None => {
+            // Another thread is running this program: use buffers of our own this time.
+            local = Arena::new(g, &c.plan);
+            &mut local
+        }
+    };
+    let result = run_steps(g, &c.plan, inputs, arena);
+    for v in arena.env.iter_mut() {
+        *v = None;
+    }
+    result
+}
+
+/// The value of `v`: an input, a constant, or an equation's result computed earlier.
+fn fetch<'a>(g: &'a Graph, inputs: &'a [Tensor], env: &'a [Option<Value>], v: Var) -> &'a Value {
+    match v {
+        Var::Input(i) => inputs[i as usize].value(),
+        Var::Const(i) => g.consts[i as usize].value(),
+        Var::Eqn(i) => env[i as usize].as_ref().expect("computed before use"),
+    }
+}
+
+fn run_steps(g: &Graph, plan: &Plan, inputs: &[Tensor], arena: &mut Arena) -> Result<Vec<Value>> {
+    let env = &mut arena.env;
+    // Equation results only (inputs and constants are read where they are); all `None`
+    // between runs.
+    env.resize(g.eqns.len(), None);
+    for (i, step) in plan.steps.iter().enumerate() {
+        match step {
+            Step::Prim(k) => {
+                let e = &g.eqns[*k as usize];
+                let v = {
+                    let refs: SmallVec<[&Value; 3]> =
+                        e.inputs.iter().map(|&v| fetch(g, inputs, env, v)).collect();
+                    e.prim.eval(&refs).map_err(|err| err.at(e.location))?
+                };
+                env[*k as usize] = Some(v);
+            }
+            Step::Kernel(k) => match k.dtype {
+                DType::F32 => {
+                    run_kernel::<f32>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs32)
+                }
+                _ => run_kernel::<f64>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs64),
+            },
+        }
+        for &j in &plan.drops[i] {
+            env[j as usize] = None;
+        }
+    }
+    Ok(g.outputs
+        .iter()
+        .map(|&v| fetch(g, inputs, env, v).clone())
+        .collect())
+}
+
+/// A packed buffer of `numel` elements of `T` for an output: the planned one when nobody else
+/// holds it, else a new one.
+fn out_buffer<T: Element>(kept: Option<Value>, numel: usize) -> Value {
+    if let Some(mut v) = kept {
+        if let Some(s) = Arc::get_mut(&mut v.storage).and_then(T::slice_mut) {
+            if s.len() == numel {
+                return v;
+            }
+        }
+    }
+    Value::from_vec(
+        vec![T::from_f64(0.0); numel],
+        crate::core::Shape::from(&[numel][..]),
+    )
+}
+
+fn run_kernel<T: LoopFloat>(
+    g: &Graph,
+    k: &Kernel,
+    inputs: &[Tensor],
+    env: &mut [Option<Value>],
+    bufs: &mut [Option<Value>],
+    regs: &mut Vec<T>,
+) {
+    // Outputs, in their planned buffers.
+    let mut outs: SmallVec<[Value; 4]> = k
+        .outputs
+        .iter()
+        .map(|o| {
+            let kept = bufs[o.buf as usize].take();
+            if o.dtype == DType::Bool {
+                out_buffer::<bool>(kept, o.numel)
+            } else {
+                out_buffer::<T>(kept, o.numel)
+            }
+        })
+        .collect();
+    {
+        // Strided inputs are packed once here (the rest are read in place).
+        let packed: SmallVec<[Option<Value>; 2]> = k
+            .inputs
+            .iter()
+            .map(|i| {
+                let v = fetch(g, inputs, env, i.var);
+                (!i.scalar && !v.layout.is_contiguous()).then(|| v.clone().into_contiguous())
+            })
+            .collect();
+        let mut io = Bound {
+            tin: SmallVec::new(),
+            bin: SmallVec::new(),
+            scalars: SmallVec::new(),
+            tout: SmallVec::new(),
+            bout: SmallVec::new(),
+            slot: SmallVec::new(),
+        };
+        for (i, p) in k.inputs.iter().zip(&packed) {
+            let v = p.as_ref().unwrap_or_else(|| fetch(g, inputs, env, i.var));
+            let (t, b, s): (&[T], &[bool], T) = if i.scalar {
+                let x = if i.dtype == DType::Bool {
+                    T::from_f64(
+                        bool::slice(&v.storage).expect("bool")[v.layout.offset] as u8 as f64,
+                    )
+                } else {
+                    T::slice(&v.storage).expect("loop dtype")[v.layout.offset]
+                };
+                (&[], &[], x)
+            } else if i.dtype == DType::Bool {
+                (
+                    &[],
+                    v.contiguous_slice::<bool>().expect("packed"),
+                    T::zero(),
+                )
+            } else {
+                (v.contiguous_slice::<T>().expect("packed"), &[], T::zero())
+            };
+            io.tin.push(t);
+            io.bin.push(b);
+            io.scalars.push(s);
+        }
+        for (o, v) in k.outputs.iter().zip(outs.iter_mut()) {
+            let storage = Arc::get_mut(&mut v.storage).expect("planned buffers are unshared");
+            if o.dtype == DType::Bool {
+                io.slot.push(io.bout.len());
+                io.bout.push(bool::slice_mut(storage).expect("bool buffer"));
+            } else {
+                io.slot.push(io.tout.len());
+                io.tout.push(T::slice_mut(storage).expect("loop buffer"));
+            }
+        }
+        k.exec(&mut io, regs);
+    }
+    for (o, mut v) in k.outputs.iter().zip(outs) {
+        let Var::Eqn(j) = o.var else {
+            unreachable!("loop outputs are equations")
+        };
+        let shape = &g.eqns[j as usize].aval.shape;
+        if v.layout.shape != *shape || v.layout.offset != 0 {
+            v.layout = Layout::contiguous(shape.clone());
+        }
+        bufs[o.buf as usize] = Some(v.clone());
+        env[j as usize] = Some(v);
+    }
+}
