@@ -223,9 +223,10 @@ fn every_primitive_and_composite() {
 fn primitive_list_is_complete() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/prim");
     let files = std::fs::read_dir(dir).unwrap().count();
-    // 48 primitive files + mod.rs + elementwise.rs; compare.rs holds six primitives.
+    // 48 primitive files + mod.rs + elementwise.rs + batching.rs; compare.rs holds six
+    // primitives.
     assert_eq!(
-        files, 50,
+        files, 51,
         "a primitive was added or removed: update the rows of tests/jit.rs"
     );
 }
@@ -457,4 +458,69 @@ fn several_outputs_one_feeding_another() {
         assert_close("b", &y[2], &b, 1e-12);
         assert_close("x", &y[3], &x, 0.0);
     }
+}
+
+#[test]
+fn control_flow_under_jit_matches_eager() {
+    use cotangent::{cond, grad_n, scan, while_loop};
+    // A 100-step RNN by scan, its gradient, a value-dependent cond and a while_loop, all jitted.
+    let w = Tensor::randn(&[4, 4], 11, DType::F64) * 0.4;
+    let rnn = move |a: &[Tensor]| {
+        let (h, _) = scan(
+            |c: &[Tensor], x: &[Tensor]| {
+                let h = (c[0].matmul(&w) + &x[0]).tanh();
+                (vec![h.clone()], vec![h])
+            },
+            &[a[0].clone()],
+            &[a[1].clone()],
+        );
+        h[0].sum()
+    };
+    let h0 = Tensor::randn(&[4], 2, DType::F64);
+    let xs = Tensor::randn(&[100, 4], 3, DType::F64);
+    let args = [h0.clone(), xs.clone()];
+    let j = Jit::new(|a: &[Tensor]| {
+        let mut out = vec![rnn(a)];
+        out.extend(grad_n(&rnn)(a));
+        out
+    });
+    let eager_g = grad_n(&rnn)(&args);
+    for _ in 0..2 {
+        let got = j.call(&args);
+        assert_close("scan value", &got[0], &rnn(&args), 1e-12);
+        assert_close("scan grad h0", &got[1], &eager_g[0], 1e-12);
+        assert_close("scan grad xs", &got[2], &eager_g[1], 1e-12);
+    }
+    assert_eq!(j.traces(), 1);
+
+    let branchy = Jit::new(|a: &[Tensor]| {
+        let big = a[0].sum().gt(&Tensor::scalar(0.0));
+        cond(
+            &big,
+            |o| vec![o[0].sin()],
+            |o| vec![o[0].cos() * 2.0],
+            &[a[0].clone()],
+        )
+    });
+    for sign in [1.0, -1.0] {
+        let x = Tensor::from_vec(vec![0.5 * sign, 0.25 * sign], &[2]);
+        let want = if sign > 0.0 { x.sin() } else { x.cos() * 2.0 };
+        assert_close(
+            "cond",
+            &branchy.call(std::slice::from_ref(&x))[0],
+            &want,
+            1e-15,
+        );
+    }
+    assert_eq!(branchy.traces(), 1, "one trace serves both branches");
+
+    let halve = Jit::new(|a: &[Tensor]| {
+        while_loop(
+            |c| c[0].gt(&Tensor::scalar(1.0)),
+            |c| vec![&c[0] * 0.5],
+            &[a[0].clone()],
+        )
+    });
+    assert_eq!(halve.call(&[Tensor::scalar(40.0)])[0].item::<f64>(), 0.625);
+    assert_eq!(halve.call(&[Tensor::scalar(3.0)])[0].item::<f64>(), 0.75);
 }

@@ -11,7 +11,8 @@
 //!   on non-contiguous inputs;
 //! * `backward()` on `requires_grad` leaves gives bit-identical gradients to `grad_n`;
 //! * staged execution agrees with eager: the traced graph (`ir::trace`) replays to
-//!   bit-identical values and gradients, and `vmap` over two examples equals the loop.
+//!   bit-identical values and gradients, `jit` and `jit(grad)` agree to 1e-12, and `vmap` over
+//!   two examples equals the loop.
 //!
 //! Runs are deterministic: a fixed seed and case count. `PROPTEST_CASES=n` overrides the
 //! count of every property here and `RANDOM_PROGRAMS_SEED=s` the seed, for longer local runs.
@@ -944,7 +945,8 @@ fn check_views(p: &Program, seed: u64) -> std::result::Result<(), String> {
 }
 
 /// Staged execution agrees with eager: the traced graph replayed gives bit-identical values
-/// and gradients; `vmap` over a batch of two gives the loop's values to rounding.
+/// and gradients; `jit` and `jit(grad)` agree to 1e-12 (relative), on the compiling call and
+/// the cached one; `vmap` over a batch of two gives the loop's values to rounding.
 fn check_staged(p: &Program, seed: u64) -> std::result::Result<(), String> {
     use cotangent::ir::try_trace_n;
     use cotangent::prim::Aval;
@@ -964,6 +966,33 @@ fn check_staged(p: &Program, seed: u64) -> std::result::Result<(), String> {
     for (i, (a, b)) in g_eager.iter().zip(&g_staged).enumerate() {
         if bits(a) != bits(b) {
             return Err(format!("traced gradient differs for input {i}"));
+        }
+    }
+    let jitted = Jit::new(|a: &[Tensor]| vec![run(p, a).expect("valid")]);
+    for round in 0..2 {
+        let y = jitted.try_call(&xs).map_err(|e| e.to_string())?.remove(0);
+        if !close(&y, &staged) {
+            return Err(format!(
+                "jit (call {round}): {:?} vs eager {:?}\n{}",
+                y.to_vec::<f64>(),
+                staged.to_vec::<f64>(),
+                jitted
+                    .compiled(&xs)
+                    .map(|c| c.to_string())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    let jitted_grad = Jit::new(|a: &[Tensor]| grad_n(f)(a));
+    for (i, (a, b)) in jitted_grad
+        .try_call(&xs)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .zip(&g_eager)
+        .enumerate()
+    {
+        if !close(a, b) {
+            return Err(format!("jit(grad) differs for input {i}"));
         }
     }
     let other = p.inputs(seed.wrapping_add(1));
