@@ -223,10 +223,10 @@ fn every_primitive_and_composite() {
 fn primitive_list_is_complete() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/prim");
     let files = std::fs::read_dir(dir).unwrap().count();
-    // 48 primitive files + mod.rs + elementwise.rs + batching.rs; compare.rs holds six
-    // primitives.
+    // 48 primitive files + mod.rs + elementwise.rs + batching.rs + builtin.rs; compare.rs
+    // holds six primitives.
     assert_eq!(
-        files, 51,
+        files, 52,
         "a primitive was added or removed: update the rows of tests/jit.rs"
     );
 }
@@ -523,4 +523,44 @@ fn control_flow_under_jit_matches_eager() {
     });
     assert_eq!(halve.call(&[Tensor::scalar(40.0)])[0].item::<f64>(), 0.625);
     assert_eq!(halve.call(&[Tensor::scalar(3.0)])[0].item::<f64>(), 0.75);
+}
+
+#[test]
+fn a_user_primitive_named_like_a_built_in_is_not_fused() {
+    use cotangent::apply_primitive;
+    use cotangent::prim::{Aval, AvalRef, Primitive};
+    use cotangent::{Result, Value};
+    /// Calls itself "sin" but doubles its input.
+    #[derive(Debug)]
+    struct FakeSin;
+    impl Primitive for FakeSin {
+        fn name(&self) -> &'static str {
+            "sin"
+        }
+        fn abstract_eval(&self, i: &[AvalRef<'_>]) -> Result<Aval> {
+            Ok(Aval {
+                shape: i[0].shape.clone(),
+                dtype: i[0].dtype,
+            })
+        }
+        fn eval(&self, i: &[&Value]) -> Result<Value> {
+            let v: Vec<f64> = i[0].to_vec::<f64>().iter().map(|v| v * 2.0).collect();
+            Ok(Value::from_vec(v, i[0].shape().clone()))
+        }
+        fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+            Ok(t[0].as_ref().map(|t| t * 2.0))
+        }
+        fn vjp(&self, _: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+            Ok(vec![Some(g * 2.0)])
+        }
+    }
+    let j = Jit::new(|x: &[Tensor]| vec![apply_primitive(FakeSin, &[&x[0] + 1.0]).unwrap().exp()]);
+    let x = Tensor::from_vec(vec![0.5, 1.0, 2.0], &[3]);
+    let want = ((&x + 1.0) * 2.0).exp();
+    assert_close(
+        "fake sin",
+        &j.call(std::slice::from_ref(&x))[0],
+        &want,
+        1e-12,
+    );
 }

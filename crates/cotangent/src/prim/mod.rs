@@ -12,6 +12,7 @@ use smallvec::SmallVec;
 use crate::core::{DType, Result, Shape, Tensor, Value};
 
 pub(crate) mod batching;
+pub(crate) mod builtin;
 pub(crate) mod elementwise;
 
 pub mod abs;
@@ -125,7 +126,7 @@ pub type Values = SmallVec<[Value; 2]>;
 ///
 /// This is also the extension point for user-defined primitives: implement it and apply it with
 /// [`crate::apply_primitive`].
-pub trait Primitive: Debug + Send + Sync + 'static {
+pub trait Primitive: std::any::Any + Debug + Send + Sync + 'static {
     /// The name used in errors, graph listings and diagnostics.
     fn name(&self) -> &'static str;
 

@@ -121,7 +121,7 @@ pub(crate) fn is_builtin(eqn: &Eqn) -> bool {
         "tan",
         "tanh",
     ];
-    NAMES.contains(&eqn.prim.name())
+    NAMES.contains(&eqn.prim.name()) && crate::prim::builtin::is_builtin(&*eqn.prim)
 }
 
 /// Rebuild `g`: `f` sees each equation with its operands already renamed and returns the
