@@ -459,18 +459,22 @@ def mlp(timer):
                method="eager loss + torch.autograd.grad, f32")
 
 
-SEQ, D, HEADS = 64, 128, 4
+BATCH, SEQ, D, HEADS = 8, 128, 256, 4
+# Added to the attention scores of future positions (causal mask): large enough that their
+# softmax weight is exactly 0 in f32, finite so that no inf - inf can appear.
+MASKED = -1e9
 
 
 def transformer_inputs():
-    """One pre-LN transformer block, built identically in cotangent's bench: x [64, 128] (batch
-    1) with x[t, j] = sin(1e-3 k) and target cos(2e-3 k) over the row-major index k; params in
-    the order ln1 (gamma, beta), q, k, v, o (weight, bias each), ln2 (gamma, beta), fc1, fc2
-    (weight, bias), matrix number l = 1..6 (q, k, v, o, fc1, fc2) W_l[i, j] = 0.05 sin(0.37 k + l),
-    biases and beta zero, gamma one."""
-    k = np.arange(SEQ * D, dtype=np.float64)
-    x = np.sin(k * 1e-3).reshape(SEQ, D).astype(np.float32)
-    target = np.cos(k * 2e-3).reshape(SEQ, D).astype(np.float32)
+    """One pre-LN transformer block (issue #8), built identically in cotangent's bench: x
+    [8, 128, 256] (batch, seq, d_model) with x[b, t, j] = sin(1e-3 k) and target cos(2e-3 k) over
+    the row-major index k; params in the order ln1 (gamma, beta), q, k, v, o (weight, bias each),
+    ln2 (gamma, beta), fc1, fc2 (weight, bias), matrix number l = 1..6 (q, k, v, o, fc1, fc2)
+    W_l[i, j] = 0.05 sin(0.37 k + l), biases and beta zero, gamma one. Also the causal mask
+    [128, 128]: 0 on and below the diagonal, MASKED above it."""
+    k = np.arange(BATCH * SEQ * D, dtype=np.float64)
+    x = np.sin(k * 1e-3).reshape(BATCH, SEQ, D).astype(np.float32)
+    target = np.cos(k * 2e-3).reshape(BATCH, SEQ, D).astype(np.float32)
 
     def matrix(l, i, o):
         kk = np.arange(i * o, dtype=np.float64)
@@ -482,13 +486,15 @@ def transformer_inputs():
     for l in range(1, 5):
         ps += [matrix(l, D, D), zeros(D)]
     ps += [ones(D), zeros(D), matrix(5, D, 4 * D), zeros(4 * D), matrix(6, 4 * D, D), zeros(D)]
-    return x, target, ps
+    mask = np.triu(np.full((SEQ, SEQ), MASKED, dtype=np.float32), k=1)
+    return x, target, ps, mask
 
 
-def transformer_forward(ps, x, lib):
-    """Pre-LN block: x + attn(ln1(x)), then + mlp(ln2(.)); non-causal 4-head attention, exact
-    GELU, LayerNorm eps 1e-5 with the biased variance. `lib` is a small namespace of the few
-    library calls that differ between JAX and PyTorch (_JaxLib, _TorchLib)."""
+def transformer_forward(ps, x, mask, lib):
+    """Pre-LN block: x + attn(ln1(x)), then + mlp(ln2(.)); causal 4-head attention (mask added
+    to the scaled scores before the softmax), exact GELU, LayerNorm eps 1e-5 with the biased
+    variance. `lib` is a small namespace of the few library calls that differ between JAX and
+    PyTorch (_JaxLib, _TorchLib)."""
     dh = D // HEADS
 
     def ln(v, g, b):
@@ -497,12 +503,12 @@ def transformer_forward(ps, x, lib):
 
     h = ln(x, ps[0], ps[1])
 
-    def heads(w):
-        return lib.swap01((h @ ps[w] + ps[w + 1]).reshape(SEQ, HEADS, dh))
+    def heads(w):  # [BATCH, SEQ, D] -> [BATCH, HEADS, SEQ, dh]
+        return lib.swap12((h @ ps[w] + ps[w + 1]).reshape(BATCH, SEQ, HEADS, dh))
 
     q, k, v = heads(2), heads(4), heads(6)
-    scores = q @ lib.swap_last(k) * float(1.0 / np.sqrt(dh))  # a Python float: stays f32
-    ctx = lib.swap01(lib.softmax(scores) @ v).reshape(SEQ, D)
+    scores = q @ lib.swap_last(k) * float(1.0 / np.sqrt(dh)) + mask  # a Python float: stays f32
+    ctx = lib.swap12(lib.softmax(scores) @ v).reshape(BATCH, SEQ, D)
     x = x + (ctx @ ps[8] + ps[9])
     m = ln(x, ps[10], ps[11])
     m = lib.gelu(m @ ps[12] + ps[13]) @ ps[14] + ps[15]
@@ -512,7 +518,7 @@ def transformer_forward(ps, x, lib):
 class _JaxLib:
     mean_last = staticmethod(lambda v: v.mean(-1, keepdims=True))
     sqrt = staticmethod(lambda v: jnp.sqrt(v))
-    swap01 = staticmethod(lambda v: jnp.swapaxes(v, 0, 1))
+    swap12 = staticmethod(lambda v: jnp.swapaxes(v, 1, 2))
     swap_last = staticmethod(lambda v: jnp.swapaxes(v, -1, -2))
     softmax = staticmethod(lambda v: jax.nn.softmax(v, axis=-1))
     gelu = staticmethod(lambda v: jax.nn.gelu(v, approximate=False))
@@ -521,7 +527,7 @@ class _JaxLib:
 class _TorchLib:
     mean_last = staticmethod(lambda v: v.mean(-1, keepdim=True))
     sqrt = staticmethod(lambda v: torch.sqrt(v))
-    swap01 = staticmethod(lambda v: v.transpose(0, 1))
+    swap12 = staticmethod(lambda v: v.transpose(1, 2))
     swap_last = staticmethod(lambda v: v.transpose(-1, -2))
     softmax = staticmethod(lambda v: torch.softmax(v, dim=-1))
     gelu = staticmethod(lambda v: torch.nn.functional.gelu(v))
@@ -529,30 +535,31 @@ class _TorchLib:
 
 def transformer_block(timer):
     LR = 0.01
-    x, target, params = transformer_inputs()
+    x, target, params, mask = transformer_inputs()
 
-    def loss_jax(ps, x, t):
-        d = transformer_forward(ps, x, _JaxLib) - t
+    def loss_jax(ps, x, t, m):
+        d = transformer_forward(ps, x, m, _JaxLib) - t
         return jnp.mean(d * d)
 
     @jax.jit
-    def step_jax(ps, x, t):
-        l, g = jax.value_and_grad(loss_jax)(ps, x, t)
+    def step_jax(ps, x, t, m):
+        l, g = jax.value_and_grad(loss_jax)(ps, x, t, m)
         return l, [p - LR * gp for p, gp in zip(ps, g)]
 
     pj = [jnp.asarray(p) for p in params]
-    xj, tj = jnp.asarray(x), jnp.asarray(target)
-    s, n, r = timer.measure(lambda: step_jax(pj, xj, tj), jsync)
-    l, _ = step_jax(pj, xj, tj)
+    xj, tj, mj = jnp.asarray(x), jnp.asarray(target), jnp.asarray(mask)
+    s, n, r = timer.measure(lambda: step_jax(pj, xj, tj, mj), jsync)
+    l, _ = step_jax(pj, xj, tj, mj)
     yield dict(workload="transformer_block_train_step", system="jax", seconds=s, value=float(l),
                n_inner=n, reps=r,
-               method="jax.jit(value_and_grad + SGD update), pre-LN block seq 64 d 128 4 heads MLP 4x, f32, MSE")
+               method="jax.jit(value_and_grad + SGD update), pre-LN block batch 8 seq 128 d 256 "
+                      "4 heads causal MLP 4x, f32, MSE")
 
     pt = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
-    xt, tt = torch.from_numpy(x), torch.from_numpy(target)
+    xt, tt, mt = torch.from_numpy(x), torch.from_numpy(target), torch.from_numpy(mask)
 
     def step_torch():
-        loss = torch.nn.functional.mse_loss(transformer_forward(pt, xt, _TorchLib), tt)
+        loss = torch.nn.functional.mse_loss(transformer_forward(pt, xt, mt, _TorchLib), tt)
         gs = torch.autograd.grad(loss, pt)
         with torch.no_grad():
             return loss, [p - LR * g for p, g in zip(pt, gs)]

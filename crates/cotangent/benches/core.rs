@@ -1,7 +1,9 @@
 //! Core benchmarks: matmul throughput against `gemm` alone, per-op overhead on scalars, the
 //! teaching example's value and gradient, a Hessian-vector product and Jacobians in both
 //! directions, an MLP and a transformer block's training step, and the jitted forms of the
-//! teaching example and the elementwise chain. Prints one JSON object per line (`workload`,
+//! teaching example, the elementwise chain, the MLP (forward and train step) and the transformer
+//! train step (each jitted train step is checked against the eager one: loss and every updated
+//! parameter). Prints one JSON object per line (`workload`,
 //! `system`, `seconds`, `value`) so `benches/compare.sh` can set them beside JAX and PyTorch
 //! measured in the same run.
 //!
@@ -282,8 +284,51 @@ fn mlp(opts: &Opts) {
     let s = time(opts, || {
         black_box(step(&params));
     });
-    let (loss, _) = step(&params);
+    let (loss, new) = step(&params);
+    let eager_step: Vec<Tensor> = std::iter::once(loss.clone()).chain(new).collect();
     report("mlp_train_step", "cotangent", s, loss.item::<f32>() as f64);
+    // Jitted: the forward alone (inputs params, x), and the whole train step as one function
+    // (inputs params, x, labels; outputs the loss and the updated params).
+    let np = params.len();
+    let fwd = Jit::new(move |a: &[Tensor]| vec![mlp_forward(&a[..np], &a[np])]);
+    let args: Vec<Tensor> = params.iter().chain([&x]).cloned().collect();
+    let s = time(opts, || {
+        black_box(fwd.call(&args));
+    });
+    let out = fwd.call(&args).remove(0);
+    let eager = mlp_forward(&params, &x);
+    check_same("mlp_forward", std::slice::from_ref(&out), &[eager]);
+    report(
+        "mlp_forward",
+        "cotangent_jit",
+        s,
+        out.to_f64_vec().iter().sum(),
+    );
+    let jstep = Jit::new(move |a: &[Tensor]| {
+        let (x, y) = (&a[np], &a[np + 1]);
+        let (loss, grads) =
+            try_value_and_grad_n(|p| mlp_forward(p, x).cross_entropy(y), &a[..np]).unwrap();
+        let new: Vec<Tensor> = no_grad(|| {
+            a[..np]
+                .iter()
+                .zip(&grads)
+                .map(|(p, g)| p - &(g * lr))
+                .collect()
+        });
+        std::iter::once(loss).chain(new).collect()
+    });
+    let args: Vec<Tensor> = params.iter().chain([&x, &y]).cloned().collect();
+    let s = time(opts, || {
+        black_box(jstep.call(&args));
+    });
+    let out = jstep.call(&args);
+    check_same("mlp_train_step", &out, &eager_step);
+    report(
+        "mlp_train_step",
+        "cotangent_jit",
+        s,
+        out[0].item::<f32>() as f64,
+    );
     // The cheap-gradient principle: value-and-gradient over forward alone. compare.py divides
     // the two rows into each system's grad_cost_ratio.
     let loss = mlp_forward(&params, &x).cross_entropy(&y).item::<f32>() as f64;
@@ -324,21 +369,28 @@ fn mlp_rss_run(steps: usize) {
     );
 }
 
-/// The peers' transformer block: one pre-LN block on `[SEQ, D]` (batch 1), non-causal
-/// 4-head attention, exact-GELU MLP 4x wide, f32. Inputs: `x[t, j] = sin(1e-3·k)` and target
-/// `cos(2e-3·k)` over the row-major index k; parameters in the order ln1 (γ, β), q, k, v, o
-/// (weight, bias each), ln2 (γ, β), fc1, fc2 (weight, bias), with matrix number l = 1..6 (q, k,
-/// v, o, fc1, fc2) `W_l[i, j] = 0.05·sin(0.37·k + l)`, biases and β zero, γ one.
-const SEQ: usize = 64;
-const D: usize = 128;
+/// The peers' transformer block (issue #8): one pre-LN block on `[BATCH, SEQ, D]` = `[8, 128,
+/// 256]`, causal 4-head attention (scores above the diagonal get `MASKED` added before the
+/// softmax), exact-GELU MLP 4x wide, f32, MSE against a target. Inputs: `x[b, t, j] =
+/// sin(1e-3·k)` and target `cos(2e-3·k)` over the row-major index k; parameters in the order ln1
+/// (γ, β), q, k, v, o (weight, bias each), ln2 (γ, β), fc1, fc2 (weight, bias), with matrix
+/// number l = 1..6 (q, k, v, o, fc1, fc2) `W_l[i, j] = 0.05·sin(0.37·k + l)`, biases and β
+/// zero, γ one.
+const BATCH: usize = 8;
+const SEQ: usize = 128;
+const D: usize = 256;
 const HEADS: usize = 4;
+/// Added to the scores of future positions: large enough that their softmax weight is exactly
+/// 0 in f32, finite so that no `inf - inf` can appear.
+const MASKED: f32 = -1e9;
 
 fn transformer_inputs() -> (Tensor, Tensor, Vec<Tensor>) {
     let wave = |n: usize, f: fn(f64) -> f64, s: f64| -> Vec<f32> {
         (0..n).map(|k| f(k as f64 * s) as f32).collect()
     };
-    let x = Tensor::from_vec(wave(SEQ * D, f64::sin, 1e-3), &[SEQ, D]);
-    let target = Tensor::from_vec(wave(SEQ * D, f64::cos, 2e-3), &[SEQ, D]);
+    let n = BATCH * SEQ * D;
+    let x = Tensor::from_vec(wave(n, f64::sin, 1e-3), &[BATCH, SEQ, D]);
+    let target = Tensor::from_vec(wave(n, f64::cos, 2e-3), &[BATCH, SEQ, D]);
     let matrix = |l: usize, i: usize, o: usize| {
         let data = (0..i * o)
             .map(|k| (0.05 * (0.37 * k as f64 + l as f64).sin()) as f32)
@@ -362,54 +414,106 @@ fn transformer_inputs() -> (Tensor, Tensor, Vec<Tensor>) {
     (x, target, ps)
 }
 
+/// The causal mask `[SEQ, SEQ]`: 0 on and below the diagonal, `MASKED` above it.
+fn causal_mask() -> Tensor {
+    let data = (0..SEQ * SEQ)
+        .map(|k| if k % SEQ > k / SEQ { MASKED } else { 0.0 })
+        .collect();
+    Tensor::from_vec(data, &[SEQ, SEQ])
+}
+
 fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Tensor {
     let d = x - &x.mean_axes(&[-1], true);
     let var = d.square().mean_axes(&[-1], true);
     d * (var + 1e-5).sqrt().recip() * gamma + beta
 }
 
-fn transformer_forward(ps: &[Tensor], x: &Tensor) -> Tensor {
+fn transformer_forward(ps: &[Tensor], x: &Tensor, mask: &Tensor) -> Tensor {
     let dh = D / HEADS;
     let h = layer_norm(x, &ps[0], &ps[1]);
-    // [SEQ, D] -> [HEADS, SEQ, dh]
+    // [BATCH, SEQ, D] -> [BATCH, HEADS, SEQ, dh]
     let heads = |w: usize| {
         (h.matmul(&ps[w]) + &ps[w + 1])
-            .reshape(&[SEQ, HEADS, dh])
-            .permute(&[1, 0, 2])
+            .reshape(&[BATCH, SEQ, HEADS, dh])
+            .permute(&[0, 2, 1, 3])
     };
     let (q, k, v) = (heads(2), heads(4), heads(6));
-    let scores = q.matmul(&k.transpose(-1, -2)) * (1.0 / (dh as f64).sqrt());
+    let scores = q.matmul(&k.transpose(-1, -2)) * (1.0 / (dh as f64).sqrt()) + mask;
     let ctx = scores
         .softmax(-1)
         .matmul(&v)
-        .permute(&[1, 0, 2])
-        .reshape(&[SEQ, D]);
+        .permute(&[0, 2, 1, 3])
+        .reshape(&[BATCH, SEQ, D]);
     let x = x + &(ctx.matmul(&ps[8]) + &ps[9]);
     let m = layer_norm(&x, &ps[10], &ps[11]);
     let m = (m.matmul(&ps[12]) + &ps[13]).gelu().matmul(&ps[14]) + &ps[15];
     x + m
 }
 
+/// One SGD step of the block: the loss and the updated parameters.
+fn transformer_step(
+    ps: &[Tensor],
+    x: &Tensor,
+    target: &Tensor,
+    mask: &Tensor,
+) -> (Tensor, Vec<Tensor>) {
+    let (loss, grads) =
+        try_value_and_grad_n(|p| transformer_forward(p, x, mask).mse(target), ps).unwrap();
+    let new = no_grad(|| {
+        ps.iter()
+            .zip(&grads)
+            .map(|(p, g)| p - &(g * 0.01))
+            .collect()
+    });
+    (loss, new)
+}
+
 fn transformer(opts: &Opts) {
     let (x, target, params) = transformer_inputs();
-    let lr = 0.01;
-    let step = |ps: &[Tensor]| {
-        let (loss, grads) =
-            try_value_and_grad_n(|p| transformer_forward(p, &x).mse(&target), ps).unwrap();
-        let new: Vec<Tensor> =
-            no_grad(|| ps.iter().zip(&grads).map(|(p, g)| p - &(g * lr)).collect());
-        (loss, new)
-    };
+    let mask = causal_mask();
     let s = time(opts, || {
-        black_box(step(&params));
+        black_box(transformer_step(&params, &x, &target, &mask));
     });
-    let (loss, _) = step(&params);
+    let (loss, new) = transformer_step(&params, &x, &target, &mask);
+    let eager_step: Vec<Tensor> = std::iter::once(loss.clone()).chain(new).collect();
     report(
         "transformer_block_train_step",
         "cotangent",
         s,
         loss.item::<f32>() as f64,
     );
+    // The same step compiled as one function: inputs params, x, target, mask; outputs the loss
+    // and the updated params.
+    let np = params.len();
+    let step = Jit::new(move |a: &[Tensor]| {
+        let (loss, new) = transformer_step(&a[..np], &a[np], &a[np + 1], &a[np + 2]);
+        std::iter::once(loss).chain(new).collect()
+    });
+    let args: Vec<Tensor> = params.iter().chain([&x, &target, &mask]).cloned().collect();
+    let s = time(opts, || {
+        black_box(step.call(&args));
+    });
+    let out = step.call(&args);
+    check_same("transformer_block_train_step", &out, &eager_step);
+    report(
+        "transformer_block_train_step",
+        "cotangent_jit",
+        s,
+        out[0].item::<f32>() as f64,
+    );
+}
+
+/// A jitted function's outputs against the eager ones (for a train step: the loss, then every
+/// updated parameter): panics, failing the run, on any difference beyond f32 rounding.
+fn check_same(workload: &str, jitted: &[Tensor], eager: &[Tensor]) {
+    assert_eq!(jitted.len(), eager.len(), "{workload}: jitted output count");
+    for (i, (j, e)) in jitted.iter().zip(eager).enumerate() {
+        assert_eq!(j.shape(), e.shape(), "{workload}: output {i} shape");
+        for (a, b) in j.to_f64_vec().into_iter().zip(e.to_f64_vec()) {
+            let ok = (a - b).abs() <= 1e-5 * a.abs().max(b.abs()).max(1.0);
+            assert!(ok, "{workload}: output {i}: jitted {a} vs eager {b}");
+        }
+    }
 }
 
 fn elementwise_chain(opts: &Opts) {
