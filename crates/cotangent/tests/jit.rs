@@ -567,18 +567,20 @@ fn a_user_primitive_named_like_a_built_in_is_not_fused() {
 
 /// A fused full f32 sum is as accurate as the eager one: the 262,144-element mean square of a
 /// transformer block's loss drifted by 6e-5 relative when every element went into one running
-/// f32 total.
+/// f32 total (on these inputs, values near 0.2, such a total is 2.7e-4 off).
 #[test]
 fn a_long_fused_f32_sum_stays_accurate() {
     let n = 1 << 18;
-    let data: Vec<f32> = (0..n).map(|k| (k as f64 * 1e-3).sin() as f32).collect();
-    let exact = data.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / n as f64;
+    let data: Vec<f32> = (0..n)
+        .map(|k| (0.1 + 0.01 * (k as f64 * 1e-3).sin()) as f32)
+        .collect();
+    let exact = data.iter().map(|&x| 2.0 * x as f64).sum::<f64>();
     let x = Tensor::from_vec(data, &[8, 128, 256]);
-    let j = jit(|x: &Tensor| x.square().mean());
-    for (name, got) in [("jit", j(&x)), ("eager", x.square().mean())] {
+    let j = jit(|x: &Tensor| (x * 2.0).sum());
+    for (name, got) in [("jit", j(&x)), ("eager", (&x * 2.0).sum())] {
         let got = got.item::<f32>() as f64;
         assert!(
-            (got - exact).abs() <= 1e-6 * exact,
+            (got - exact).abs() <= 2e-6 * exact,
             "{name}: {got} vs exact {exact}"
         );
     }
