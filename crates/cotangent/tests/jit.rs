@@ -585,3 +585,112 @@ fn a_long_fused_f32_sum_stays_accurate() {
         );
     }
 }
+
+/// Loops of at least 64K elements run split across the rayon pool: every row agrees with eager
+/// evaluation, and gives the same bits whatever the number of threads (the split is fixed, and
+/// a fused full reduction combines its per-chunk partials in order).
+#[test]
+fn big_loops_split_across_threads_deterministically() {
+    type Big = (&'static str, DType, fn(&Tensor) -> Vec<Tensor>, f64);
+    let rows: [Big; 7] = [
+        (
+            "chain f32",
+            DType::F32,
+            |x| vec![((((x * 2.0 + 1.0).sin() * x).tanh() - 0.5).exp() * 0.25)],
+            1e-5,
+        ),
+        ("sum f64", DType::F64, |x| vec![(x.sin() * x).sum()], 1e-12),
+        ("sum f32", DType::F32, |x| vec![x.exp().sum()], 1e-5),
+        (
+            "max",
+            DType::F32,
+            |x| vec![x.cos().max_axes(&[0], false)],
+            0.0,
+        ),
+        (
+            "bool output and select",
+            DType::F64,
+            |x| {
+                let c = x.gt(&Tensor::scalar(0.25f64));
+                vec![c.clone(), c.select(&x.exp(), &(x * 3.0))]
+            },
+            1e-12,
+        ),
+        (
+            "value and its sum",
+            DType::F64,
+            |x| {
+                let e = (x * 0.5).exp();
+                vec![e.sum(), e]
+            },
+            1e-12,
+        ),
+        (
+            "rows summed (not split)",
+            DType::F64,
+            |x| vec![x.reshape(&[7, 28_571]).sin().sum_axes(&[1], false)],
+            1e-12,
+        ),
+    ];
+    // Not a multiple of the block or chunk size.
+    let n = 199_997;
+    for (name, dtype, f, tol) in rows {
+        let x = Tensor::linspace(-1.0, 1.0, n, dtype);
+        let eager = f(&x);
+        let j = Jit::new(move |x: &[Tensor]| f(&x[0]));
+        let mut first: Option<Vec<Vec<f64>>> = None;
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let y = pool.install(|| j.call(std::slice::from_ref(&x)));
+            for (a, b) in y.iter().zip(&eager) {
+                assert_close(name, a, b, tol);
+            }
+            let bits: Vec<Vec<f64>> = y.iter().map(|t| t.to_f64_vec()).collect();
+            match &first {
+                None => first = Some(bits),
+                Some(f) => {
+                    for (a, b) in f.iter().flatten().zip(bits.iter().flatten()) {
+                        assert_eq!(a.to_bits(), b.to_bits(), "{name}: {threads} threads");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The one-element fast path rewrites last call's output tensors in place only once the caller
+/// has dropped them: outputs still held keep their values.
+#[test]
+fn scalar_outputs_still_held_are_not_overwritten() {
+    let f = |x: &[Tensor]| {
+        let (v, g) = try_value_and_grad_n(|t: &[Tensor]| (&t[0] * &t[1]).sin(), x).unwrap();
+        vec![v, g[0].clone(), g[1].clone()]
+    };
+    let j = Jit::new(f);
+    let at = |a: f64, b: f64| [Tensor::scalar(a), Tensor::scalar(b)];
+    let want = |a: f64, b: f64| [(a * b).sin(), b * (a * b).cos(), a * (a * b).cos()];
+    let check = |y: &[Tensor], w: [f64; 3]| {
+        for (t, w) in y.iter().zip(w) {
+            assert!(
+                (t.item::<f64>() - w).abs() < 1e-15,
+                "{} vs {w}",
+                t.item::<f64>()
+            );
+        }
+    };
+    let y1 = j.call(&at(0.5, 3.0));
+    let y2 = j.call(&at(1.5, -2.0));
+    check(&y1, want(0.5, 3.0));
+    check(&y2, want(1.5, -2.0));
+    let kept = y2[1].clone();
+    drop((y1, y2));
+    let y3 = j.call(&at(0.25, 0.75));
+    let y4 = j.call(&at(2.0, 0.125));
+    check(&y3, want(0.25, 0.75));
+    check(&y4, want(2.0, 0.125));
+    assert_eq!(kept.item::<f64>(), want(1.5, -2.0)[1]);
+    assert_eq!(j.traces(), 1);
+}

@@ -321,6 +321,12 @@ impl Tensor {
         if self.0.value.is_abstract() {
             return Err(Error::traced("item").at(Location::caller()));
         }
+        // The one element sits at the layout's offset whatever the strides: read it in place
+        // (no vector allocated); a dtype mismatch takes the general path for its error.
+        let v = &self.0.value;
+        if let Some(s) = T::slice(&v.storage) {
+            return Ok(s[v.layout.offset]);
+        }
         Ok(self.try_to_vec::<T>()?[0])
     }
 

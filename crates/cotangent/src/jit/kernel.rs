@@ -8,6 +8,7 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use super::elementwise::{apply_bin, apply_cmp, apply_select, apply_un, BinOp, LoopFloat, UnOp};
+use super::split;
 use crate::core::DType;
 use crate::ir::Var;
 use crate::prim::compare::CmpOp;
@@ -147,26 +148,42 @@ fn get<'r, T>(
 }
 
 impl Kernel {
-    /// Run the loop. `regs` is scratch space (grown as needed, reused across runs).
+    /// Run the loop. `regs` is scratch space (grown as needed, reused across runs). Long loops
+    /// run split across the rayon pool (see [`super::split`]).
     pub(crate) fn exec<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+        if split::splits(self) {
+            return split::exec_split(self, io);
+        }
+        self.exec_range(io, regs, self.n)
+    }
+
+    /// Run the loop over its first `n` elements (all of `io`'s slices hold exactly those; `n`
+    /// is less than the loop's length for one chunk of a split loop).
+    pub(crate) fn exec_range<T: LoopFloat>(
+        &self,
+        io: &mut Bound<'_, T>,
+        regs: &mut Vec<T>,
+        n: usize,
+    ) {
+        // Chosen by the whole loop's length, so every chunk computes the same way.
         #[cfg(target_arch = "x86_64")]
         if self.n >= 64 && std::is_x86_feature_detected!("avx2") {
             // SAFETY: `exec_avx2` only requires the CPU to support AVX2, checked just above.
-            return unsafe { self.exec_avx2(io, regs) };
+            return unsafe { self.exec_avx2(io, regs, n) };
         }
-        self.exec_blocks(io, regs)
+        self.exec_blocks(io, regs, n)
     }
 
     /// [`Kernel::exec_blocks`] compiled for AVX2 (the elementwise loops run 8 f32 lanes wide).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn exec_avx2<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
-        self.exec_blocks(io, regs)
+    fn exec_avx2<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
+        self.exec_blocks(io, regs, n)
     }
 
     #[inline(always)]
-    fn exec_blocks<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
-        let b = BLOCK.min(self.n).max(1);
+    fn exec_blocks<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
+        let b = BLOCK.min(n).max(1);
         if regs.len() < self.nregs * b {
             regs.resize(self.nregs * b, T::zero());
         }
@@ -183,8 +200,8 @@ impl Kernel {
             io.tout[io.slot[red.out as usize]].fill(init);
         }
         let mut off = 0;
-        while off < self.n {
-            let len = b.min(self.n - off);
+        while off < n {
+            let len = b.min(n - off);
             for ins in &self.code {
                 self.step(ins, io, regs, b, off, len);
             }
@@ -251,17 +268,21 @@ impl Kernel {
     }
 }
 
+/// One step of a reduction: `a + x`, or for a max the larger (NaN, once met, stays).
+#[inline(always)]
+pub(crate) fn combine<T: Real>(max: bool, a: T, x: T) -> T {
+    if !max {
+        a + x
+    } else if x > a || x.is_nan() {
+        x
+    } else {
+        a
+    }
+}
+
 /// Fold one block of the reduced value (elements `off..off+v.len()` of the loop) into `acc`.
 fn fold_block<T: Real>(red: &Reduce, v: &[T], acc: &mut [T], off: usize) {
-    let f = |a: T, x: T| {
-        if !red.max {
-            a + x
-        } else if x > a || x.is_nan() {
-            x
-        } else {
-            a
-        }
-    };
+    let f = |a: T, x: T| combine(red.max, a, x);
     if acc.len() == 1 && !red.max {
         // A full sum: the block is summed on its own in eight lanes and then added to the
         // total, as the eager reduction does. One running f32 total over every element would

@@ -23,6 +23,7 @@ pub mod passes;
 mod plan;
 mod run;
 mod scalar;
+mod split;
 
 pub use cache::{jit, jit_n, Jit};
 pub use compiled::Compiled;

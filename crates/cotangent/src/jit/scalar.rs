@@ -20,8 +20,9 @@ use crate::Real;
 pub(crate) struct ScalarProgram {
     kernel: Kernel,
     outputs: Vec<usize>,
-    /// Last run's output values: rewritten in place when the caller has dropped them.
-    kept: Mutex<Vec<Option<Value>>>,
+    /// Last run's output tensors: rewritten in place (no allocation) when the caller has
+    /// dropped every handle to them.
+    kept: Mutex<Vec<Option<Tensor>>>,
 }
 
 impl ScalarProgram {
@@ -70,7 +71,7 @@ impl ScalarProgram {
         location: &'static Location<'static>,
     ) -> Vec<Tensor> {
         let k = &self.kernel;
-        let ins: SmallVec<[T; 8]> = k
+        let ins_v: SmallVec<[T; 8]> = k
             .inputs
             .iter()
             .map(|i| {
@@ -91,8 +92,10 @@ impl ScalarProgram {
                 }
             })
             .collect();
-        let mut regs: SmallVec<[T; 32]> = SmallVec::from_elem(T::zero(), k.nregs);
-        let mut outs: SmallVec<[T; 4]> = SmallVec::from_elem(T::zero(), k.outputs.len());
+        let mut regs_v: SmallVec<[T; 32]> = SmallVec::from_elem(T::zero(), k.nregs);
+        let mut outs_v: SmallVec<[T; 4]> = SmallVec::from_elem(T::zero(), k.outputs.len());
+        // Plain slices: indexing them skips the inline-or-heap check of each SmallVec access.
+        let (ins, regs, outs) = (&ins_v[..], &mut regs_v[..], &mut outs_v[..]);
         for &(r, i) in &k.preload {
             regs[r as usize] = ins[i as usize];
         }
@@ -102,22 +105,22 @@ impl ScalarProgram {
                 Src::In(i) => ins[i as usize],
             };
             match *ins_ {
-                Instr::Un { op, dst, a } => regs[dst as usize] = un1(op, val(a, &regs)),
+                Instr::Un { op, dst, a } => regs[dst as usize] = un1(op, val(a, regs)),
                 Instr::Bin { op, dst, a, b } => {
-                    regs[dst as usize] = bin1(op, val(a, &regs), val(b, &regs))
+                    regs[dst as usize] = bin1(op, val(a, regs), val(b, regs))
                 }
                 Instr::Cmp { op, dst, a, b } => {
-                    regs[dst as usize] = cmp1(op, val(a, &regs), val(b, &regs))
+                    regs[dst as usize] = cmp1(op, val(a, regs), val(b, regs))
                 }
                 Instr::Sel { dst, c, a, b } => {
-                    regs[dst as usize] = if val(c, &regs) != T::zero() {
-                        val(a, &regs)
+                    regs[dst as usize] = if val(c, regs) != T::zero() {
+                        val(a, regs)
                     } else {
-                        val(b, &regs)
+                        val(b, regs)
                     }
                 }
                 Instr::Load { dst, input } => regs[dst as usize] = ins[input as usize],
-                Instr::Store { out, src } => outs[out as usize] = val(src, &regs),
+                Instr::Store { out, src } => outs[out as usize] = val(src, regs),
             }
         }
         let mut kept = self.kept.try_lock().ok();
@@ -128,14 +131,17 @@ impl ScalarProgram {
                 let out = &k.outputs[o];
                 let x = outs[o];
                 if let Some(kept) = kept.as_deref_mut() {
-                    if let Some(v) = kept[slot].as_mut() {
-                        if let Some(storage) = Arc::get_mut(&mut v.storage) {
+                    // Reuse last run's tensor when only `kept` still holds it and its storage.
+                    let node = kept[slot].as_mut().and_then(|t| Arc::get_mut(&mut t.0));
+                    if let Some(node) = node {
+                        if let Some(storage) = Arc::get_mut(&mut node.value.storage) {
                             if out.dtype == DType::Bool {
                                 bool::slice_mut(storage).expect("bool")[0] = x != T::zero();
                             } else {
                                 T::slice_mut(storage).expect("loop dtype")[0] = x;
                             }
-                            return Tensor::from_value(v.clone(), location);
+                            node.location = location;
+                            return kept[slot].clone().expect("just written");
                         }
                     }
                 }
@@ -148,10 +154,11 @@ impl ScalarProgram {
                 } else {
                     Value::from_buf(smallvec::smallvec![x], shape)
                 };
+                let t = Tensor::from_value(v, location);
                 if let Some(kept) = kept.as_deref_mut() {
-                    kept[slot] = Some(v.clone());
+                    kept[slot] = Some(t.clone());
                 }
-                Tensor::from_value(v, location)
+                t
             })
             .collect()
     }
