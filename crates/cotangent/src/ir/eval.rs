@@ -3,9 +3,10 @@
 
 use std::panic::Location;
 
-use super::graph::{Graph, Var};
+use smallvec::SmallVec;
+
+use super::graph::{Eqn, Graph, Var};
 use crate::core::bind::bind_at;
-use crate::core::tensor::Inputs;
 use crate::core::{Error, Result, Tensor};
 use crate::prim::Aval;
 
@@ -23,19 +24,36 @@ impl Graph {
         let location = Location::caller();
         self.check_inputs("graph eval", inputs)
             .map_err(|e| e.at(location))?;
-        let last_use = self.last_uses();
-        let mut env: Vec<Option<Tensor>> = vec![None; self.eqns.len()];
-        let read = |env: &[Option<Tensor>], v: Var| -> Tensor {
-            match v {
+        self.interpret(
+            |v| match v {
                 Var::Input(i) => inputs[i as usize].clone(),
                 Var::Const(i) => self.consts[i as usize].clone(),
+                Var::Eqn(_) => unreachable!("equations are read from the environment"),
+            },
+            |eqn, args| bind_at(eqn.prim.clone(), args.into_iter().collect(), eqn.location),
+        )
+    }
+
+    /// Walk the equations in order, computing each one's value with `apply` from its operands'
+    /// values (`leaf` gives the values of inputs and constants), freeing every value after its
+    /// last use, and return the outputs' values. Evaluation and batching both run on it.
+    pub(crate) fn interpret<T: Clone>(
+        &self,
+        leaf: impl Fn(Var) -> T,
+        mut apply: impl FnMut(&Eqn, SmallVec<[T; 3]>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let last_use = self.last_uses();
+        let mut env: Vec<Option<T>> = vec![None; self.eqns.len()];
+        let read = |env: &[Option<T>], v: Var| -> T {
+            match v {
                 Var::Eqn(i) => env[i as usize]
                     .clone()
                     .expect("operand computed before use"),
+                leafvar => leaf(leafvar),
             }
         };
         for (k, eqn) in self.eqns.iter().enumerate() {
-            let args: Inputs = eqn.inputs.iter().map(|&v| read(&env, v)).collect();
+            let args: SmallVec<[T; 3]> = eqn.inputs.iter().map(|&v| read(&env, v)).collect();
             for &v in &eqn.inputs {
                 if let Var::Eqn(i) = v {
                     if last_use[i as usize] == k {
@@ -43,7 +61,7 @@ impl Graph {
                     }
                 }
             }
-            env[k] = Some(bind_at(eqn.prim.clone(), args, eqn.location)?);
+            env[k] = Some(apply(eqn, args)?);
         }
         Ok(self.outputs.iter().map(|&v| read(&env, v)).collect())
     }

@@ -53,44 +53,33 @@ pub(crate) fn batch_graph(
     dims: &[Option<usize>],
     size: usize,
 ) -> Result<Vec<(Tensor, Option<usize>)>> {
-    let mut env: Vec<Option<(Tensor, Option<usize>)>> = vec![None; graph.eqns().len()];
-    let read = |env: &[Option<(Tensor, Option<usize>)>], v: Var| match v {
-        Var::Input(i) => (args[i as usize].clone(), dims[i as usize]),
-        Var::Const(i) => (graph.consts()[i as usize].clone(), None),
-        Var::Eqn(i) => env[i as usize]
-            .clone()
-            .expect("operand computed before use"),
-    };
-    let last_use = graph.last_uses();
-    for (k, eqn) in graph.eqns().iter().enumerate() {
-        let (xs, ds): (Vec<Tensor>, Vec<Option<usize>>) =
-            eqn.inputs.iter().map(|&v| read(&env, v)).unzip();
-        for &v in &eqn.inputs {
-            if let Var::Eqn(i) = v {
-                if last_use[i as usize] == k {
-                    env[i as usize] = None;
-                }
+    graph.interpret(
+        |v| match v {
+            Var::Input(i) => (args[i as usize].clone(), dims[i as usize]),
+            Var::Const(i) => (graph.consts()[i as usize].clone(), None),
+            Var::Eqn(_) => unreachable!("equations are read from the environment"),
+        },
+        |eqn, operands| {
+            let (xs, ds): (Vec<Tensor>, Vec<Option<usize>>) = operands.into_iter().unzip();
+            if ds.iter().all(Option::is_none) {
+                let inputs: Inputs = xs.into_iter().collect();
+                return Ok((bind_at(eqn.prim.clone(), inputs, eqn.location)?, None));
             }
-        }
-        let out = if ds.iter().all(Option::is_none) {
-            let inputs: Inputs = xs.into_iter().collect();
-            (bind_at(eqn.prim.clone(), inputs, eqn.location)?, None)
-        } else {
-            match eqn
-                .prim
-                .batch(&xs, &ds, size)
-                .map_err(|e| e.at(eqn.location))?
-            {
-                Some(out) => out,
-                None => {
-                    count_vmap_fallback();
-                    (per_example(eqn, &xs, &ds, size)?, Some(0))
-                }
-            }
-        };
-        env[k] = Some(out);
-    }
-    Ok(graph.outputs().iter().map(|&v| read(&env, v)).collect())
+            Ok(
+                match eqn
+                    .prim
+                    .batch(&xs, &ds, size)
+                    .map_err(|e| e.at(eqn.location))?
+                {
+                    Some(out) => out,
+                    None => {
+                        count_vmap_fallback();
+                        (per_example(eqn, &xs, &ds, size)?, Some(0))
+                    }
+                },
+            )
+        },
+    )
 }
 
 /// The fallback for a primitive without a batching rule: apply it to each example and stack.
