@@ -1016,45 +1016,37 @@ fn check_staged(p: &Program, seed: u64) -> std::result::Result<(), String> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(config(1000))]
-    #[test]
-    fn random_programs_staged_agree_with_eager(spec in spec()) {
-        let p = build(&spec);
-        let r = check_staged(&p, spec.seed);
-        prop_assert!(r.is_ok(), "{}\nprogram: {:?}\nseed: {}", r.unwrap_err(), p, spec.seed);
-    }
+/// One property: `check` holds for `cases` random programs (fixed seed; see `config`).
+macro_rules! property {
+    ($name:ident, $cases:expr, $check:ident) => {
+        proptest! {
+            #![proptest_config(config($cases))]
+            #[test]
+            fn $name(spec in spec()) {
+                let p = build(&spec);
+                let r = $check(&p, spec.seed);
+                prop_assert!(r.is_ok(), "{}\nprogram: {:?}\nseed: {}", r.unwrap_err(), p, spec.seed);
+            }
+        }
+    };
 }
 
-proptest! {
-    #![proptest_config(config(2000))]
-    #[test]
-    fn random_programs_have_correct_first_and_second_derivatives(spec in spec()) {
-        let p = build(&spec);
-        let r = check_derivatives(&p, spec.seed);
-        prop_assert!(r.is_ok(), "{}\nprogram: {:?}\nseed: {}", r.unwrap_err(), p, spec.seed);
-    }
-}
-
-proptest! {
-    #![proptest_config(config(2000))]
-    #[test]
-    fn random_programs_evaluate_deterministically_tracked_or_not(spec in spec()) {
-        let p = build(&spec);
-        let r = check_consistency(&p, spec.seed);
-        prop_assert!(r.is_ok(), "{}\nprogram: {:?}\nseed: {}", r.unwrap_err(), p, spec.seed);
-    }
-}
-
-proptest! {
-    #![proptest_config(config(1500))]
-    #[test]
-    fn random_programs_give_the_same_values_on_non_contiguous_inputs(spec in spec()) {
-        let p = build(&spec);
-        let r = check_views(&p, spec.seed);
-        prop_assert!(r.is_ok(), "{}\nprogram: {:?}\nseed: {}", r.unwrap_err(), p, spec.seed);
-    }
-}
+property!(random_programs_staged_agree_with_eager, 1000, check_staged);
+property!(
+    random_programs_have_correct_first_and_second_derivatives,
+    2000,
+    check_derivatives
+);
+property!(
+    random_programs_evaluate_deterministically_tracked_or_not,
+    2000,
+    check_consistency
+);
+property!(
+    random_programs_give_the_same_values_on_non_contiguous_inputs,
+    1500,
+    check_views
+);
 
 // ---------------------------------------------------------------------------------------------
 // The generator itself, and regressions.
