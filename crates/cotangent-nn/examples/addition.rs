@@ -23,13 +23,7 @@ use cotangent_nn::demos::addition::{AdditionConfig, complete, render, train};
 use cotangent_nn::{Module, save};
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code(run())
 }
 
 fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {

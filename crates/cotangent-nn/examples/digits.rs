@@ -19,13 +19,7 @@ use cotangent_nn::demos::digits::{DIGITS_PATH, Digits, DigitsConfig, train};
 use cotangent_nn::{Module, load, save};
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code(run())
 }
 
 fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {

@@ -124,3 +124,14 @@ pub fn plot(path: &Path, title: &str, log: &TrainLog) -> Result<(), Box<dyn std:
     root.present()?;
     Ok(())
 }
+
+/// The process exit code for an example's result: its own code, or a failure after printing
+/// the error.
+pub fn exit_code(
+    result: Result<std::process::ExitCode, Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::ExitCode::FAILURE
+    })
+}
