@@ -88,7 +88,24 @@ fn format_error(origin: &str, e: impl std::fmt::Display) -> NnError {
 /// let back = tensors_from_bytes(&bytes, "<bytes>").unwrap();
 /// assert_eq!(back["w"].to_vec::<f32>(), vec![1.0, 2.0]);
 /// ```
+///
+/// A name used twice, or the name `__metadata__` (the format's header key, which `load` would
+/// refuse), is an [`NnError::Name`].
 pub fn tensors_to_bytes(tensors: &[(String, Tensor)]) -> Result<Vec<u8>, NnError> {
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in tensors {
+        let reason = if name == "__metadata__" {
+            "the safetensors format reserves `__metadata__` for its header"
+        } else if !seen.insert(name.as_str()) {
+            "the name appears more than once"
+        } else {
+            continue;
+        };
+        return Err(NnError::Name {
+            name: name.clone(),
+            reason,
+        });
+    }
     let raws: Vec<(String, Raw)> = tensors
         .iter()
         .map(|(n, t)| (n.clone(), to_raw(t)))

@@ -65,6 +65,14 @@ pub enum NnError {
         /// What is wrong.
         message: String,
     },
+    /// A tensor name that cannot be written: used twice, or `__metadata__` (which the
+    /// safetensors format reserves for its header).
+    Name {
+        /// The name.
+        name: String,
+        /// Why it cannot be written.
+        reason: &'static str,
+    },
     /// A tensor operation failed.
     Tensor(cotangent::Error),
 }
@@ -102,6 +110,9 @@ impl fmt::Display for NnError {
                 "tensor `{name}` has dtype {found} but {expected} is expected"
             ),
             NnError::Data { origin, message } => write!(f, "{origin}: {message}"),
+            NnError::Name { name, reason } => {
+                write!(f, "cannot save a tensor named `{name}`: {reason}")
+            }
             NnError::Tensor(e) => write!(f, "{e}"),
         }
     }

@@ -213,3 +213,16 @@ fn missing_file_is_an_io_error_naming_the_path() {
             .starts_with("/nonexistent/dir/w.safetensors: ")
     );
 }
+
+#[test]
+fn names_the_format_cannot_hold_are_refused_before_writing() {
+    use cotangent_nn::checkpoint::tensors_to_bytes;
+    let x = Tensor::from_vec(vec![1.0f32], &[1]);
+    let e = tensors_to_bytes(&[("__metadata__".to_string(), x.clone())]).unwrap_err();
+    assert!(matches!(e, NnError::Name { .. }), "{e}");
+    assert!(e.to_string().contains("`__metadata__`"), "{e}");
+    let twice = [("w".to_string(), x.clone()), ("w".to_string(), x.clone())];
+    let e = tensors_to_bytes(&twice).unwrap_err();
+    assert!(e.to_string().contains("more than once"), "{e}");
+    assert!(save_tensors(temp("dup.safetensors"), &twice).is_err());
+}

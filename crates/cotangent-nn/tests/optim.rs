@@ -243,3 +243,16 @@ fn schedules() {
         prev = c.lr_at(t);
     }
 }
+
+#[test]
+fn clipping_f32_gradients_whose_squares_overflow_f32() {
+    // ‖g‖ = 5e20: its square overflows f32, not f64; the gradient must still be scaled.
+    let g = [Tensor::from_vec(vec![3e20f32, 4e20], &[2])];
+    let (c, n) = clip_grad_norm(&g, 1.0);
+    assert!((n / 5e20 - 1.0).abs() < 1e-6, "norm {n}");
+    let c = c[0].to_vec::<f32>();
+    assert!(
+        (c[0] - 0.6).abs() < 1e-6 && (c[1] - 0.8).abs() < 1e-6,
+        "{c:?}"
+    );
+}

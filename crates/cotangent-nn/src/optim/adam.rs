@@ -3,6 +3,7 @@
 
 use cotangent::{Tensor, no_grad};
 
+use super::hyper::{non_negative, unit_interval};
 use super::{Optimizer, check_pairs, check_state};
 
 /// First and second moment estimates and the step count.
@@ -24,14 +25,21 @@ struct Hyper {
 }
 
 impl Hyper {
-    fn new(lr: f64, weight_decay: f64) -> Hyper {
+    #[track_caller]
+    fn new(opt: &str, lr: f64, weight_decay: f64) -> Hyper {
         Hyper {
-            lr,
+            lr: non_negative(opt, "learning rate", lr),
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
-            weight_decay,
+            weight_decay: non_negative(opt, "weight decay", weight_decay),
         }
+    }
+
+    #[track_caller]
+    fn betas(&mut self, opt: &str, beta1: f64, beta2: f64) {
+        self.beta1 = unit_interval(opt, "beta1", beta1);
+        self.beta2 = unit_interval(opt, "beta2", beta2);
     }
 }
 
@@ -116,9 +124,10 @@ impl Adam {
     /// use cotangent_nn::Optimizer;
     /// assert_eq!(cotangent_nn::Adam::new(1e-3).lr(), 1e-3);
     /// ```
+    #[track_caller]
     pub fn new(lr: f64) -> Adam {
         Adam {
-            h: Hyper::new(lr, 0.0),
+            h: Hyper::new("Adam", lr, 0.0),
             s: Moments::default(),
         }
     }
@@ -128,9 +137,9 @@ impl Adam {
     /// ```
     /// let opt = cotangent_nn::Adam::new(1e-3).betas(0.9, 0.98);
     /// ```
+    #[track_caller]
     pub fn betas(mut self, beta1: f64, beta2: f64) -> Adam {
-        self.h.beta1 = beta1;
-        self.h.beta2 = beta2;
+        self.h.betas("Adam", beta1, beta2);
         self
     }
 
@@ -139,8 +148,9 @@ impl Adam {
     /// ```
     /// let opt = cotangent_nn::Adam::new(1e-3).eps(1e-6);
     /// ```
+    #[track_caller]
     pub fn eps(mut self, eps: f64) -> Adam {
-        self.h.eps = eps;
+        self.h.eps = non_negative("Adam", "eps", eps);
         self
     }
 
@@ -149,8 +159,9 @@ impl Adam {
     /// ```
     /// let opt = cotangent_nn::Adam::new(1e-3).weight_decay(1e-4);
     /// ```
+    #[track_caller]
     pub fn weight_decay(mut self, wd: f64) -> Adam {
-        self.h.weight_decay = wd;
+        self.h.weight_decay = non_negative("Adam", "weight decay", wd);
         self
     }
 }
@@ -163,8 +174,9 @@ impl Optimizer for Adam {
     fn lr(&self) -> f64 {
         self.h.lr
     }
+    #[track_caller]
     fn set_lr(&mut self, lr: f64) {
-        self.h.lr = lr;
+        self.h.lr = non_negative("Adam", "learning rate", lr);
     }
 }
 
@@ -194,9 +206,10 @@ impl AdamW {
     /// use cotangent_nn::Optimizer;
     /// assert_eq!(cotangent_nn::AdamW::new(1e-3, 0.01).lr(), 1e-3);
     /// ```
+    #[track_caller]
     pub fn new(lr: f64, weight_decay: f64) -> AdamW {
         AdamW {
-            h: Hyper::new(lr, weight_decay),
+            h: Hyper::new("AdamW", lr, weight_decay),
             s: Moments::default(),
         }
     }
@@ -206,9 +219,9 @@ impl AdamW {
     /// ```
     /// let opt = cotangent_nn::AdamW::new(1e-3, 0.01).betas(0.9, 0.95);
     /// ```
+    #[track_caller]
     pub fn betas(mut self, beta1: f64, beta2: f64) -> AdamW {
-        self.h.beta1 = beta1;
-        self.h.beta2 = beta2;
+        self.h.betas("AdamW", beta1, beta2);
         self
     }
 
@@ -217,8 +230,9 @@ impl AdamW {
     /// ```
     /// let opt = cotangent_nn::AdamW::new(1e-3, 0.01).eps(1e-6);
     /// ```
+    #[track_caller]
     pub fn eps(mut self, eps: f64) -> AdamW {
-        self.h.eps = eps;
+        self.h.eps = non_negative("AdamW", "eps", eps);
         self
     }
 }
@@ -231,7 +245,8 @@ impl Optimizer for AdamW {
     fn lr(&self) -> f64 {
         self.h.lr
     }
+    #[track_caller]
     fn set_lr(&mut self, lr: f64) {
-        self.h.lr = lr;
+        self.h.lr = non_negative("AdamW", "learning rate", lr);
     }
 }

@@ -14,7 +14,15 @@ pub fn global_norm(grads: &[Tensor]) -> f64 {
     no_grad(|| {
         grads
             .iter()
-            .map(|g| g.detach().square().sum().item_f64())
+            // In f64: an f32 gradient's squares overflow f32 above 1.8e19 (the norm would be
+            // inf and nothing clipped); f64 holds the square of any finite f32.
+            .map(|g| {
+                g.detach()
+                    .cast(cotangent::DType::F64)
+                    .square()
+                    .sum()
+                    .item_f64()
+            })
             .sum::<f64>()
             .sqrt()
     })

@@ -6,6 +6,7 @@
 
 mod adam;
 mod clip;
+mod hyper;
 mod schedule;
 mod sgd;
 

@@ -3,6 +3,7 @@
 
 use cotangent::{Tensor, no_grad};
 
+use super::hyper::non_negative;
 use super::{Optimizer, check_pairs, check_state};
 
 /// SGD. Per step, with gradient `g` and parameter `p`:
@@ -40,9 +41,10 @@ impl Sgd {
     /// use cotangent_nn::Optimizer;
     /// assert_eq!(cotangent_nn::Sgd::new(0.5).lr(), 0.5);
     /// ```
+    #[track_caller]
     pub fn new(lr: f64) -> Sgd {
         Sgd {
-            lr,
+            lr: non_negative("Sgd", "learning rate", lr),
             momentum: 0.0,
             dampening: 0.0,
             nesterov: false,
@@ -56,8 +58,9 @@ impl Sgd {
     /// ```
     /// let opt = cotangent_nn::Sgd::new(0.1).momentum(0.9);
     /// ```
+    #[track_caller]
     pub fn momentum(mut self, mu: f64) -> Sgd {
-        self.momentum = mu;
+        self.momentum = non_negative("Sgd", "momentum", mu);
         self
     }
 
@@ -66,8 +69,9 @@ impl Sgd {
     /// ```
     /// let opt = cotangent_nn::Sgd::new(0.1).momentum(0.9).dampening(0.1);
     /// ```
+    #[track_caller]
     pub fn dampening(mut self, tau: f64) -> Sgd {
-        self.dampening = tau;
+        self.dampening = non_negative("Sgd", "dampening", tau);
         self
     }
 
@@ -86,8 +90,9 @@ impl Sgd {
     /// ```
     /// let opt = cotangent_nn::Sgd::new(0.1).weight_decay(1e-4);
     /// ```
+    #[track_caller]
     pub fn weight_decay(mut self, wd: f64) -> Sgd {
-        self.weight_decay = wd;
+        self.weight_decay = non_negative("Sgd", "weight decay", wd);
         self
     }
 }
@@ -135,7 +140,8 @@ impl Optimizer for Sgd {
         self.lr
     }
 
+    #[track_caller]
     fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
+        self.lr = non_negative("Sgd", "learning rate", lr);
     }
 }
