@@ -381,6 +381,7 @@ fn grads_unary() {
         row("log1p (negative side)", &[Unit], u(), |x| x[0].log1p()),
         row("abs", &[AwayZero], u(), |x| x[0].abs()),
         row("erf", &[Any], u(), |x| x[0].erf()),
+        row("erfc", &[Any], u(), |x| x[0].erfc()),
         row("recip", &[AwayZero], u(), |x| x[0].recip()),
         // Piecewise constant: zero derivatives (also checked explicitly below); multiplied by a
         // smooth factor so the product rule's None handling is exercised at second order.
@@ -993,6 +994,7 @@ fn grads_third_order() {
         row("acos", &[Unit], vars(), |x| x[0].acos()),
         row("acosh", &[Gt1], vars(), |x| x[0].acosh()),
         row("erf", &[Any], vars(), |x| x[0].erf()),
+        row("erfc", &[Any], vars(), |x| x[0].erfc()),
         row("expm1", &[Any], vars(), |x| x[0].expm1()),
         row("div", &[Any, AwayZero], bvars(), |x| &x[0] / &x[1]),
         row("pow", &[Pos, Any], bvars(), |x| x[0].pow(&x[1])),
@@ -1530,6 +1532,20 @@ fn values_unary() {
                 -0.9953222650189527,
                 0.1124629160182849,
                 0.0,
+            ],
+        ),
+        (
+            "erfc (tails kept: no 1 - erf cancellation)",
+            |x| x.erfc(),
+            vec![0.5, 1.0, -2.0, 0.1, 0.0, 5.0, 10.0],
+            vec![
+                0.4795001221869535,
+                0.15729920705028513,
+                1.9953222650189528,
+                0.8875370839817152,
+                1.0,
+                1.5374597944280351e-12,
+                2.088487583762545e-45,
             ],
         ),
         (
@@ -2607,6 +2623,7 @@ fn f32_paths_match_f64() {
         ("tanh", |x| x[0].tanh(), vec![pos.clone()]),
         ("sqrt", |x| x[0].sqrt(), vec![pos.clone()]),
         ("erf", |x| x[0].erf(), vec![pos.clone()]),
+        ("erfc", |x| x[0].erfc(), vec![pos.clone()]),
         ("atan", |x| x[0].atan(), vec![pos.clone()]),
         ("sigmoid", |x| x[0].sigmoid(), vec![pos.clone()]),
         ("gelu", |x| x[0].gelu(), vec![pos.clone()]),

@@ -845,6 +845,22 @@ fn check_derivatives(p: &Program, seed: u64) -> std::result::Result<(), String> 
         .map_err(|e| e.to_string())
 }
 
+/// `backward()` gradients for `leaves`; zeros when `y` depends on none of them (then
+/// `backward` refuses, as PyTorch's does, and that refusal is checked).
+fn backward_or_zero(y: Tensor, leaves: &[Tensor]) -> Result<Vec<Tensor>, String> {
+    if y.is_tracked() {
+        let g = y.backward();
+        return Ok(leaves.iter().map(|l| g.wrt(l)).collect());
+    }
+    match y.try_backward() {
+        Err(e) if e.kind == ErrorKind::Usage => Ok(leaves.iter().map(Tensor::zeros_like).collect()),
+        other => Err(format!(
+            "backward of an untracked value: {:?}",
+            other.map(|_| ())
+        )),
+    }
+}
+
 fn check_consistency(p: &Program, seed: u64) -> std::result::Result<(), String> {
     let xs = p.inputs(seed);
     let before: Vec<Vec<u64>> = xs.iter().map(bits).collect();
@@ -879,13 +895,13 @@ fn check_consistency(p: &Program, seed: u64) -> std::result::Result<(), String> 
         return Err("primal under jvp/vjp differs".into());
     }
     // backward() on leaves against the functional gradient.
-    let g_backward = run(p, &leaves)?
-        .try_sum()
-        .map_err(|e| e.to_string())?
-        .backward();
+    let g_backward = backward_or_zero(
+        run(p, &leaves)?.try_sum().map_err(|e| e.to_string())?,
+        &leaves,
+    )?;
     let g_fn = grad_n(|a: &[Tensor]| run(p, a).expect("valid").sum())(&xs);
-    for (i, (leaf, g)) in leaves.iter().zip(&g_fn).enumerate() {
-        if bits(&g_backward.wrt(leaf)) != bits(g) {
+    for (i, (b, g)) in g_backward.iter().zip(&g_fn).enumerate() {
+        if bits(b) != bits(g) {
             return Err(format!("backward and grad_n differ for input {i}"));
         }
     }
@@ -894,7 +910,7 @@ fn check_consistency(p: &Program, seed: u64) -> std::result::Result<(), String> 
     let leaf = xs[0].requires_grad();
     let mut mixed = xs.clone();
     mixed[0] = leaf.clone();
-    let g_leaf = run(p, &mixed)?.sum().backward().wrt(&leaf);
+    let g_leaf = backward_or_zero(run(p, &mixed)?.sum(), std::slice::from_ref(&leaf))?.remove(0);
     let rest = xs[1..].to_vec();
     let g_first = grad(|a: &Tensor| {
         let mut all = vec![a.clone()];

@@ -240,6 +240,7 @@ fn rows_unary() {
         row("log1p", &[(s, Pos)], |x| x[0].log1p()),
         row("abs", &[(s, Any)], |x| x[0].abs()),
         row("erf", &[(s, Any)], |x| x[0].erf()),
+        row("erfc", &[(s, Any)], |x| x[0].erfc()),
         row("sign", &[(s, Any)], |x| x[0].sign()),
         row("floor", &[(s, Any)], |x| (&x[0] * 3.0).floor()),
         row("round", &[(s, Any)], |x| (&x[0] * 3.0).round()),

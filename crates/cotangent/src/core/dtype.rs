@@ -116,6 +116,8 @@ element!(bool, Bool, |x| x != 0.0, |x| if x { 1.0 } else { 0.0 });
 pub trait Real: Element + num_traits::Float + num_traits::FloatConst + fmt::Display {
     /// The error function.
     fn erf(self) -> Self;
+    /// The complementary error function `1 - erf(x)`, without cancellation in the tails.
+    fn erfc(self) -> Self;
     /// Sign with `sign(0) = 0` and `sign(NaN) = NaN` (unlike `f64::signum`).
     fn sign(self) -> Self {
         if self > Self::zero() {
@@ -134,6 +136,9 @@ impl Real for f32 {
     fn erf(self) -> Self {
         libm::erff(self)
     }
+    fn erfc(self) -> Self {
+        libm::erfcf(self)
+    }
     fn round_even(self) -> Self {
         self.round_ties_even()
     }
@@ -142,6 +147,9 @@ impl Real for f32 {
 impl Real for f64 {
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+    fn erfc(self) -> Self {
+        libm::erfc(self)
     }
     fn round_even(self) -> Self {
         self.round_ties_even()

@@ -91,6 +91,22 @@ impl Error {
     }
 }
 
+/// Attaching the caller's location to a result's error from inside a `#[track_caller]`
+/// function. (`map_err(|e| e.at(Location::caller()))` would name the closure's own line:
+/// closures do not inherit the caller's location.)
+pub(crate) trait AtCaller {
+    /// The same result, its error (if any) located at the caller when it has no location yet.
+    fn at_caller(self) -> Self;
+}
+
+impl<T> AtCaller for Result<T> {
+    #[track_caller]
+    fn at_caller(self) -> Self {
+        let loc = Location::caller();
+        self.map_err(|e| e.at(loc))
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.op, self.message)?;

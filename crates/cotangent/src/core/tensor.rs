@@ -2,6 +2,7 @@
 //! plus its value; it keeps the edges to its inputs only while some transformation tracks it.
 //! Dropping a long chain is iterative, so depth never reaches the stack.
 
+use crate::core::error::AtCaller;
 use std::panic::Location;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -203,11 +204,28 @@ impl Tensor {
     /// let grads = y.backward();
     /// assert_eq!(grads.wrt(&x).item::<f64>(), 6.0);
     /// ```
+    ///
+    /// Panics (at the caller) on an integer or bool tensor, as PyTorch does; see
+    /// [`Tensor::try_requires_grad`].
     #[track_caller]
     pub fn requires_grad(&self) -> Tensor {
+        self.try_requires_grad().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Tensor::requires_grad`], with an error for a tensor that is not floating-point
+    /// (only those can be differentiated).
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// assert!(Tensor::from_vec(vec![1i64, 2], &[2]).try_requires_grad().is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_requires_grad(&self) -> crate::Result<Tensor> {
+        crate::transform::grad::check_float_inputs("requires_grad", std::slice::from_ref(self))
+            .at_caller()?;
         // Inside a trace, the new leaf stays connected to the traced value it came from.
         let traced = self.traced_levels();
-        Tensor::new_node(Node {
+        Ok(Tensor::new_node(Node {
             value: self.0.value.clone(),
             levels: super::level::GLOBAL | traced,
             origin: (traced != 0).then(|| Origin {
@@ -215,7 +233,7 @@ impl Tensor {
                 inputs: smallvec::smallvec![self.clone()],
             }),
             location: Location::caller(),
-        })
+        }))
     }
 
     /// The bits of the running traces that track this tensor.

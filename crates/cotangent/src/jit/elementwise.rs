@@ -21,6 +21,7 @@ pub enum UnOp {
     Cos,
     Cosh,
     Erf,
+    Erfc,
     Exp,
     Expm1,
     Floor,
@@ -74,6 +75,7 @@ fn unary(name: &str) -> Option<UnOp> {
         "cos" => Cos,
         "cosh" => Cosh,
         "erf" => Erf,
+        "erfc" => Erfc,
         "exp" => Exp,
         "expm1" => Expm1,
         "floor" => Floor,
@@ -162,6 +164,7 @@ pub(crate) fn un1<T: Real>(op: UnOp, x: T) -> T {
         Cos => x.cos(),
         Cosh => x.cosh(),
         Erf => Real::erf(x),
+        Erfc => Real::erfc(x),
         Exp => x.exp(),
         Expm1 => x.exp_m1(),
         Floor => x.floor(),
@@ -264,7 +267,7 @@ pub(crate) fn apply_un<T: LoopFloat>(op: UnOp, d: &mut [T], a: &[T]) {
             }
         };
     }
-    arms!(Abs Acos Acosh Asin Asinh Atan Atanh Cos Cosh Erf Exp Expm1 Floor Log Log1p Round Sign Sin Sinh Sqrt Tan Tanh Neg)
+    arms!(Abs Acos Acosh Asin Asinh Atan Atanh Cos Cosh Erf Erfc Exp Expm1 Floor Log Log1p Round Sign Sin Sinh Sqrt Tan Tanh Neg)
 }
 
 /// Apply a two-operand operation to a block.

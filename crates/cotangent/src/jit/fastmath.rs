@@ -65,10 +65,12 @@ fn sin_cos(x: f32, shift: i32) -> f32 {
         1.0 - 0.5 * r2 + r2 * r2 * (4.166_664_6e-2 + r2 * (-1.388_731_6e-3 + r2 * 2.443_315_7e-5));
     let q = (ji + shift) & 3;
     let v = if q & 1 == 0 { s } else { c };
-    if q & 2 == 0 {
-        v
+    let v = if q & 2 == 0 { v } else { -v };
+    // The reduction turns -0.0 into +0.0; sin keeps the sign of a zero (IEEE, std, JAX).
+    if shift == 0 && x == 0.0 {
+        x
     } else {
-        -v
+        v
     }
 }
 
@@ -223,5 +225,9 @@ mod tests {
             }
             assert!(worst < 1.5e-7, "{op:?}: max abs error {worst}");
         }
+        // Signed zeros: sin(-0) is -0, as std gives.
+        let mut out = [1f32; 2];
+        assert!(apply(UnOp::Sin, &mut out, &[-0.0, 0.0]));
+        assert_eq!(out.map(f32::to_bits), [(-0f32).to_bits(), 0f32.to_bits()]);
     }
 }

@@ -86,9 +86,14 @@ pub(crate) fn exec_split<T: LoopFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
         },
     );
     if let (Some(r), Some(p)) = (k.reduce, red_slot) {
-        let init = if r.max { T::neg_infinity() } else { T::zero() };
-        io.tout[p][0] = partials
-            .iter()
-            .fold(init, |a, &x| super::kernel::combine(r.max, a, x));
+        io.tout[p][0] = if r.max {
+            partials.iter().fold(T::neg_infinity(), |a, &x| {
+                super::kernel::combine(true, a, x)
+            })
+        } else {
+            let mut sum = super::kernel::Cascade::default();
+            partials.iter().for_each(|&x| sum.push(x));
+            sum.total()
+        };
     }
 }

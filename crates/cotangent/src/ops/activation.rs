@@ -37,17 +37,25 @@ impl Tensor {
         square() => try_square
     );
 
-    /// The logistic function `1 / (1 + e^-x)`, computed as `(tanh(x/2) + 1) / 2` so it never
-    /// overflows.
+    /// The logistic function `1 / (1 + e^-x)`. With `e = e^-|x|` (which never overflows) it is
+    /// `1 / (1 + e)` for `x ≥ 0` and `e / (1 + e)` below, so the tails keep their relative
+    /// accuracy (`sigmoid(-40) = 4.248e-18`, as JAX gives) and both branches stay finite, so
+    /// their derivatives do too.
     ///
     /// ```
-    /// assert_eq!(cotangent::Tensor::scalar(0.0).sigmoid().item::<f64>(), 0.5);
+    /// use cotangent::Tensor;
+    /// assert_eq!(Tensor::scalar(0.0).sigmoid().item::<f64>(), 0.5);
+    /// let tail = Tensor::scalar(-40.0).sigmoid().item::<f64>();
+    /// assert!((tail - 4.248354255291589e-18).abs() < 1e-30);
     /// ```
     #[track_caller]
     pub fn try_sigmoid(&self) -> Result<Tensor> {
-        // `try_mul` first: the operator would panic on an integer or bool tensor.
-        let half = self.try_mul(&self.scalar_like(0.5))?;
-        Ok((half.try_tanh()? + 1.0) * 0.5)
+        // `try_ge` first: the operators would panic on an integer or bool tensor.
+        let nonneg = self.try_ge(&self.scalar_like(0.0))?;
+        // `-|x|` written as a select, so its derivative at 0 is -1 on the branch taken there.
+        let e = nonneg.try_select(&self.try_neg()?, self)?.try_exp()?;
+        let r = (&e + 1.0).try_recip()?;
+        nonneg.try_select(&r, &(&e * &r))
     }
     panicking!(
         /// Logistic sigmoid; see [`Tensor::try_sigmoid`].
@@ -70,16 +78,19 @@ impl Tensor {
         softplus() => try_softplus
     );
 
-    /// Gaussian error linear unit, exact form `x · Φ(x) = x/2 · (1 + erf(x/√2))`.
+    /// Gaussian error linear unit, exact form `x · Φ(x) = x/2 · erfc(-x/√2)`: `erfc` keeps the
+    /// negative tail accurate (`gelu(-10) = -7.62e-23`, where `1 + erf` would give 0).
     ///
     /// ```
-    /// let y = cotangent::Tensor::scalar(0.0).gelu();
-    /// assert_eq!(y.item::<f64>(), 0.0);
+    /// use cotangent::Tensor;
+    /// assert_eq!(Tensor::scalar(0.0).gelu().item::<f64>(), 0.0);
+    /// let tail = Tensor::scalar(-10.0).gelu().item::<f64>();
+    /// assert!((tail / -7.619853024160593e-23 - 1.0).abs() < 1e-12);
     /// ```
     #[track_caller]
     pub fn try_gelu(&self) -> Result<Tensor> {
-        let scaled = self.try_mul(&self.scalar_like(std::f64::consts::FRAC_1_SQRT_2))?;
-        let cdf = (scaled.try_erf()? + 1.0) * 0.5;
+        let scaled = self.try_mul(&self.scalar_like(-std::f64::consts::FRAC_1_SQRT_2))?;
+        let cdf = scaled.try_erfc()? * 0.5;
         self.try_mul(&cdf)
     }
     panicking!(
@@ -115,7 +126,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_logsumexp(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
-        let m = self.try_max_axes(axes, true)?.detach();
+        let m = self.max_axes_or_neg_inf(axes, true)?.detach();
         // An all -inf slice has max -inf; shift by 0 there so the result is -inf, not NaN.
         let finite = m.try_abs()?.try_lt(&m.scalar_like(f64::INFINITY))?;
         let m = finite.try_select(&m, &m.scalar_like(0.0))?;
@@ -172,7 +183,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_softmax(&self, axis: isize) -> Result<Tensor> {
-        let m = self.try_max_axes(&[axis], true)?.detach();
+        let m = self.max_axes_or_neg_inf(&[axis], true)?.detach();
         let e = self.try_sub(&m)?.try_exp()?;
         e.try_div(&e.try_sum_axes(&[axis], true)?)
     }

@@ -1,5 +1,6 @@
 //! Indexing: gather (`index_select`), `scatter_add`, and `one_hot`.
 
+use crate::core::error::AtCaller;
 use smallvec::smallvec;
 
 use crate::core::bind::bind;
@@ -18,8 +19,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_index_select(&self, axis: isize, idx: &Tensor) -> Result<Tensor> {
-        let axis = normalize_axis("index_select", axis, self.rank())
-            .map_err(|e| e.at(std::panic::Location::caller()))?;
+        let axis = normalize_axis("index_select", axis, self.rank()).at_caller()?;
         bind(IndexSelect { axis }, smallvec![self.clone(), idx.clone()])
     }
     panicking!(
@@ -38,8 +38,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_scatter_add(&self, axis: isize, idx: &Tensor, updates: &Tensor) -> Result<Tensor> {
-        let axis = normalize_axis("scatter_add", axis, self.rank())
-            .map_err(|e| e.at(std::panic::Location::caller()))?;
+        let axis = normalize_axis("scatter_add", axis, self.rank()).at_caller()?;
         bind(
             ScatterAdd { axis },
             smallvec![self.clone(), idx.clone(), updates.clone()],
@@ -60,6 +59,22 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_one_hot(&self, classes: usize, dtype: DType) -> Result<Tensor> {
+        // A label outside 0..classes would give an all-zero row, silently (PyTorch raises too).
+        // Traced labels have no values yet; they are not checked.
+        if self.dtype() == DType::I64 && !self.value().is_abstract() {
+            if let Some(&bad) = self
+                .try_to_vec::<i64>()?
+                .iter()
+                .find(|&&l| l < 0 || l as u64 >= classes as u64)
+            {
+                return Err(crate::core::Error::new(
+                    crate::core::ErrorKind::Index,
+                    "one_hot",
+                    format!("label {bad} is out of range for {classes} classes"),
+                )
+                .at(std::panic::Location::caller()));
+            }
+        }
         let classes_t = Tensor::try_arange(0.0, classes as f64, 1.0, self.dtype())?;
         self.try_unsqueeze(-1)?.try_eq(&classes_t)?.try_cast(dtype)
     }

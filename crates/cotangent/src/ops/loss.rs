@@ -60,7 +60,12 @@ impl Tensor {
             .at(loc));
         }
         let logp = self.try_log_softmax(-1)?;
-        let picked = (logp * labels.try_one_hot(self.dims()[1], self.dtype())?)
+        // Pick each row's entry with a select, not by multiplying with a one-hot row: a `-inf`
+        // logit of another class would give `-inf · 0 = NaN` (JAX and PyTorch give a finite loss).
+        let classes_t = Tensor::try_arange(0.0, classes as f64, 1.0, DType::I64)?;
+        let mask = labels.try_unsqueeze(-1)?.try_eq(&classes_t)?;
+        let picked = mask
+            .try_select(&logp, &logp.scalar_like(0.0))?
             .try_sum_axes(&[-1], false)?;
         Ok(-picked.try_mean()?)
     }

@@ -83,8 +83,29 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 5.0, 3.0, 4.0], &[2, 2]);
     /// assert_eq!(x.max_axes(&[1], false).to_vec::<f64>(), vec![5.0, 4.0]);
     /// ```
+    ///
+    /// Reducing an axis of size 0 is an error (a maximum of nothing has no value; JAX and
+    /// PyTorch raise too). [`Tensor::try_logsumexp`] of an empty axis is still `-inf`.
     #[track_caller]
     pub fn try_max_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        let loc = std::panic::Location::caller();
+        let dims = normalize_axes("max", axes, self.rank()).map_err(|e| e.at(loc))?;
+        if let Some(&d) = dims.iter().find(|&&d| self.dims()[d] == 0) {
+            return Err(crate::core::Error::shape(
+                "max",
+                format!(
+                    "axis {d} of shape {} is empty: a maximum over no elements is undefined",
+                    self.shape()
+                ),
+            )
+            .at(loc));
+        }
+        self.max_axes_or_neg_inf(axes, keepdim)
+    }
+
+    /// Like [`Tensor::try_max_axes`], with `-inf` (the identity) over an empty axis.
+    #[track_caller]
+    pub(crate) fn max_axes_or_neg_inf(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
         self.reduce_with("reduce_max", axes, keepdim, |x, a| {
             if a.is_empty() {
                 return Ok(x.clone());

@@ -1,6 +1,7 @@
 //! Shape ops: reshape, broadcast, permute/transpose, slice, pad, concat, squeeze/unsqueeze.
 //! Reshape of a contiguous tensor, broadcast, permute and slice are zero-copy views.
 
+use crate::core::error::AtCaller;
 use std::panic::Location;
 
 use smallvec::smallvec;
@@ -26,7 +27,7 @@ impl Tensor {
         if self.shape().dims() == shape {
             return Ok(self.clone());
         }
-        let shape = Shape::try_new(shape).map_err(|e| e.at(Location::caller()))?;
+        let shape = Shape::try_new(shape).at_caller()?;
         bind(Reshape { shape }, smallvec![self.clone()])
     }
     panicking!(
@@ -57,7 +58,7 @@ impl Tensor {
         if self.shape().dims() == shape {
             return Ok(self.clone());
         }
-        let shape = Shape::try_new(shape).map_err(|e| e.at(Location::caller()))?;
+        let shape = Shape::try_new(shape).at_caller()?;
         bind(BroadcastTo { shape }, smallvec![self.clone()])
     }
     panicking!(
@@ -342,8 +343,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_unsqueeze(&self, axis: isize) -> Result<Tensor> {
-        let a = normalize_axis("unsqueeze", axis, self.rank() + 1)
-            .map_err(|e| e.at(Location::caller()))?;
+        let a = normalize_axis("unsqueeze", axis, self.rank() + 1).at_caller()?;
         let mut dims = Dims::from_slice(self.dims());
         dims.insert(a, 1);
         self.try_reshape(&dims)

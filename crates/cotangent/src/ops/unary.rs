@@ -47,6 +47,7 @@ unary_methods! {
     abs, try_abs, prim::abs::Abs, "Absolute value elementwise.";
     sign, try_sign, prim::sign::Sign, "Sign (-1, 0, 1) elementwise.";
     erf, try_erf, prim::erf::Erf, "Error function elementwise.";
+    erfc, try_erfc, prim::erfc::Erfc, "Complementary error function `1 - erf(x)` elementwise, accurate in the tails.";
     floor, try_floor, prim::floor::Floor, "Round down elementwise.";
     round, try_round, prim::round::Round, "Round half to even elementwise.";
 }

@@ -29,6 +29,7 @@ pub(crate) fn is_builtin(p: &dyn Primitive) -> bool {
         TypeId::of::<cosh::Cosh>(),
         TypeId::of::<div::Div>(),
         TypeId::of::<erf::Erf>(),
+        TypeId::of::<erfc::Erfc>(),
         TypeId::of::<exp::Exp>(),
         TypeId::of::<expm1::Expm1>(),
         TypeId::of::<floor::Floor>(),

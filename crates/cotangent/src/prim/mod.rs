@@ -33,6 +33,7 @@ pub mod cos;
 pub mod cosh;
 pub mod div;
 pub mod erf;
+pub mod erfc;
 pub mod exp;
 pub mod expm1;
 pub mod floor;

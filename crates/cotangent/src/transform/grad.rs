@@ -1,6 +1,7 @@
 //! Reverse mode, three ways in: PyTorch's `backward()` on tensors made with `requires_grad`,
 //! JAX's functional `grad` / `value_and_grad` / `vjp`, and (in `tape`) TensorFlow's tape.
 
+use crate::core::error::AtCaller;
 use std::panic::Location;
 
 use rustc_hash::FxHashMap;
@@ -48,8 +49,9 @@ impl Gradients {
     }
 }
 
-/// Only floating-point arguments can be differentiated (as in JAX without `allow_int`).
-fn check_float_inputs(op: &'static str, xs: &[Tensor]) -> Result<()> {
+/// Only floating-point arguments can be differentiated (as in JAX without `allow_int`): the
+/// one check every differentiation entry point runs on its inputs.
+pub(crate) fn check_float_inputs(op: &'static str, xs: &[Tensor]) -> Result<()> {
     match xs.iter().position(|x| !x.dtype().is_float()) {
         Some(i) => Err(Error::dtype(
             op,
@@ -94,7 +96,7 @@ impl Tensor {
     /// Like [`Tensor::backward`], returning an error for a non-scalar output.
     #[track_caller]
     pub fn try_backward(&self) -> Result<Gradients> {
-        check_scalar("backward", self).map_err(|e| e.at(Location::caller()))?;
+        check_scalar("backward", self).at_caller()?;
         self.try_backward_with(&self.ones_like(), false)
     }
 
@@ -139,6 +141,15 @@ impl Tensor {
             )
             .at(Location::caller()));
         }
+        if self.levels() & GLOBAL == 0 {
+            // PyTorch raises here too; an empty result would read as zero gradients.
+            return Err(Error::usage(
+                "backward",
+                "the output does not depend on any tensor that requires grad: call \
+                 requires_grad() on an input before computing with it",
+            )
+            .at(Location::caller()));
+        }
         let map = backward(
             std::slice::from_ref(self),
             std::slice::from_ref(seed),
@@ -164,7 +175,16 @@ pub fn try_value_and_grad_n(
     f: impl FnOnce(&[Tensor]) -> Tensor,
     xs: &[Tensor],
 ) -> Result<(Tensor, Vec<Tensor>)> {
-    let loc = Location::caller();
+    value_and_grad_at(f, xs, Location::caller())
+}
+
+/// [`try_value_and_grad_n`] with errors of its own attributed to `loc` (the user's line that
+/// made the `grad` closure, when called through one).
+pub(crate) fn value_and_grad_at(
+    f: impl FnOnce(&[Tensor]) -> Tensor,
+    xs: &[Tensor],
+    loc: &'static Location<'static>,
+) -> Result<(Tensor, Vec<Tensor>)> {
     check_float_inputs("grad", xs).map_err(|e| e.at(loc))?;
     let level = Level::new().map_err(|e| e.at(loc))?;
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
@@ -197,9 +217,11 @@ pub fn try_value_and_grad_n(
 /// let (v, g) = value_and_grad(|x: &Tensor| x.sin().sum())(&Tensor::scalar(0.0));
 /// assert_eq!((v.item::<f64>(), g.item::<f64>()), (0.0, 1.0));
 /// ```
+#[track_caller]
 pub fn value_and_grad<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> (Tensor, Tensor) {
+    let loc = Location::caller();
     move |x| {
-        let (v, mut g) = try_value_and_grad_n(|xs| f(&xs[0]), std::slice::from_ref(x))
+        let (v, mut g) = value_and_grad_at(|xs| f(&xs[0]), std::slice::from_ref(x), loc)
             .unwrap_or_else(|e| panic!("{e}"));
         (v, g.pop().expect("one gradient"))
     }
@@ -212,6 +234,7 @@ pub fn value_and_grad<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> (Te
 /// let d2 = grad(grad(|x: &Tensor| x.powf(3.0)));
 /// assert_eq!(d2(&Tensor::scalar(2.0)).item::<f64>(), 12.0);
 /// ```
+#[track_caller]
 pub fn grad<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     let vg = value_and_grad(f);
     move |x| vg(x).1
@@ -224,9 +247,11 @@ pub fn grad<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 /// let g = grad_n(|xs: &[Tensor]| &xs[0] * &xs[1])(&[Tensor::scalar(2.0), Tensor::scalar(3.0)]);
 /// assert_eq!((g[0].item::<f64>(), g[1].item::<f64>()), (3.0, 2.0));
 /// ```
+#[track_caller]
 pub fn grad_n<F: Fn(&[Tensor]) -> Tensor>(f: F) -> impl Fn(&[Tensor]) -> Vec<Tensor> {
+    let loc = Location::caller();
     move |xs| {
-        try_value_and_grad_n(&f, xs)
+        value_and_grad_at(&f, xs, loc)
             .unwrap_or_else(|e| panic!("{e}"))
             .1
     }
@@ -302,8 +327,8 @@ pub fn vjp(f: impl FnOnce(&[Tensor]) -> Tensor, xs: &[Tensor]) -> (Tensor, Pullb
 /// Like [`vjp`], returning an error when no recording level is free.
 #[track_caller]
 pub fn try_vjp(f: impl FnOnce(&[Tensor]) -> Tensor, xs: &[Tensor]) -> Result<(Tensor, Pullback)> {
-    check_float_inputs("vjp", xs).map_err(|e| e.at(Location::caller()))?;
-    let level = Level::new().map_err(|e| e.at(Location::caller()))?;
+    check_float_inputs("vjp", xs).at_caller()?;
+    let level = Level::new().at_caller()?;
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
     let output = f(&inputs);
     let y = if output.levels() & !level.bit != 0 {

@@ -72,7 +72,19 @@ pub fn try_jacobian_in(
     x: &Tensor,
     mode: Option<Mode>,
 ) -> Result<(Tensor, Mode)> {
-    let location = Location::caller();
+    jacobian_at(f, x, mode, Location::caller())
+}
+
+/// [`try_jacobian_in`] with errors of its own attributed to `location` (the user's line that
+/// made the `jacfwd` / `jacrev` / `jacobian` / `hessian` closure).
+fn jacobian_at(
+    f: impl FnOnce(&Tensor) -> Tensor,
+    x: &Tensor,
+    mode: Option<Mode>,
+    location: &'static Location<'static>,
+) -> Result<(Tensor, Mode)> {
+    crate::transform::grad::check_float_inputs("jacobian", std::slice::from_ref(x))
+        .map_err(|e| e.at(location))?;
     let level = Level::new().map_err(|e| e.at(location))?;
     let bit = level.bit;
     let input = alias(x, bit);
@@ -211,9 +223,11 @@ fn one_pass_per_basis_vector(
 /// let j = jacrev(|x: &Tensor| x * 2.0)(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
 /// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 2.0]);
 /// ```
+#[track_caller]
 pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    let loc = Location::caller();
     move |x| {
-        try_jacobian_in(&f, x, Some(Mode::Reverse))
+        jacobian_at(&f, x, Some(Mode::Reverse), loc)
             .unwrap_or_else(|e| panic!("{e}"))
             .0
     }
@@ -226,9 +240,11 @@ pub fn jacrev<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 /// let j = jacfwd(|x: &Tensor| x.sum())(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
 /// assert_eq!(j.to_vec::<f64>(), vec![1.0, 1.0]);
 /// ```
+#[track_caller]
 pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    let loc = Location::caller();
     move |x| {
-        try_jacobian_in(&f, x, Some(Mode::Forward))
+        jacobian_at(&f, x, Some(Mode::Forward), loc)
             .unwrap_or_else(|e| panic!("{e}"))
             .0
     }
@@ -242,9 +258,11 @@ pub fn jacfwd<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 /// let j = jacobian(|x: &Tensor| x.square())(&Tensor::from_vec(vec![1.0, 3.0], &[2]));
 /// assert_eq!(j.to_vec::<f64>(), vec![2.0, 0.0, 0.0, 6.0]);
 /// ```
+#[track_caller]
 pub fn jacobian<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
+    let loc = Location::caller();
     move |x| {
-        try_jacobian_in(&f, x, None)
+        jacobian_at(&f, x, None, loc)
             .unwrap_or_else(|e| panic!("{e}"))
             .0
     }
@@ -258,6 +276,7 @@ pub fn jacobian<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
 /// let h = hessian(|x: &Tensor| x.powf(3.0).sum())(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
 /// assert_eq!(h.to_vec::<f64>(), vec![6.0, 0.0, 0.0, 12.0]);
 /// ```
+#[track_caller]
 pub fn hessian<F: Fn(&Tensor) -> Tensor>(f: F) -> impl Fn(&Tensor) -> Tensor {
     jacfwd(crate::grad(f))
 }

@@ -1,7 +1,7 @@
 //! Forward mode: `jvp` pushes tangents from inputs to outputs through each primitive's JVP rule;
 //! `linearize` records the function once and then applies its JVP to many tangents.
 
-use std::panic::Location;
+use crate::core::error::AtCaller;
 
 use crate::core::level::Level;
 use crate::core::{Error, Result, Tensor};
@@ -71,7 +71,7 @@ impl Linearized {
     /// `J·t` for one tangent per input.
     #[track_caller]
     pub fn try_call(&self, tangents: &[Tensor]) -> Result<Tensor> {
-        check_tangents(&self.inputs, tangents).map_err(|e| e.at(Location::caller()))?;
+        check_tangents(&self.inputs, tangents).at_caller()?;
         let bit = self.level.bit;
         let t = forward(
             std::slice::from_ref(&self.output),
@@ -111,7 +111,8 @@ pub fn try_linearize(
     f: impl FnOnce(&[Tensor]) -> Tensor,
     primals: &[Tensor],
 ) -> Result<(Tensor, Linearized)> {
-    let level = Level::new().map_err(|e| e.at(Location::caller()))?;
+    crate::transform::grad::check_float_inputs("jvp", primals).at_caller()?;
+    let level = Level::new().at_caller()?;
     let inputs: Vec<Tensor> = primals.iter().map(|x| alias(x, level.bit)).collect();
     let output = f(&inputs);
     let y = if output.levels() & !level.bit != 0 {

@@ -2,6 +2,7 @@
 //! Recording happens only for watched tensors and what is computed from them while the tape is
 //! alive. A plain tape answers once; a persistent one any number of times.
 
+use crate::core::error::AtCaller;
 use std::cell::Cell;
 use std::panic::Location;
 
@@ -65,8 +66,25 @@ impl GradientTape {
     }
 
     /// A watched alias of `x`: operations on it are recorded on this tape.
+    ///
+    /// Panics (at the caller) on an integer or bool tensor; see [`GradientTape::try_watch`].
+    #[track_caller]
     pub fn watch(&self, x: &Tensor) -> Tensor {
-        alias(x, self.level.bit)
+        self.try_watch(x).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`GradientTape::watch`], with an error for a tensor that is not floating-point
+    /// (only those can be differentiated; TensorFlow's tape ignores them silently).
+    ///
+    /// ```
+    /// use cotangent::{GradientTape, Tensor};
+    /// let tape = GradientTape::new();
+    /// assert!(tape.try_watch(&Tensor::from_vec(vec![1i64], &[1])).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_watch(&self, x: &Tensor) -> Result<Tensor> {
+        crate::transform::grad::check_float_inputs("watch", std::slice::from_ref(x)).at_caller()?;
+        Ok(alias(x, self.level.bit))
     }
 
     /// Gradients of the scalar `y` with respect to each of `xs` (watched tensors or anything

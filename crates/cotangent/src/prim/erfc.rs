@@ -1,0 +1,11 @@
+//! `erfc`: complementary error function `1 - erf(x)`, accurate where `erf(x)` is near 1 (no
+//! cancellation in the tail: `erfc(10) = 2.09e-45`). Derivative: `-2/sqrt(pi) · exp(-x^2)`.
+
+use crate::prim::elementwise::unary_float_primitive;
+
+unary_float_primitive! {
+    /// Complementary error function. Derivative: `-2/sqrt(pi) · exp(-x^2)`.
+    Erfc, "erfc",
+    kernel: |x| crate::Real::erfc(x),
+    chain: |g, x, out| g * &((-(x * x)).exp() * -std::f64::consts::FRAC_2_SQRT_PI),
+}
