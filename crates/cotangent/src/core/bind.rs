@@ -56,11 +56,20 @@ pub(crate) fn bind_at<B: Bindable>(
     let mut levels = 0;
     let mut traced = false;
     for t in &inputs {
-        levels |= t.levels();
-        traced |= t.value().is_abstract();
+        let l = t.levels();
+        levels |= l;
+        if t.value().is_abstract() {
+            if l & super::level::tracing() == 0 {
+                return Err(leaked(prim.prim().name(), t).at(location));
+            }
+            traced = true;
+        }
     }
     levels &= active();
     let checking = debug_nans();
+    if !traced {
+        probe_memory(prim.prim(), &aval, &inputs).map_err(|e| e.at(location))?;
+    }
     let (value, origin) = if traced {
         let value = Value::abstract_of(aval.shape, aval.dtype);
         let origin = (levels != 0).then(|| Origin {
@@ -92,9 +101,44 @@ pub(crate) fn bind_at<B: Bindable>(
     Ok(Tensor::new_node(Node {
         value,
         levels,
+        epoch: super::level::epoch(),
         origin,
         location,
     }))
+}
+
+/// Ask the allocator for the output's bytes plus those of the contiguous copies the kernel
+/// makes of strided inputs (a reduction over a broadcast view materializes it), so that an
+/// impossible allocation is an error rather than an abort.
+fn probe_memory<P: Primitive + ?Sized>(prim: &P, out: &Aval, inputs: &Inputs) -> Result<()> {
+    let mut bytes = if prim.is_view() {
+        Some(0)
+    } else {
+        super::alloc::bytes_of(out.shape.numel(), out.dtype.size_bytes())
+    };
+    for t in inputs {
+        let v = t.value();
+        if !v.layout.is_contiguous() {
+            let copy = super::alloc::bytes_of(v.shape().numel(), v.dtype().size_bytes());
+            bytes = bytes.zip(copy).and_then(|(a, b)| a.checked_add(b));
+        }
+    }
+    super::alloc::ensure(prim.name(), bytes)
+}
+
+/// A traced tensor (shape and dtype, no values) whose trace has ended, used as an input.
+fn leaked(op: &'static str, t: &Tensor) -> super::error::Error {
+    super::error::Error::new(
+        super::error::ErrorKind::Tracing,
+        op,
+        format!(
+            "a traced tensor escaped its trace: it was made at {}:{} inside a jit, vmap or \
+             trace that has finished (stored in a variable outside the traced function?), and \
+             has no values; return it from the traced function instead",
+            t.location().file(),
+            t.location().line()
+        ),
+    )
 }
 
 /// Run the kernel on borrowed input values.
@@ -135,6 +179,7 @@ pub(crate) fn bind_computed(prim: Box<dyn Primitive>, inputs: Inputs, value: Val
     Tensor::new_node(Node {
         value,
         levels,
+        epoch: super::level::epoch(),
         origin,
         location,
     })

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     NonFinite,
     /// Misuse of the API (too many nested transformations, a closure over a tracked tensor, …).
     Usage,
+    /// The allocator refused the memory an operation needs (the message gives the byte count).
+    OutOfMemory,
     /// A value was read from a traced (abstract) tensor, which has a shape and dtype but no
     /// elements yet.
     Tracing,

@@ -6,6 +6,13 @@
 //! that is what makes nested derivatives exact and free of perturbation confusion.
 //!
 //! The state is per thread: recording on one thread never affects another.
+//!
+//! Bits are reused once their level ends, but tensors a level tracked can outlive it (as
+//! constants of an outer level's graph, or leaked out of a finished trace). So every level also
+//! has a start *epoch* (a per-thread counter bumped by each new level) and every node records
+//! the epoch it was made in: a node's bit counts only if the node is no older than the level now
+//! holding that bit ([`live`]). Without that, a stale bit read as membership of whatever level
+//! got the bit next (a `grad` argument inside `jacfwd` looked like part of jacfwd's trace).
 
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -16,6 +23,8 @@ use super::error::{Error, Result};
 pub(crate) const GLOBAL: u64 = 1;
 
 thread_local! {
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
+    static START: [Cell<u64>; 64] = const { [const { Cell::new(0) }; 64] };
     static ACTIVE: Cell<u64> = const { Cell::new(GLOBAL) };
     static USED: Cell<u64> = const { Cell::new(GLOBAL) };
     static TRACING: Cell<u64> = const { Cell::new(0) };
@@ -26,6 +35,33 @@ thread_local! {
 #[inline]
 pub(crate) fn tracing() -> u64 {
     TRACING.with(|t| t.get())
+}
+
+/// The current epoch: stamped on every node made now.
+#[inline]
+pub(crate) fn epoch() -> u64 {
+    EPOCH.with(|e| e.get())
+}
+
+/// Of the level bits a node made at `epoch` carries, those whose level is still the one that
+/// tracked it (not a later level that reuses the bit).
+#[inline]
+pub(crate) fn live(bits: u64, epoch: u64) -> u64 {
+    let mut rest = bits & !GLOBAL;
+    if rest == 0 {
+        return bits;
+    }
+    let mut out = bits;
+    START.with(|start| {
+        while rest != 0 {
+            let b = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            if start[b].get() > epoch {
+                out &= !(1u64 << b);
+            }
+        }
+    });
+    out
 }
 
 /// The bits of the levels recording on this thread.
@@ -51,7 +87,13 @@ impl Level {
                 "more than 63 transformations are nested or alive at once on this thread",
             ));
         }
-        let bit = 1u64 << (!used).trailing_zeros();
+        let index = (!used).trailing_zeros() as usize;
+        let bit = 1u64 << index;
+        let now = EPOCH.with(|e| {
+            e.set(e.get() + 1);
+            e.get()
+        });
+        START.with(|s| s[index].set(now));
         USED.with(|u| u.set(used | bit));
         ACTIVE.with(|a| a.set(a.get() | bit));
         Ok(Level {

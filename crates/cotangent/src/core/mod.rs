@@ -1,5 +1,6 @@
 //! The core: shapes, dtypes, storage, the [`Tensor`] node, recording levels, `bind` and errors.
 
+pub(crate) mod alloc;
 pub(crate) mod bind;
 pub mod debug;
 pub mod dtype;

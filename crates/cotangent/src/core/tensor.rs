@@ -32,8 +32,11 @@ pub struct Tensor(pub(crate) Arc<Node>);
 
 pub(crate) struct Node {
     pub(crate) value: Value,
-    /// Bits of the levels that track this tensor (see `core::level`).
+    /// Bits of the levels that track this tensor (see `core::level`); read them through
+    /// [`Tensor::levels`], which drops the bits of levels that have ended since.
     pub(crate) levels: u64,
+    /// The level epoch this node was made in (see `core::level::live`).
+    pub(crate) epoch: u64,
     /// How it was computed: present only when tracked and not a leaf.
     pub(crate) origin: Option<Origin>,
     /// The user's source line that created it.
@@ -89,6 +92,7 @@ impl Tensor {
         Tensor(Arc::new(Node {
             value,
             levels: 0,
+            epoch: 0,
             origin: None,
             location,
         }))
@@ -121,7 +125,7 @@ impl Tensor {
     }
 
     pub(crate) fn levels(&self) -> u64 {
-        self.0.levels
+        super::level::live(self.0.levels, self.0.epoch)
     }
 
     /// Whether this handle is the only one to its node (so its value may be taken over).
@@ -181,7 +185,7 @@ impl Tensor {
 
     /// Whether some active transformation or `requires_grad` tracks this tensor.
     pub fn is_tracked(&self) -> bool {
-        self.0.levels != 0
+        self.levels() != 0
     }
 
     /// The source location of the call that created this tensor.
@@ -228,6 +232,7 @@ impl Tensor {
         Ok(Tensor::new_node(Node {
             value: self.0.value.clone(),
             levels: super::level::GLOBAL | traced,
+            epoch: crate::core::level::epoch(),
             origin: (traced != 0).then(|| Origin {
                 prim: Arc::new(crate::prim::identity::Identity),
                 inputs: smallvec::smallvec![self.clone()],
@@ -238,7 +243,7 @@ impl Tensor {
 
     /// The bits of the running traces that track this tensor.
     fn traced_levels(&self) -> u64 {
-        self.0.levels & super::level::tracing() & super::level::active()
+        self.levels() & super::level::tracing() & super::level::active()
     }
 
     /// The same values with no graph behind them: gradients do not flow through the result.
@@ -250,7 +255,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn detach(&self) -> Tensor {
-        if self.0.levels == 0 {
+        if self.levels() == 0 {
             return self.clone();
         }
         let traced = self.traced_levels();
@@ -259,6 +264,7 @@ impl Tensor {
             return Tensor::new_node(Node {
                 value: self.0.value.clone(),
                 levels: traced,
+                epoch: crate::core::level::epoch(),
                 origin: Some(Origin {
                     prim: Arc::new(crate::prim::stop_gradient::StopGradient),
                     inputs: smallvec::smallvec![self.clone()],

@@ -56,6 +56,7 @@ pub fn try_trace_n(f: impl FnOnce(&[Tensor]) -> Vec<Tensor>, inputs: &[Aval]) ->
             Tensor::new_node(Node {
                 value: Value::abstract_of(a.shape.clone(), a.dtype),
                 levels: level.bit,
+                epoch: crate::core::level::epoch(),
                 origin: None,
                 location,
             })

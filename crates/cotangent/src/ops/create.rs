@@ -1,5 +1,6 @@
 //! Constructors: from data, constants, ranges, identity, and seeded random tensors.
 
+use crate::core::alloc;
 use std::panic::Location;
 
 use rand::SeedableRng;
@@ -79,6 +80,7 @@ impl Tensor {
         let loc = Location::caller();
         let shape = Shape::try_new(shape).map_err(|e| e.at(loc))?;
         let n = shape.numel();
+        alloc::ensure("full", alloc::bytes_of(n, dtype.size_bytes())).map_err(|e| e.at(loc))?;
         let v = dispatch_all!(dtype, T => Value::from_buf(crate::core::storage::Buf::from_elem(T::from_f64(value), n), shape));
         Ok(Tensor::from_value(v, loc))
     }
@@ -153,6 +155,7 @@ impl Tensor {
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
         let shape = Shape::try_new(&[n]).map_err(|e| e.at(loc))?;
+        alloc::ensure("arange", alloc::bytes_of(n, dtype.size_bytes())).map_err(|e| e.at(loc))?;
         let v = dispatch_all!(dtype, T => Value::from_vec(
             (0..n).map(|i| T::from_f64(start + i as f64 * step)).collect(),
             shape,
@@ -176,6 +179,7 @@ impl Tensor {
     pub fn try_linspace(start: f64, end: f64, n: usize, dtype: DType) -> Result<Tensor> {
         let loc = Location::caller();
         let shape = Shape::try_new(&[n]).map_err(|e| e.at(loc))?;
+        alloc::ensure("linspace", alloc::bytes_of(n, dtype.size_bytes())).map_err(|e| e.at(loc))?;
         let step = if n > 1 {
             (end - start) / (n - 1) as f64
         } else {
@@ -208,6 +212,7 @@ impl Tensor {
     pub fn try_eye(n: usize, dtype: DType) -> Result<Tensor> {
         let loc = Location::caller();
         let shape = Shape::try_new(&[n, n]).map_err(|e| e.at(loc))?;
+        alloc::ensure("eye", alloc::bytes_of(n * n, dtype.size_bytes())).map_err(|e| e.at(loc))?;
         let v = dispatch_all!(dtype, T => Value::from_vec(
             (0..n * n).map(|i| T::from_f64(if i / n == i % n { 1.0 } else { 0.0 })).collect(),
             shape,
@@ -264,6 +269,7 @@ impl Tensor {
         let shape = Shape::try_new(shape).map_err(|e| e.at(loc))?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let n = shape.numel();
+        alloc::ensure("random", alloc::bytes_of(n, dtype.size_bytes())).map_err(|e| e.at(loc))?;
         let v = dispatch_all!(dtype, T => Value::from_vec(
             (0..n).map(|_| T::from_f64(draw(&mut rng))).collect(), shape
         ));

@@ -17,17 +17,24 @@ impl Tensor {
         bind(Sum { axes: axes.into() }, smallvec![self.clone()])
     }
 
+    /// Reduce over `axes` with the primitive `make` builds from the normalized axes, keeping
+    /// them as size 1 when asked. The primitive is bound in this `#[track_caller]` body, so it
+    /// is located at the user's line (bound inside a closure, it would be located here).
     #[track_caller]
-    fn reduce_with(
+    fn reduce_with<P: crate::prim::Primitive>(
         &self,
         op: &'static str,
         axes: &[isize],
         keepdim: bool,
-        f: impl FnOnce(&Tensor, &[usize]) -> Result<Tensor>,
+        make: fn(&[usize]) -> P,
     ) -> Result<Tensor> {
         let loc = std::panic::Location::caller();
         let axes = normalize_axes(op, axes, self.rank()).map_err(|e| e.at(loc))?;
-        let out = f(self, &axes)?;
+        let out = if axes.is_empty() {
+            self.clone()
+        } else {
+            bind(make(&axes), smallvec![self.clone()])?
+        };
         if keepdim {
             let keep: Vec<usize> = (0..self.rank())
                 .map(|d| {
@@ -54,7 +61,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_sum_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
-        self.reduce_with("sum", axes, keepdim, |x, a| x.sum_dims(a))
+        self.reduce_with("sum", axes, keepdim, |a| Sum { axes: a.into() })
     }
     panicking!(
         /// Sum over axes; see [`Tensor::try_sum_axes`].
@@ -106,11 +113,8 @@ impl Tensor {
     /// Like [`Tensor::try_max_axes`], with `-inf` (the identity) over an empty axis.
     #[track_caller]
     pub(crate) fn max_axes_or_neg_inf(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
-        self.reduce_with("reduce_max", axes, keepdim, |x, a| {
-            if a.is_empty() {
-                return Ok(x.clone());
-            }
-            bind(ReduceMax { axes: a.into() }, smallvec![x.clone()])
+        self.reduce_with("reduce_max", axes, keepdim, |a| ReduceMax {
+            axes: a.into(),
         })
     }
     panicking!(

@@ -26,6 +26,9 @@ impl BroadcastTo {
 }
 
 impl Primitive for BroadcastTo {
+    fn is_view(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "broadcast_to"
     }

@@ -9,6 +9,9 @@ use crate::prim::{Aval, AvalRef, Primitive};
 pub struct Identity;
 
 impl Primitive for Identity {
+    fn is_view(&self) -> bool {
+        true
+    }
     crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "identity"

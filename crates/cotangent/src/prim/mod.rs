@@ -137,6 +137,14 @@ pub trait Primitive: std::any::Any + Debug + Send + Sync + 'static {
     /// Compute the output from concrete input values.
     fn eval(&self, inputs: &[&Value]) -> Result<Value>;
 
+    /// Whether [`Primitive::eval`] returns a view of its first input's buffer (a new layout
+    /// over the same storage, as the movement primitives do) instead of writing a new buffer.
+    /// `bind` asks the allocator for the output's bytes before running a kernel only when this
+    /// is false, so an impossible allocation is an error and not an abort. Default: false.
+    fn is_view(&self) -> bool {
+        false
+    }
+
     /// Like [`Primitive::eval`], but the caller hands over its input values: a kernel may write
     /// its output into an input buffer that nobody else holds. The default borrows and calls
     /// `eval`.

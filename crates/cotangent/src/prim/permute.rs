@@ -14,6 +14,9 @@ pub struct Permute {
 }
 
 impl Primitive for Permute {
+    fn is_view(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "permute"
     }

@@ -15,6 +15,9 @@ pub struct Reshape {
 }
 
 impl Primitive for Reshape {
+    fn is_view(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "reshape"
     }

@@ -19,6 +19,9 @@ pub struct Slice {
 }
 
 impl Primitive for Slice {
+    fn is_view(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "slice"
     }

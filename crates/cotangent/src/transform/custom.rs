@@ -109,13 +109,19 @@ pub(crate) fn dense(primals: &[Tensor], tangents: &[Option<Tensor>]) -> Vec<Tens
 /// The output shape and dtype of a function primitive: its function run once on placeholder
 /// inputs (shapes and dtypes only, nothing computed, nothing recorded).
 pub(crate) fn abstract_output(f: &Fun, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    // The placeholders belong to a trace level of their own (what is recorded on it is dropped
+    // with them): an abstract value outside any live trace is a leaked tracer, refused by bind.
+    let level = crate::core::level::Level::new_trace()?;
     let xs: Vec<Tensor> = inputs
         .iter()
         .map(|a| {
-            Tensor::from_value(
-                Value::abstract_of(a.shape.clone(), a.dtype),
-                std::panic::Location::caller(),
-            )
+            Tensor::new_node(crate::core::tensor::Node {
+                value: Value::abstract_of(a.shape.clone(), a.dtype),
+                levels: level.bit,
+                epoch: crate::core::level::epoch(),
+                origin: None,
+                location: std::panic::Location::caller(),
+            })
         })
         .collect();
     let y = no_grad(|| f(&xs));

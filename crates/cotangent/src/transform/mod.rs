@@ -35,6 +35,7 @@ pub(crate) fn alias(x: &Tensor, bit: u64) -> Tensor {
     Tensor::new_node(Node {
         value: x.value().clone(),
         levels: outer | bit,
+        epoch: crate::core::level::epoch(),
         origin: (outer != 0).then(|| Origin {
             prim: Arc::new(Identity),
             inputs: smallvec![x.clone()],

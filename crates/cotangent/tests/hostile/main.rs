@@ -11,6 +11,8 @@
 use cotangent::testing::check_grads;
 use cotangent::*;
 
+mod levels;
+mod memory;
 mod misuse;
 mod numerics;
 

@@ -1,0 +1,46 @@
+//! Allocations the machine cannot satisfy (issue 17): each must come back as an
+//! `OutOfMemory` error that names the operation, the byte count and the caller's line, where
+//! the process used to abort with "memory allocation of N bytes failed".
+
+use cotangent::*;
+
+const F: DType = DType::F64;
+
+#[track_caller]
+fn oom<T: std::fmt::Debug>(r: Result<T>, op: &str) {
+    let e = r.expect_err("expected an out-of-memory error");
+    assert_eq!(e.kind, ErrorKind::OutOfMemory, "{e}");
+    let msg = e.to_string();
+    assert!(msg.starts_with(op), "names {op}: {msg}");
+    assert!(msg.contains("bytes"), "gives the byte count: {msg}");
+    assert!(msg.contains("hostile/memory.rs"), "names the caller: {msg}");
+}
+
+#[test]
+fn impossible_allocations_are_errors_not_aborts() {
+    let huge = 1usize << 40; // 8 TiB of f64
+    oom(Tensor::try_zeros(&[huge], F), "full");
+    oom(
+        Tensor::try_full(&[1 << 20, 1 << 20], 1.0, DType::F32),
+        "full",
+    );
+    oom(Tensor::try_eye(1 << 20, F), "eye");
+    oom(Tensor::try_randn(&[huge], 0, F), "random");
+    oom(Tensor::try_rand(&[huge], 0, F), "random");
+    oom(Tensor::try_arange(0.0, 1e13, 1.0, F), "arange");
+    oom(Tensor::try_linspace(0.0, 1.0, huge, F), "linspace");
+
+    // A broadcast is a view (it allocates nothing) ...
+    let one = Tensor::scalar(1.0);
+    let wide = one.try_broadcast_to(&[1 << 20, 1 << 20]).unwrap();
+    assert_eq!(wide.dims(), &[1 << 20, 1 << 20]);
+    // ... but what is computed from it is not.
+    oom(wide.try_exp(), "exp");
+    oom(wide.try_sum_axes(&[0], false), "sum");
+    oom(wide.try_mul(&wide), "mul");
+    oom(wide.try_pad(&[(1, 1), (0, 0)], 0.0), "pad");
+    // An outer product of 2^20-vectors: 8 TiB of output.
+    let col = Tensor::zeros(&[1 << 20, 1], F);
+    let row = Tensor::zeros(&[1, 1 << 20], F);
+    oom(col.try_matmul(&row), "matmul");
+}
