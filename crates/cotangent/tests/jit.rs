@@ -94,6 +94,17 @@ fn rows() -> Vec<Row> {
             x[0].index_select(0, &Tensor::from_vec(vec![2i64, 0, 1], &[3]))
         }),
         ("scatter_add", |x| x[0].scatter_add(1, &idx(), &x[1].sin())),
+        ("index_bound", |x| {
+            // Per-example indices under vmap are bounded per example (traced: they come from
+            // the input).
+            let idx = x[0].argmax(1, false).reshape(&[3, 1]);
+            vmap_n(
+                |a: &[Tensor]| vec![a[0].index_select(0, &a[1])],
+                vec![Some(0), Some(0)],
+                vec![0],
+            )(&[x[0].clone(), idx])
+            .remove(0)
+        }),
         ("stop_gradient", |x| x[0].detach() * &x[1]),
         ("identity", |x| grad(|t: &Tensor| t.sin().sum())(&x[0])),
         // Composites.
@@ -186,6 +197,7 @@ fn every_primitive_and_composite() {
         "ge",
         "gt",
         "identity",
+        "index_bound",
         "index_select",
         "le",
         "log",
@@ -225,10 +237,10 @@ fn every_primitive_and_composite() {
 fn primitive_list_is_complete() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/prim");
     let files = std::fs::read_dir(dir).unwrap().count();
-    // 49 primitive files + mod.rs + elementwise.rs + batching.rs + builtin.rs; compare.rs
+    // 50 primitive files + mod.rs + elementwise.rs + batching.rs + builtin.rs; compare.rs
     // holds six primitives.
     assert_eq!(
-        files, 53,
+        files, 54,
         "a primitive was added or removed: update the rows of tests/jit.rs"
     );
 }

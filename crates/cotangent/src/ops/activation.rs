@@ -62,7 +62,8 @@ impl Tensor {
         sigmoid() => try_sigmoid
     );
 
-    /// `log(1 + e^x)`, computed stably as `max(x, 0) + log1p(e^-|x|)`.
+    /// `log(1 + e^x)`, computed stably as `x + log1p(e^-x)` for `x ≥ 0` and `log1p(e^x)` below
+    /// (both branches finite everywhere, so their derivatives are too).
     ///
     /// ```
     /// let y = cotangent::Tensor::scalar(0.0).softplus();
@@ -70,8 +71,12 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_softplus(&self) -> Result<Tensor> {
-        let relu_part = self.try_maximum(&self.scalar_like(0.0))?;
-        Ok(relu_part + (-self.try_abs()?).try_exp()?.try_log1p()?)
+        let nonneg = self.try_ge(&self.scalar_like(0.0))?;
+        let tail = nonneg
+            .try_select(&self.try_neg()?, self)?
+            .try_exp()?
+            .try_log1p()?;
+        nonneg.try_select(&(self + &tail), &tail)
     }
     panicking!(
         /// Softplus; see [`Tensor::try_softplus`].

@@ -1,10 +1,10 @@
-//! `abs`: Absolute value. Derivative: `sign(x)` (0 at 0, as in JAX).
+//! `abs`: Absolute value. Derivative: `1` for `x ≥ 0`, `-1` below (so 1 at 0, as JAX gives).
 
 use crate::prim::elementwise::unary_float_primitive;
 
 unary_float_primitive! {
-    /// Absolute value. Derivative: `sign(x)` (0 at 0, as in JAX).
+    /// Absolute value. Derivative: `1` for `x ≥ 0`, `-1` below (1 at 0, as in JAX).
     Abs, "abs",
     kernel: |x| x.abs(),
-    chain: |g, x, out| g * &x.sign(),
+    chain: |g, x, out| x.ge(&x.zeros_like()).select(g, &-g),
 }

@@ -7,9 +7,8 @@
 use smallvec::smallvec;
 
 use crate::core::bind::bind;
-use crate::core::error::ErrorKind;
 use crate::core::tensor::Inputs;
-use crate::core::{DType, Error, Result, Tensor};
+use crate::core::{DType, Result, Tensor};
 use crate::prim::Primitive;
 use crate::transform::vmap::{batch_at, move_axis};
 
@@ -93,8 +92,9 @@ pub(crate) fn unfold_batch(y: &Tensor, size: usize, n: usize, axis: usize) -> Re
 
 /// A batched index (`[size, n]` after moving its batch axis to the front) turned into one index
 /// into an axis that holds the `size` examples' `len` entries one after another: example `b`'s
-/// index `i` becomes `b · len + i`. Indices out of `0..len` are reported here when the index is
-/// concrete, since after the shift they could land in another example's range.
+/// index `i` becomes `b · len + i`. Indices out of `-len..len` are reported by the
+/// [`IndexBound`](crate::prim::index_bound::IndexBound) bound first (negative ones wrapped),
+/// when they run, so after the shift none can land in another example's range.
 pub(crate) fn flat_index(
     op: &'static str,
     idx: &Tensor,
@@ -102,20 +102,12 @@ pub(crate) fn flat_index(
     size: usize,
     len: usize,
 ) -> Result<Tensor> {
-    let idx = move_axis(idx, dim, 0)?;
-    if !idx.value().is_abstract() {
-        if let Some(bad) = idx
-            .to_vec::<i64>()
-            .into_iter()
-            .find(|&i| i < 0 || i as usize >= len)
-        {
-            return Err(Error::new(
-                ErrorKind::Index,
-                op,
-                format!("index {bad} is out of range for a dimension of size {len} (under vmap)"),
-            ));
-        }
-    }
+    // Checked and wrapped per example when it runs (also when traced): shifted into the
+    // flattened operand, an out-of-range index would read a neighbouring example.
+    let idx = bind(
+        crate::prim::index_bound::IndexBound { len, op },
+        smallvec![move_axis(idx, dim, 0)?],
+    )?;
     let n = idx.dims()[1];
     let offsets = Tensor::try_arange(0.0, size as f64, 1.0, DType::F64)?
         .try_mul(&Tensor::scalar(len as f64))?

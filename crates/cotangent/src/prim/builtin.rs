@@ -34,6 +34,7 @@ pub(crate) fn is_builtin(p: &dyn Primitive) -> bool {
         TypeId::of::<expm1::Expm1>(),
         TypeId::of::<floor::Floor>(),
         TypeId::of::<identity::Identity>(),
+        TypeId::of::<index_bound::IndexBound>(),
         TypeId::of::<index_select::IndexSelect>(),
         TypeId::of::<log::Log>(),
         TypeId::of::<log1p::Log1p>(),

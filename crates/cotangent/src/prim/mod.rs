@@ -38,6 +38,7 @@ pub mod exp;
 pub mod expm1;
 pub mod floor;
 pub mod identity;
+pub mod index_bound;
 pub mod index_select;
 pub mod log;
 pub mod log1p;

@@ -1,11 +1,14 @@
-//! `pow`: Elementwise power `a^b`. Partials: `b·a^(b-1)` (0 where b = 0) and `log(a)·a^b` (0 where a = 0), as in JAX.
+//! `pow`: Elementwise power `a^b`. Partials: `b·a^(b-1)` and `log(a)·a^b` (0 where a = 0), as
+//! in JAX: no guard on the first, so `d/dx x^0` at `x = 0` is `0·0^-1 = NaN` (JAX gives NaN
+//! too), and the Hessian is symmetric everywhere (a guard by `select` drops the guarded term's
+//! own derivative: the mixed partial of `x^y` at `(4, 0)` came out 0 instead of 1/4).
 
 use crate::core::{Result, Tensor, Value};
 #[allow(unused_imports)]
 use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float, zip_float_owned};
 use crate::prim::{Aval, AvalRef, Primitive, Values};
 
-/// Elementwise power `a^b`. Partials: `b·a^(b-1)` (0 where b = 0) and `log(a)·a^b` (0 where a = 0), as in JAX.
+/// Elementwise power `a^b`. Partials: `b·a^(b-1)` and `log(a)·a^b` (0 where a = 0), as in JAX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Pow;
 
@@ -42,11 +45,9 @@ impl Primitive for Pow {
 }
 
 impl Pow {
-    /// `∂(a^b)/∂a = b·a^(b-1)`, taken as 0 where `b = 0` (so `x^0` has derivative 0 at x = 0).
+    /// `∂(a^b)/∂a = b·a^(b-1)`, unguarded (JAX's rule for float exponents).
     fn d_base(a: &Tensor, b: &Tensor) -> Tensor {
-        let zero = b.zeros_like();
-        let d = b * &a.pow(&(b - 1.0));
-        b.eq(&zero).select(&zero, &d)
+        b * &a.pow(&(b - 1.0))
     }
     /// `∂(a^b)/∂b = log(a)·a^b`, taken as 0 where `a = 0`.
     fn d_exponent(a: &Tensor, out: &Tensor) -> Tensor {

@@ -74,3 +74,50 @@ fn a_tracer_that_escapes_jit_is_an_error_at_first_use() {
     );
     assert!(escaped.try_add(&Tensor::scalar(1.0)).is_err());
 }
+
+/// A per-example index out of its example's range, with the indices traced (`jit(vmap(..))`,
+/// a replayed graph): an error in the user's terms, never the neighbouring example's data
+/// (`[[3], [0]]` on `[[1, 2, 3], [4, 5, 6]]` used to give `[4, 4]`).
+#[test]
+fn per_example_indices_are_bounded_per_example_under_every_transformation() {
+    let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let gather = |xs: &[Tensor]| vec![xs[0].index_select(0, &xs[1])];
+    let batched = vmap_n(gather, vec![Some(0), Some(0)], vec![0]);
+    let jitted = Jit::new(move |xs: &[Tensor]| batched(xs));
+    let good = Tensor::from_vec(vec![2i64, 0], &[2, 1]);
+    assert_eq!(
+        jitted.call(&[x.clone(), good]).remove(0).to_vec::<f64>(),
+        vec![3.0, 4.0]
+    );
+    // Negative indices wrap within the example.
+    let neg = Tensor::from_vec(vec![-1i64, -3], &[2, 1]);
+    assert_eq!(
+        jitted.call(&[x.clone(), neg]).remove(0).to_vec::<f64>(),
+        vec![3.0, 4.0]
+    );
+    let bad = Tensor::from_vec(vec![3i64, 0], &[2, 1]);
+    let e = jitted.try_call(&[x.clone(), bad.clone()]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Index);
+    assert!(
+        e.to_string()
+            .contains("index 3 is out of range for a dimension of size 3"),
+        "in the user's terms: {e}"
+    );
+    // Eager vmap, and the gradient under jit: the same error.
+    let eager = vmap_n(gather, vec![Some(0), Some(0)], vec![0]);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        eager(&[x.clone(), bad.clone()])
+    }));
+    assert!(r.is_err());
+    let scatter = Jit::new(|xs: &[Tensor]| {
+        let g = vmap_n(
+            |a: &[Tensor]| vec![grad(|t: &Tensor| t.index_select(0, &a[1]).sum())(&a[0])],
+            vec![Some(0), Some(0)],
+            vec![0],
+        );
+        g(xs)
+    });
+    let ok = scatter.call(&[x.clone(), Tensor::from_vec(vec![1i64, 2], &[2, 1])]);
+    assert_eq!(ok[0].to_vec::<f64>(), vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+    assert!(scatter.try_call(&[x, bad]).is_err());
+}

@@ -125,3 +125,29 @@ fn erfc_keeps_its_tail() {
         assert!(rel(*g, w) < 1e-13, "erfc: got {g}, want {w}");
     }
 }
+
+/// Second derivatives at the points where a rule used to be guarded: `x^y` at `(4, 0)` (JAX
+/// float64: `[[0, 0.25], [0.25, 1.92181206]]`), and `abs'(0) = 1`, `softplus'(0) = 1/2`.
+#[test]
+fn guarded_rules_at_second_order() {
+    let at = |v: &Tensor, i: usize| v.narrow(0, i, 1).sum();
+    let h = hessian(|v: &Tensor| at(v, 0).pow(&at(v, 1)))(&Tensor::from_vec(vec![4.0, 0.0], &[2]));
+    let h = h.to_vec::<f64>();
+    let want = [0.0, 0.25, 0.25, 4f64.ln().powi(2)];
+    for (g, w) in h.iter().zip(want) {
+        assert!((g - w).abs() < 1e-14, "hessian of x^y at (4, 0): {h:?}");
+    }
+    assert_eq!(
+        grad(|x: &Tensor| x.abs())(&Tensor::scalar(0.0)).item::<f64>(),
+        1.0
+    );
+    let x = Tensor::from_vec(vec![0.0, -30.0, 30.0, -800.0, 800.0], &[5]);
+    let g = grad(|x: &Tensor| x.softplus().sum())(&x).to_f64_vec();
+    assert_eq!(g[0], 0.5);
+    assert!((g[1] / 9.3576229688393e-14 - 1.0).abs() < 1e-14, "{g:?}");
+    assert_eq!((g[3], g[4]), (0.0, 1.0));
+    let g1 = grad(|x: &Tensor| x.softplus().sum());
+    let gg = grad(|x: &Tensor| g1(x).sum())(&x).to_f64_vec();
+    assert_eq!(gg[0], 0.25);
+    assert!(gg.iter().all(|v| v.is_finite()), "{gg:?}");
+}

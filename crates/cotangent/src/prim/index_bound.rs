@@ -1,0 +1,67 @@
+//! `index_bound`: an i64 index tensor passed through, each entry checked to lie in
+//! `-len..len` when it runs and negative entries wrapped to `entry + len` (NumPy's and JAX's
+//! reading of a negative index). Batching rules of gathers and scatters bind it on per-example
+//! indices before shifting them into each example's range of a flattened operand, so an index
+//! that is out of range *for its example* is an error even when the indices are traced (under
+//! `jit`, or a replayed graph), never a read of the neighbouring example's data. Not
+//! differentiable in its (integer) input: both rules return no tangent.
+
+use crate::backend::cpu::index::resolve_index;
+use crate::core::{DType, Error, Result, Tensor, Value};
+use crate::prim::{Aval, AvalRef, Primitive};
+
+/// Check and wrap indices into a dimension of size `len`; `op` names the gather or scatter the
+/// indices are for in the error.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IndexBound {
+    /// The size of the indexed dimension (per example).
+    pub len: usize,
+    /// The operation the indices belong to.
+    pub op: &'static str,
+}
+
+impl Primitive for IndexBound {
+    fn name(&self) -> &'static str {
+        "index_bound"
+    }
+    fn params(&self) -> String {
+        format!("len={} op={}", self.len, self.op)
+    }
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let idx = inputs[0];
+        if idx.dtype != DType::I64 {
+            return Err(Error::dtype(
+                self.op,
+                format!("indices must be i64, got {}", idx.dtype),
+            ));
+        }
+        Ok(Aval {
+            shape: idx.shape.clone(),
+            dtype: DType::I64,
+        })
+    }
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let idx = inputs[0].elements::<i64>();
+        let mut out = Vec::with_capacity(idx.len());
+        for &i in idx.iter() {
+            out.push(resolve_index(self.op, i, self.len)? as i64);
+        }
+        Ok(Value::from_vec(out, inputs[0].shape().clone()))
+    }
+    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        Ok(None)
+    }
+    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![None])
+    }
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        _size: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        // The same bound for every example: apply it to the batched tensor as it is.
+        let y = crate::core::bind::bind(self.clone(), smallvec::smallvec![args[0].clone()])?;
+        Ok(Some((y, dims[0])))
+    }
+}
