@@ -38,7 +38,11 @@ pub fn flat_json(t: &Tensor) -> Value {
 
 /// A 2-d tensor as a JSON array of rows.
 pub fn rows_json(t: &Tensor) -> Value {
-    let cols = t.dims().get(1).copied().unwrap_or(0).max(1);
+    let (rows, cols) = (t.dims()[0], t.dims()[1]);
     let data = t.to_vec::<f64>();
-    Value::Array(data.chunks(cols).map(|r| Value::from(r.to_vec())).collect())
+    Value::Array(
+        (0..rows)
+            .map(|r| Value::from(data[r * cols..(r + 1) * cols].to_vec()))
+            .collect(),
+    )
 }

@@ -93,8 +93,7 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let response =
-            respond(&line).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let response = respond(&line).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         serde_json::to_writer(&mut output, &response)?;
         output.write_all(b"\n")?;
         output.flush()?;

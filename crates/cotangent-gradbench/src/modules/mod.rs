@@ -3,9 +3,13 @@
 
 use serde_json::Value;
 
+pub mod det;
+pub mod gmm;
 pub mod hello;
+pub mod kmeans;
 pub mod llsq;
 pub mod lse;
+pub mod ode;
 
 /// A function's result and the time of each run in nanoseconds.
 pub struct Evaluation {
@@ -19,9 +23,13 @@ pub struct Evaluation {
 type Evaluate = fn(&str, &Value) -> Result<Evaluation, String>;
 
 const MODULES: &[(&str, Evaluate)] = &[
+    ("det", det::evaluate),
+    ("gmm", gmm::evaluate),
     ("hello", hello::evaluate),
+    ("kmeans", kmeans::evaluate),
     ("llsq", llsq::evaluate),
     ("lse", lse::evaluate),
+    ("ode", ode::evaluate),
 ];
 
 /// Whether `module` is implemented.
