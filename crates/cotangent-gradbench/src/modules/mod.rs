@@ -3,13 +3,17 @@
 
 use serde_json::Value;
 
+pub mod descent;
 pub mod det;
 pub mod gmm;
 pub mod hello;
 pub mod kmeans;
 pub mod llsq;
 pub mod lse;
+pub mod lstm;
 pub mod ode;
+pub mod particle;
+pub mod saddle;
 
 /// A function's result and the time of each run in nanoseconds.
 pub struct Evaluation {
@@ -29,7 +33,10 @@ const MODULES: &[(&str, Evaluate)] = &[
     ("kmeans", kmeans::evaluate),
     ("llsq", llsq::evaluate),
     ("lse", lse::evaluate),
+    ("lstm", lstm::evaluate),
     ("ode", ode::evaluate),
+    ("particle", particle::evaluate),
+    ("saddle", saddle::evaluate),
 ];
 
 /// Whether `module` is implemented.
