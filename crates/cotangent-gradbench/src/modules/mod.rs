@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+pub mod ba;
 pub mod descent;
 pub mod det;
 pub mod gmm;
@@ -27,6 +28,7 @@ pub struct Evaluation {
 type Evaluate = fn(&str, &Value) -> Result<Evaluation, String>;
 
 const MODULES: &[(&str, Evaluate)] = &[
+    ("ba", ba::evaluate),
     ("det", det::evaluate),
     ("gmm", gmm::evaluate),
     ("hello", hello::evaluate),
