@@ -100,3 +100,99 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(line: &str) -> Value {
+        respond(line).unwrap()
+    }
+
+    #[test]
+    fn start_names_the_tool() {
+        let r = ask(r#"{"id": 0, "kind": "start", "eval": "hello"}"#);
+        assert_eq!(r, json!({"id": 0, "tool": "cotangent"}));
+    }
+
+    #[test]
+    fn define_says_which_modules_exist() {
+        let r = ask(r#"{"id": 1, "kind": "define", "module": "gmm"}"#);
+        assert_eq!(r, json!({"id": 1, "success": true}));
+        let r = ask(r#"{"id": 2, "kind": "define", "module": "nosuch"}"#);
+        assert_eq!(r["success"], json!(false));
+        assert!(r["error"].as_str().unwrap().contains("nosuch"));
+    }
+
+    #[test]
+    fn evaluate_returns_output_and_one_timing_per_run() {
+        let r = ask(
+            r#"{"id": 3, "kind": "evaluate", "module": "hello", "function": "double", "input": 2.5}"#,
+        );
+        assert_eq!(r["id"], json!(3));
+        assert_eq!(r["success"], json!(true));
+        assert_eq!(r["output"], json!(5.0));
+        let t = r["timings"].as_array().unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0]["name"], json!("evaluate"));
+        assert!(t[0]["nanoseconds"].is_u64());
+
+        let r = ask(
+            r#"{"id": 4, "kind": "evaluate", "module": "lse", "function": "primal",
+                "input": {"x": [0.0, 0.0], "min_runs": 5, "min_seconds": 0}}"#,
+        );
+        assert!((r["output"].as_f64().unwrap() - 2f64.ln()).abs() < 1e-15);
+        assert_eq!(r["timings"].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn evaluate_failures_are_responses() {
+        let r = ask(
+            r#"{"id": 5, "kind": "evaluate", "module": "lse", "function": "nope", "input": {"x": [1.0]}}"#,
+        );
+        assert_eq!(r["success"], json!(false));
+        assert!(r["error"].as_str().unwrap().contains("nope"));
+        let r = ask(
+            r#"{"id": 6, "kind": "evaluate", "module": "lse", "function": "primal", "input": {"y": 1}}"#,
+        );
+        assert_eq!(r["success"], json!(false));
+        assert!(r["error"].as_str().unwrap().contains("bad input"));
+    }
+
+    #[test]
+    fn other_kinds_get_the_id_alone() {
+        let r = ask(r#"{"id": 7, "kind": "analysis", "of": 3, "valid": true}"#);
+        assert_eq!(r, json!({"id": 7}));
+        let r = ask(r#"{"id": 8, "kind": "end"}"#);
+        assert_eq!(r, json!({"id": 8}));
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_message_is_an_error() {
+        assert!(respond("not json").is_err());
+        assert!(respond(r#"{"kind": "start"}"#).is_err());
+    }
+
+    #[test]
+    fn serve_answers_each_line_in_order() {
+        let input = concat!(
+            r#"{"id": 0, "kind": "start"}"#,
+            "\n\n",
+            r#"{"id": 1, "kind": "define", "module": "hello"}"#,
+            "\n",
+            r#"{"id": 2, "kind": "evaluate", "module": "hello", "function": "square", "input": 3.0}"#,
+            "\n"
+        );
+        let mut out = Vec::new();
+        serve(input.as_bytes(), &mut out).unwrap();
+        let lines: Vec<Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["tool"], json!("cotangent"));
+        assert_eq!(lines[1]["success"], json!(true));
+        assert_eq!(lines[2]["output"], json!(9.0));
+    }
+}

@@ -47,3 +47,36 @@ pub fn timed<T>(runs: Runs, mut f: impl FnMut() -> T) -> (T, Vec<u64>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn runs_at_least_min_runs_times() {
+        let runs = Runs::from_input(&json!({"min_runs": 4, "min_seconds": 0}));
+        let mut calls = 0;
+        let (last, t) = timed(runs, || {
+            calls += 1;
+            calls
+        });
+        assert_eq!((last, t.len(), calls), (4, 4, 4));
+    }
+
+    #[test]
+    fn runs_until_min_seconds() {
+        let runs = Runs::from_input(&json!({"min_runs": 1, "min_seconds": 0.02}));
+        let (_, t) = timed(runs, || {
+            std::thread::sleep(std::time::Duration::from_millis(5))
+        });
+        assert!(t.len() >= 4, "{} runs", t.len());
+        assert!(t.iter().sum::<u64>() >= 20_000_000);
+    }
+
+    #[test]
+    fn no_runs_fields_means_one_run() {
+        let (_, t) = timed(Runs::from_input(&json!(3.0)), || ());
+        assert_eq!(t.len(), 1);
+    }
+}

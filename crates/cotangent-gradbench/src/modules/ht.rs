@@ -112,10 +112,10 @@ impl Problem {
         // theta fills the rotation, the translation and, per finger, 4 angles over 3 bones.
         let (zero, one) = (26i64, 27i64);
         let mut pose = vec![vec![zero; bones + 3]; 3];
-        for r in 0..3 {
-            pose[r][0] = r as i64;
-            pose[r][1] = one;
-            pose[r][2] = 3 + r as i64;
+        for (r, row) in pose.iter_mut().enumerate() {
+            row[0] = r as i64;
+            row[1] = one;
+            row[2] = 3 + r as i64;
         }
         let mut t = 6;
         for finger in 0..5 {
@@ -228,6 +228,7 @@ pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let theta = Tensor::from_vec(i.theta.clone(), &[i.theta.len()]);
     let us = matrix(&i.us, 2)?;
     let us = complicated.then_some(&us);
+    let nt = theta.numel();
     let runs = Runs::from_input(input);
     let (output, timings) = match function {
         "objective" => {
@@ -240,13 +241,11 @@ pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
                 Some(us) => {
                     // z = [shift of every u (2), theta (26)], at z = [0, 0, theta].
                     let z = Tensor::concat(&[Tensor::zeros(&[2], DType::F64), theta.clone()], 0);
-                    let nt = theta.numel();
                     let f = |z: &Tensor| {
                         let shifted = us + z.narrow(0, 0, 2);
                         problem.objective(&z.narrow(0, 2, nt), Some(&shifted))
                     };
-                    let j = jacfwd(f)(&z);
-                    j
+                    jacfwd(f)(&z)
                 }
             });
             (rows_json(&j), t)

@@ -63,7 +63,8 @@ pub fn objective(main: &Tensor, extra: &Tensor, state: &Tensor, sequence: &Tenso
 /// each flattened row by row).
 pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let i: Input = parse(input)?;
-    let b = i.sequence.first().map_or(0, Vec::len);
+    // The character width, as the reference reads it: a quarter of a main-parameter row.
+    let b = i.main_params.first().map_or(0, Vec::len) / 4;
     let params = [matrix(&i.main_params, 4 * b)?, matrix(&i.extra_params, b)?];
     let state = matrix(&i.state, b)?;
     let sequence = matrix(&i.sequence, b)?;
