@@ -7,3 +7,4 @@ pub mod convert;
 pub mod modules;
 pub mod protocol;
 pub mod runs;
+pub mod staged;

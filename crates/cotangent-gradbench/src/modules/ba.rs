@@ -1,13 +1,15 @@
 //! `ba`: bundle adjustment. Each observation projects a 3-d point through a camera (Rodrigues
 //! rotation, perspective division, radial distortion, focal length and principal point) and
 //! weighs the reprojection error; a second residual `1 - w²` per observation penalizes the
-//! weights. The residuals of one observation are written once for one observation and mapped
-//! over all of them with `vmap`; the Jacobian is `vmap(jacfwd(residual))`, so each
-//! observation's dense 2×15 block comes from 15 forward passes batched over every observation
-//! (the blocks of different observations never overlap). The eval's input holds one camera,
-//! point, weight and feature, to be repeated; every observation is computed all the same.
+//! weights. The residuals are written for all observations at once, one row per parameter
+//! (`[15, p]`: camera 11, point 3, weight), so every op works on whole rows. The Jacobian is
+//! block-sparse: each observation's two residuals depend only on its own 15 parameters. So
+//! `jacfwd` over one shared shift of the 15 parameters, added to every observation's, gives
+//! every block at once (15 forward passes, batched); the weight residuals' derivatives are
+//! `vmap(grad)`. The eval's input holds one camera, point, weight and feature, to be repeated;
+//! every observation is computed all the same.
 
-use cotangent::{grad, jacfwd, vmap, vmap_n, DType, Tensor};
+use cotangent::{grad, jacfwd, vmap, DType, Tensor};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -32,43 +34,38 @@ fn index(v: &[i64]) -> Tensor {
     Tensor::from_vec(v.to_vec(), &[v.len()])
 }
 
-/// `a × b` for 3-vectors.
+/// `a × b` for 3-vectors stored as the rows of `[3, p]`.
 fn cross(a: &Tensor, b: &Tensor) -> Tensor {
     let (yzx, zxy) = (index(&[1, 2, 0]), index(&[2, 0, 1]));
     a.index_select(0, &yzx) * b.index_select(0, &zxy)
         - a.index_select(0, &zxy) * b.index_select(0, &yzx)
 }
 
-/// `pt` rotated by the angle-axis vector `rot` (to first order when `rot` is zero).
+/// The points `pt [3, p]` rotated by the angle-axis vectors `rot [3, p]` (to first order where
+/// a `rot` is zero).
 fn rodrigues(rot: &Tensor, pt: &Tensor) -> Tensor {
-    let sqtheta = rot.square().sum();
-    let zero = Tensor::scalar(0.0);
-    let nonzero = sqtheta.ne(&zero);
+    let sqtheta = rot.square().sum_axes(&[0], true);
+    let nonzero = sqtheta.ne(&Tensor::scalar(0.0));
     // Keep the unused branch finite, so that its zero cotangent stays zero.
     let theta = nonzero.select(&sqtheta, &Tensor::scalar(1.0)).sqrt();
     let (cos, sin) = (theta.cos(), theta.sin());
     let w = rot / &theta;
-    let tmp = (&w * pt).sum() * (1.0 - &cos);
+    let tmp = (&w * pt).sum_axes(&[0], true) * (1.0 - &cos);
     let full = pt * &cos + cross(&w, pt) * &sin + &w * tmp;
     let small = pt + cross(rot, pt);
     nonzero.select(&full, &small)
 }
 
-/// The two weighted reprojection errors of one observation with parameters
-/// `q = [camera (11), point (3), weight]` and measured feature `feat [2]`.
-pub fn residual(q: &Tensor, feat: &Tensor) -> Tensor {
-    let rot = q.narrow(0, 0, 3);
-    let center = q.narrow(0, 3, 3);
-    let focal = q.narrow(0, 6, 1);
-    let principal = q.narrow(0, 7, 2);
-    let radial = q.narrow(0, 9, 2);
-    let point = q.narrow(0, CAM, 3);
-    let w = q.narrow(0, CAM + 3, 1);
+/// The weighted reprojection errors `[2, p]` of all observations, from their parameters
+/// `q [15, p]` (rows: camera 11, point 3, weight) and measured features `feat [2, p]`.
+pub fn residuals(q: &Tensor, feat: &Tensor) -> Tensor {
+    let rows = |start: usize, len: usize| q.narrow(0, start, len);
+    let (rot, center, focal) = (rows(0, 3), rows(3, 3), rows(6, 1));
+    let (principal, k1, k2) = (rows(7, 2), rows(9, 1), rows(10, 1));
+    let (point, w) = (rows(CAM, 3), rows(CAM + 3, 1));
     let xcam = rodrigues(&rot, &(point - center));
     let proj = xcam.narrow(0, 0, 2) / xcam.narrow(0, 2, 1);
-    let rsq = proj.square().sum();
-    let k1 = radial.narrow(0, 0, 1);
-    let k2 = radial.narrow(0, 1, 1);
+    let rsq = proj.square().sum_axes(&[0], true);
     let l = &rsq * k1 + rsq.square() * k2 + 1.0;
     let proj = proj * l * focal + principal;
     w * (proj - feat)
@@ -110,39 +107,16 @@ impl Problem {
         })
     }
 
-    /// Every observation's parameters, `[p, 15]`.
-    fn params(&self) -> Tensor {
-        Tensor::concat(
-            &[
-                self.cams.index_select(0, &self.cam_of),
-                self.points.index_select(0, &self.point_of),
-                self.weights.clone(),
-            ],
-            1,
-        )
-    }
-
-    /// Reprojection errors `[p, 2]` and weight errors `[p]`.
-    fn objective(&self) -> (Tensor, Tensor) {
-        let errs = vmap_n(
-            |a: &[Tensor]| vec![residual(&a[0], &a[1])],
-            vec![Some(0), Some(0)],
-            vec![0],
-        )(&[self.params(), self.feats.clone()]);
-        let w = self.weights.reshape(&[self.p]);
-        (errs[0].clone(), 1.0 - w.square())
-    }
-
-    /// The blocks `[p, 2, 15]` of the reprojection errors and the weight errors' derivatives.
-    fn jacobian(&self) -> (Tensor, Tensor) {
-        let blocks = vmap_n(
-            |a: &[Tensor]| vec![jacfwd(|q: &Tensor| residual(q, &a[1]))(&a[0])],
-            vec![Some(0), Some(0)],
-            vec![0],
-        )(&[self.params(), self.feats.clone()]);
-        let w = self.weights.reshape(&[self.p]);
-        let dw = vmap(grad(|w: &Tensor| 1.0 - w.square()), 0, 0)(&w);
-        (blocks[0].clone(), dw)
+    /// The inputs of [`objective`] and [`jacobian`].
+    fn inputs(&self) -> [Tensor; 6] {
+        [
+            self.cams.clone(),
+            self.points.clone(),
+            self.weights.clone(),
+            self.feats.clone(),
+            self.cam_of.clone(),
+            self.point_of.clone(),
+        ]
     }
 
     /// The sparse Jacobian's row starts and column indices (COO rows as a CSR-like list).
@@ -167,6 +141,43 @@ impl Problem {
     }
 }
 
+/// Every observation's parameters `[15, p]` from the cameras `[n, 11]`, points `[m, 3]`,
+/// weights `[p, 1]` and each observation's camera and point.
+fn params(
+    cams: &Tensor,
+    points: &Tensor,
+    weights: &Tensor,
+    cam_of: &Tensor,
+    point_of: &Tensor,
+) -> Tensor {
+    Tensor::concat(
+        &[
+            cams.index_select(0, cam_of).t(),
+            points.index_select(0, point_of).t(),
+            weights.t(),
+        ],
+        0,
+    )
+}
+
+/// Reprojection errors `[2, p]` and weight errors `[p]` (inputs as [`Problem::inputs`]).
+fn objective(x: &[Tensor]) -> Vec<Tensor> {
+    let q = params(&x[0], &x[1], &x[2], &x[4], &x[5]);
+    let w = x[2].flatten();
+    vec![residuals(&q, &x[3].t()), 1.0 - w.square()]
+}
+
+/// The blocks `[p, 2, 15]` of the reprojection errors' Jacobian and the weight errors'
+/// derivatives `[p]` (inputs as [`Problem::inputs`]).
+fn jacobian(x: &[Tensor]) -> Vec<Tensor> {
+    let q = params(&x[0], &x[1], &x[2], &x[4], &x[5]);
+    let feat = x[3].t();
+    let shifted = |z: &Tensor| residuals(&(&q + z.reshape(&[CAM + 4, 1])), &feat);
+    let blocks = jacfwd(shifted)(&Tensor::zeros(&[CAM + 4], DType::F64));
+    let dw = vmap(grad(|w: &Tensor| 1.0 - w.square()), 0, 0)(&x[2].flatten());
+    vec![blocks.permute(&[1, 0, 2]), dw]
+}
+
 /// The first 30 entries and the last, as the eval expects the sparse Jacobian.
 fn abbreviate<T: Clone>(v: &[T]) -> Vec<T> {
     let mut out: Vec<T> = v.iter().take(30).cloned().collect();
@@ -181,16 +192,20 @@ pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let p = problem.p;
     let (output, timings) = match function {
         "objective" => {
-            let ((reproj, werr), t) = timed(runs, || problem.objective());
-            let r = reproj.to_vec::<f64>();
+            let inputs = problem.inputs();
+            let (out, t) = timed(runs, || objective(&inputs));
+            let (reproj, werr) = (&out[0], &out[1]);
+            let r = reproj.narrow(1, 0, 1).to_vec::<f64>();
             let out = json!({
-                "reproj_error": {"elements": r[..2.min(r.len())], "repeated": p},
+                "reproj_error": {"elements": r, "repeated": p},
                 "w_err": {"element": werr.to_vec::<f64>().first(), "repeated": p},
             });
             (out, t)
         }
         "jacobian" => {
-            let ((blocks, dw), t) = timed(runs, || problem.jacobian());
+            let inputs = problem.inputs();
+            let (out, t) = timed(runs, || jacobian(&inputs));
+            let (blocks, dw) = (&out[0], &out[1]);
             let (rows, cols) = problem.structure();
             let mut vals = blocks.to_vec::<f64>();
             vals.extend(dw.to_vec::<f64>());

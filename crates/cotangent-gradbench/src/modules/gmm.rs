@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::convert::{flat_json, matrix, parse, rows_json, scalar_json, vector};
 use crate::modules::{unknown_function, Evaluation};
 use crate::runs::{timed, Runs};
+use crate::staged::Staged;
 
 #[derive(Deserialize)]
 struct Input {
@@ -113,12 +114,13 @@ pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let runs = Runs::from_input(input);
     let (output, timings) = match function {
         "objective" => {
-            let (y, t) = timed(runs, || f(&params));
-            (scalar_json(&y), t)
+            let f = Staged::new(|p: &[Tensor]| vec![f(p)]);
+            let (y, t) = timed(runs, || f.call(&params));
+            (scalar_json(&y[0]), t)
         }
         "jacobian" => {
-            let g = grad_n(f);
-            let (g, t) = timed(runs, || g(&params));
+            let g = Staged::new(grad_n(f));
+            let (g, t) = timed(runs, || g.call(&params));
             let out = json!({
                 "alpha": flat_json(&g[0]),
                 "mu": rows_json(&g[1]),

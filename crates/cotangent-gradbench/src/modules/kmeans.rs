@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::convert::{matrix, parse, rows_json, scalar_json};
 use crate::modules::{unknown_function, Evaluation};
 use crate::runs::{timed, Runs};
+use crate::staged::Staged;
 
 #[derive(Deserialize)]
 struct Input {
@@ -42,12 +43,14 @@ pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let runs = Runs::from_input(input);
     let (output, timings) = match function {
         "cost" => {
-            let (y, t) = timed(runs, || cost(&p, &c));
-            (scalar_json(&y), t)
+            let f = Staged::new(|x: &[Tensor]| vec![cost(&x[0], &x[1])]);
+            let (y, t) = timed(runs, || f.call(&[p.clone(), c.clone()]));
+            (scalar_json(&y[0]), t)
         }
         "dir" => {
-            let (y, t) = timed(runs, || dir(&p, &c));
-            (rows_json(&y), t)
+            let f = Staged::new(|x: &[Tensor]| vec![dir(&x[0], &x[1])]);
+            let (y, t) = timed(runs, || f.call(&[p.clone(), c.clone()]));
+            (rows_json(&y[0]), t)
         }
         _ => return Err(unknown_function("kmeans", function)),
     };

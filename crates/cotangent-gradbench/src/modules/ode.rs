@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::convert::{flat_json, parse, vector};
 use crate::modules::{unknown_function, Evaluation};
 use crate::runs::{timed, Runs};
+use crate::staged::Staged;
 
 #[derive(Deserialize)]
 struct Input {
@@ -38,6 +39,8 @@ pub fn primal(x: &Tensor, s: usize) -> Tensor {
     y
 }
 
+type Fn1<'a> = Box<dyn Fn(&[Tensor]) -> Vec<Tensor> + 'a>;
+
 /// Evaluates `primal` or `gradient`.
 pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let Input { x, s } = parse(input)?;
@@ -47,16 +50,16 @@ pub fn evaluate(function: &str, input: &Value) -> Result<Evaluation, String> {
     let n = x.len();
     let x = vector(&x);
     let runs = Runs::from_input(input);
-    let (y, timings) = match function {
-        "primal" => timed(runs, || primal(&x, s)),
-        "gradient" => {
-            let last = |x: &Tensor| primal(x, s).narrow(0, n - 1, 1).sum();
-            timed(runs, || grad(last)(&x))
-        }
+    let last = |x: &Tensor| primal(x, s).narrow(0, n - 1, 1).sum();
+    let f = match function {
+        "primal" => Staged::new(Box::new(|x: &[Tensor]| vec![primal(&x[0], s)]) as Fn1),
+        "gradient" => Staged::new(Box::new(|x: &[Tensor]| vec![grad(last)(&x[0])]) as Fn1),
         _ => return Err(unknown_function("ode", function)),
     };
+    let (y, timings) = timed(runs, || f.call(std::slice::from_ref(&x)));
+    let y = &y[0];
     Ok(Evaluation {
-        output: flat_json(&y),
+        output: flat_json(y),
         timings,
     })
 }
