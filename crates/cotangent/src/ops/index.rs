@@ -59,8 +59,16 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_one_hot(&self, classes: usize, dtype: DType) -> Result<Tensor> {
-        // A label outside 0..classes would give an all-zero row, silently (PyTorch raises too).
-        // Traced labels have no values yet; they are not checked.
+        let mask = self.label_mask("one_hot", classes)?;
+        mask.try_cast(dtype)
+    }
+
+    /// `labels[..., None] == arange(classes)` as a bool mask, after checking that every label
+    /// lies in `0..classes` (an out-of-range one would give an all-zero row silently; PyTorch
+    /// raises too). Traced labels have no values yet and are not checked. Errors name `op`.
+    #[track_caller]
+    pub(crate) fn label_mask(&self, op: &'static str, classes: usize) -> Result<Tensor> {
+        let loc = std::panic::Location::caller();
         if self.dtype() == DType::I64 && !self.value().is_abstract() {
             if let Some(&bad) = self
                 .try_to_vec::<i64>()?
@@ -69,14 +77,14 @@ impl Tensor {
             {
                 return Err(crate::core::Error::new(
                     crate::core::ErrorKind::Index,
-                    "one_hot",
+                    op,
                     format!("label {bad} is out of range for {classes} classes"),
                 )
-                .at(std::panic::Location::caller()));
+                .at(loc));
             }
         }
         let classes_t = Tensor::try_arange(0.0, classes as f64, 1.0, self.dtype())?;
-        self.try_unsqueeze(-1)?.try_eq(&classes_t)?.try_cast(dtype)
+        self.try_unsqueeze(-1)?.try_eq(&classes_t)
     }
     panicking!(
         /// One-hot encoding; see [`Tensor::try_one_hot`].

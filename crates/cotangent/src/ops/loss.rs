@@ -6,7 +6,7 @@
 
 use std::panic::Location;
 
-use crate::core::{DType, Error, ErrorKind, Result, Tensor};
+use crate::core::{DType, Error, Result, Tensor};
 
 impl Tensor {
     /// Mean cross-entropy of `self` (logits `[batch, classes]`) against i64 `labels`
@@ -40,30 +40,10 @@ impl Tensor {
             )
             .at(loc));
         }
-        // One-hot encoding would turn an out-of-range label into a zero loss term silently.
-        // Traced labels have no values yet: the check is skipped (see the module docs).
-        let classes = self.dims()[1];
-        let labels_v = if labels.value().is_abstract() {
-            Vec::new()
-        } else {
-            labels.try_to_vec::<i64>()?
-        };
-        if let Some(&bad) = labels_v
-            .iter()
-            .find(|&&l| l < 0 || l as u64 >= classes as u64)
-        {
-            return Err(Error::new(
-                ErrorKind::Index,
-                "cross_entropy",
-                format!("label {bad} is out of range for {classes} classes"),
-            )
-            .at(loc));
-        }
-        let logp = self.try_log_softmax(-1)?;
         // Pick each row's entry with a select, not by multiplying with a one-hot row: a `-inf`
         // logit of another class would give `-inf · 0 = NaN` (JAX and PyTorch give a finite loss).
-        let classes_t = Tensor::try_arange(0.0, classes as f64, 1.0, DType::I64)?;
-        let mask = labels.try_unsqueeze(-1)?.try_eq(&classes_t)?;
+        let mask = labels.label_mask("cross_entropy", self.dims()[1])?;
+        let logp = self.try_log_softmax(-1)?;
         let picked = mask
             .try_select(&logp, &logp.scalar_like(0.0))?
             .try_sum_axes(&[-1], false)?;
