@@ -3,8 +3,8 @@
 //! differentiate it.
 //!
 //! Each operation of the expression language maps onto the library's ops:
-//! most one to one, `log2`/`log10` as `log(x)/ln b`, `cbrt` as
-//! `sign(x)·|x|^(1/3)`, `hypot(a, b)` as `sqrt(a² + b²)`, `max`/`min` as
+//! most one to one (`cbrt` is the library's own primitive), `log2`/`log10` as
+//! `log(x)/ln b`, `hypot(a, b)` as `sqrt(a² + b²)`, `max`/`min` as
 //! `maximum`/`minimum` (a tie splits the derivative evenly, as in JAX) and
 //! `relu` with derivative 0 at 0. The loop over the nodes is flat, so any
 //! depth builds without recursion.
@@ -52,7 +52,7 @@ pub fn apply(op: Op, args: &[Tensor]) -> Tensor {
             Func::Log2 => a.log() / LN_2,
             Func::Log10 => a.log() / LN_10,
             Func::Sqrt => a.sqrt(),
-            Func::Cbrt => a.sign() * a.abs().powf(1.0 / 3.0),
+            Func::Cbrt => a.cbrt(),
             Func::Abs => a.abs(),
             Func::Sigmoid => a.sigmoid(),
             Func::Relu => a.relu(),

@@ -19,7 +19,7 @@ use crate::ir::Graph;
 /// let f = Jit::new(|x: &[Tensor]| vec![((x[0].sin() * 2.0) + 1.0).exp()]);
 /// let c = f.compiled(&[Tensor::from_vec(vec![0.5f32; 8], &[8])]).unwrap();
 /// assert_eq!(c.kernels(), 1); // sin, mul, add and exp in one loop
-/// assert!(c.listing().contains("Sin"));
+/// assert!(c.listing().contains("sin"));
 /// ```
 #[derive(Debug)]
 pub struct Compiled {

@@ -8,11 +8,11 @@
 //! other read closes the group it reads. A group runs where its last member was, which is then
 //! valid: its inputs come earlier, and nothing before that point reads it.
 
-use super::elementwise::{classify, Op};
+use super::elementwise::classify;
 use super::kernel::{Instr, KInput, KOutput, Kernel, Reduce, Src};
-use super::passes::param_list;
 use crate::core::DType;
 use crate::ir::{Graph, Var};
+use crate::prim::lowering::{Lowering, ReduceOp};
 
 /// One step of a compiled program.
 #[derive(Clone, Debug)]
@@ -35,7 +35,8 @@ struct Group {
 /// Whether equation `k` broadcasts a one-element value (absorbed by the loops reading it).
 fn is_scalar_broadcast(g: &Graph, k: usize) -> bool {
     let e = &g.eqns[k];
-    e.prim.name() == "broadcast_to" && g.aval(e.inputs[0]).shape.numel() == 1
+    matches!(e.prim.lowering(), Lowering::Broadcast { .. })
+        && g.aval(e.inputs[0]).shape.numel() == 1
 }
 
 /// `v` seen through broadcasts of one element: the value read and whether it is splatted.
@@ -55,12 +56,10 @@ fn resolve(g: &Graph, mut v: Var) -> (Var, bool) {
 /// a max, and the sizes of the reduced block and of what follows it.
 fn reduction(g: &Graph, k: usize) -> Option<(bool, usize, usize)> {
     let e = &g.eqns[k];
-    let max = match e.prim.name() {
-        "sum" => false,
-        "reduce_max" => true,
-        _ => return None,
+    let Lowering::Reduce { op, axes } = e.prim.lowering() else {
+        return None;
     };
-    let axes = param_list(&e.prim.params(), "axes")?;
+    let max = op == ReduceOp::Max;
     let a = g.aval(e.inputs[0]);
     let (first, last) = (*axes.first()?, *axes.last()?);
     let block = axes.windows(2).all(|w| w[1] == w[0] + 1) && last < a.shape.rank();
@@ -338,32 +337,10 @@ fn lower(
             break;
         }
         let dst = regs.alloc();
-        let (op, _) = classify(g, eqn).expect("members are fusible");
-        k.code.push(match op {
-            Op::Un(op) => Instr::Un {
-                op,
-                dst,
-                a: srcs[0],
-            },
-            Op::Bin(op) => Instr::Bin {
-                op,
-                dst,
-                a: srcs[0],
-                b: srcs[1],
-            },
-            Op::Cmp(op) => Instr::Cmp {
-                op,
-                dst,
-                a: srcs[0],
-                b: srcs[1],
-            },
-            Op::Select => Instr::Sel {
-                dst,
-                c: srcs[0],
-                a: srcs[1],
-                b: srcs[2],
-            },
-        });
+        let (rule, _) = classify(g, eqn).expect("members are fusible");
+        let mut args = [srcs[0]; 3];
+        args[..srcs.len()].copy_from_slice(&srcs);
+        k.code.push(Instr::Map { rule, dst, args });
         if needed_outside {
             k.outputs.push(KOutput {
                 var: Var::Eqn(m),

@@ -7,11 +7,10 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
-use super::elementwise::{apply_bin, apply_cmp, apply_select, apply_un, BinOp, LoopFloat, UnOp};
 use super::split;
 use crate::core::DType;
 use crate::ir::Var;
-use crate::prim::compare::CmpOp;
+use crate::prim::lowering::{BlockFloat, Elementwise};
 use crate::Real;
 
 /// Elements per block.
@@ -29,39 +28,17 @@ pub(crate) enum Src {
 /// One instruction; `dst` is always a register distinct from the operands' registers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Instr {
-    Un {
-        op: UnOp,
+    /// Apply a primitive's elementwise rule to its first `arity` operands (the rest repeat
+    /// the first).
+    Map {
+        rule: &'static Elementwise,
         dst: u32,
-        a: Src,
-    },
-    Bin {
-        op: BinOp,
-        dst: u32,
-        a: Src,
-        b: Src,
-    },
-    Cmp {
-        op: CmpOp,
-        dst: u32,
-        a: Src,
-        b: Src,
-    },
-    Sel {
-        dst: u32,
-        c: Src,
-        a: Src,
-        b: Src,
+        args: [Src; 3],
     },
     /// Read a full-size bool input as 0 or 1.
-    Load {
-        dst: u32,
-        input: u32,
-    },
+    Load { dst: u32, input: u32 },
     /// Write a value to an output (converted to bool when the output is bool).
-    Store {
-        out: u32,
-        src: Src,
-    },
+    Store { out: u32, src: Src },
 }
 
 /// An input of the loop: a value of the graph, read whole, or (`scalar`) its single element
@@ -150,7 +127,7 @@ fn get<'r, T>(
 impl Kernel {
     /// Run the loop. `regs` is scratch space (grown as needed, reused across runs). Long loops
     /// run split across the rayon pool (see [`super::split`]).
-    pub(crate) fn exec<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
+    pub(crate) fn exec<T: BlockFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>) {
         if split::splits(self) {
             return split::exec_split(self, io);
         }
@@ -159,7 +136,7 @@ impl Kernel {
 
     /// Run the loop over its first `n` elements (all of `io`'s slices hold exactly those; `n`
     /// is less than the loop's length for one chunk of a split loop).
-    pub(crate) fn exec_range<T: LoopFloat>(
+    pub(crate) fn exec_range<T: BlockFloat>(
         &self,
         io: &mut Bound<'_, T>,
         regs: &mut Vec<T>,
@@ -177,12 +154,12 @@ impl Kernel {
     /// [`Kernel::exec_blocks`] compiled for AVX2 (the elementwise loops run 8 f32 lanes wide).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn exec_avx2<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
+    fn exec_avx2<T: BlockFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
         self.exec_blocks(io, regs, n)
     }
 
     #[inline(always)]
-    fn exec_blocks<T: LoopFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
+    fn exec_blocks<T: BlockFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
         let b = BLOCK.min(n).max(1);
         if regs.len() < self.nregs * b {
             regs.resize(self.nregs * b, T::zero());
@@ -228,7 +205,7 @@ impl Kernel {
     }
 
     #[inline(always)]
-    fn step<T: LoopFloat>(
+    fn step<T: BlockFloat>(
         &self,
         ins: &Instr,
         io: &mut Bound<'_, T>,
@@ -238,11 +215,7 @@ impl Kernel {
         len: usize,
     ) {
         let dst_of = |ins: &Instr| match *ins {
-            Instr::Un { dst, .. }
-            | Instr::Bin { dst, .. }
-            | Instr::Cmp { dst, .. }
-            | Instr::Sel { dst, .. }
-            | Instr::Load { dst, .. } => Some(dst),
+            Instr::Map { dst, .. } | Instr::Load { dst, .. } => Some(dst),
             Instr::Store { .. } => None,
         };
         let Some(d) = dst_of(ins) else {
@@ -267,10 +240,10 @@ impl Kernel {
         let tin = &io.tin;
         let g = |s: Src| get(s, lo, hi, d, b, tin, off, len);
         match *ins {
-            Instr::Un { op, a, .. } => apply_un(op, dst, g(a)),
-            Instr::Bin { op, a, b: bb, .. } => apply_bin(op, dst, g(a), g(bb)),
-            Instr::Cmp { op, a, b: bb, .. } => apply_cmp(op, dst, g(a), g(bb)),
-            Instr::Sel { c, a, b: bb, .. } => apply_select(dst, g(c), g(a), g(bb)),
+            Instr::Map { rule, args, .. } => {
+                let ins = [g(args[0]), g(args[1]), g(args[2])];
+                T::block(rule)(dst, &ins[..rule.arity]);
+            }
             Instr::Load { input, .. } => {
                 for (w, &x) in dst.iter_mut().zip(&io.bin[input as usize][off..off + len]) {
                     *w = if x { T::one() } else { T::zero() };
@@ -374,10 +347,13 @@ impl fmt::Display for Src {
 impl fmt::Display for Instr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Instr::Un { op, dst, a } => write!(f, "r{dst} = {op:?} {a}"),
-            Instr::Bin { op, dst, a, b } => write!(f, "r{dst} = {op:?} {a} {b}"),
-            Instr::Cmp { op, dst, a, b } => write!(f, "r{dst} = {op:?} {a} {b}"),
-            Instr::Sel { dst, c, a, b } => write!(f, "r{dst} = Select {c} {a} {b}"),
+            Instr::Map { rule, dst, args } => {
+                write!(f, "r{dst} = {}", rule.name)?;
+                for a in &args[..rule.arity] {
+                    write!(f, " {a}")?;
+                }
+                Ok(())
+            }
             Instr::Load { dst, input } => write!(f, "r{dst} = LoadBool in{input}"),
             Instr::Store { out, src } => write!(f, "out{out} = {src}"),
         }

@@ -16,7 +16,6 @@
 mod cache;
 mod compiled;
 mod elementwise;
-mod fastmath;
 mod fuse;
 mod kernel;
 pub mod passes;

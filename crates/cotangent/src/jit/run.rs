@@ -6,13 +6,13 @@ use smallvec::SmallVec;
 use std::sync::Arc;
 
 use super::compiled::Compiled;
-use super::elementwise::LoopFloat;
 use super::fuse::Step;
 use super::kernel::{Bound, Kernel};
 use super::plan::Plan;
 use crate::core::layout::Layout;
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{Graph, Var};
+use crate::prim::lowering::BlockFloat;
 
 /// What a compiled program keeps between runs: its planned buffers, the value table and the
 /// fused loops' register scratch.
@@ -123,7 +123,7 @@ fn out_buffer<T: Element>(kept: Option<Value>, numel: usize) -> Value {
     )
 }
 
-fn run_kernel<T: LoopFloat>(
+fn run_kernel<T: BlockFloat>(
     g: &Graph,
     k: &Kernel,
     inputs: &[Tensor],

@@ -7,13 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use smallvec::SmallVec;
 
-use super::elementwise::{bin1, cmp1, un1};
 use super::fuse::Step;
 use super::kernel::{Instr, Kernel, Src};
 use super::plan::Plan;
 use crate::core::{DType, Element, Tensor, Value};
 use crate::ir::{Graph, Var};
-use crate::Real;
+use crate::prim::lowering::BlockFloat;
 
 /// A one-element program: its loop, and for each graph output the loop output it is.
 #[derive(Debug)]
@@ -64,7 +63,7 @@ impl ScalarProgram {
         }
     }
 
-    fn run_t<T: Real>(
+    fn run_t<T: BlockFloat>(
         &self,
         g: &Graph,
         inputs: &[Tensor],
@@ -105,19 +104,11 @@ impl ScalarProgram {
                 Src::In(i) => ins[i as usize],
             };
             match *ins_ {
-                Instr::Un { op, dst, a } => regs[dst as usize] = un1(op, val(a, regs)),
-                Instr::Bin { op, dst, a, b } => {
-                    regs[dst as usize] = bin1(op, val(a, regs), val(b, regs))
-                }
-                Instr::Cmp { op, dst, a, b } => {
-                    regs[dst as usize] = cmp1(op, val(a, regs), val(b, regs))
-                }
-                Instr::Sel { dst, c, a, b } => {
-                    regs[dst as usize] = if val(c, regs) != T::zero() {
-                        val(a, regs)
-                    } else {
-                        val(b, regs)
-                    }
+                Instr::Map { rule, dst, args } => {
+                    let [a, b, c] = args.map(|s| [val(s, regs)]);
+                    let mut out = [T::zero()];
+                    T::block(rule)(&mut out, &[&a[..], &b[..], &c[..]][..rule.arity]);
+                    regs[dst as usize] = out[0];
                 }
                 Instr::Load { dst, input } => regs[dst as usize] = ins[input as usize],
                 Instr::Store { out, src } => outs[out as usize] = val(src, regs),

@@ -9,9 +9,9 @@
 use rayon::prelude::*;
 use smallvec::SmallVec;
 
-use super::elementwise::LoopFloat;
 use super::kernel::{Bound, Kernel, BLOCK};
 use crate::backend::cpu::par::PAR_THRESHOLD;
+use crate::prim::lowering::BlockFloat;
 
 /// Elements per chunk: a whole number of blocks.
 pub(crate) const CHUNK: usize = 32 * BLOCK;
@@ -23,7 +23,7 @@ pub(crate) fn splits(k: &Kernel) -> bool {
 }
 
 /// Run `k` (for which [`splits`] holds) over chunks on the rayon pool.
-pub(crate) fn exec_split<T: LoopFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
+pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
     let n = k.n;
     let chunks = n.div_ceil(CHUNK);
     let red_slot = k.reduce.map(|r| io.slot[r.out as usize]);

@@ -46,6 +46,7 @@ fn kernel<T: Element>(v: &Value, axis: usize) -> Value {
 }
 
 impl Primitive for ArgMax {
+    crate::prim::typed_params!();
     fn name(&self) -> &'static str {
         "argmax"
     }
@@ -88,4 +89,9 @@ impl Primitive for ArgMax {
         let out = if self.axis < b { b - 1 } else { b };
         Ok(Some((bind1(ArgMax { axis }, &args[0])?, Some(out))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(ArgMax { axis: 0 })]
 }

@@ -10,7 +10,32 @@ use crate::core::bind::bind;
 use crate::core::tensor::Inputs;
 use crate::core::{DType, Result, Tensor};
 use crate::prim::Primitive;
-use crate::transform::vmap::{batch_at, move_axis};
+
+/// `x` with axis `from` moved to position `to` (a view).
+pub(crate) fn move_axis(x: &Tensor, from: usize, to: usize) -> Result<Tensor> {
+    if from == to {
+        return Ok(x.clone());
+    }
+    let mut perm: Vec<isize> = (0..x.rank() as isize)
+        .filter(|&a| a != from as isize)
+        .collect();
+    perm.insert(to, from as isize);
+    x.try_permute(&perm)
+}
+
+/// `x` with its batch axis (`dim`, or none: broadcast) at position `to`, of length `size`.
+pub(crate) fn batch_at(x: &Tensor, dim: Option<usize>, size: usize, to: usize) -> Result<Tensor> {
+    match dim {
+        Some(d) => move_axis(x, d, to),
+        None => {
+            let mut dims = x.dims().to_vec();
+            dims.insert(to, 1);
+            let mut full = dims.clone();
+            full[to] = size;
+            x.try_reshape(&dims)?.try_broadcast_to(&full)
+        }
+    }
+}
 
 /// What a batching rule returns: the output and where its batch axis is.
 pub(crate) type Batched = Result<Option<(Tensor, Option<usize>)>>;

@@ -6,7 +6,8 @@ use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::vmap::move_axis;
+use crate::prim::batching::move_axis;
+use crate::prim::lowering::Lowering;
 
 /// Broadcast to `shape` by NumPy rules (prepend dims, stretch size-1 dims).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,6 +27,10 @@ impl BroadcastTo {
 }
 
 impl Primitive for BroadcastTo {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Broadcast { shape: &self.shape }
+    }
     fn is_view(&self) -> bool {
         true
     }
@@ -81,4 +86,9 @@ impl Primitive for BroadcastTo {
             Some(0),
         )))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(BroadcastTo { shape: Shape::from(&[1][..]) })]
 }

@@ -14,6 +14,15 @@ pub struct Cast {
 }
 
 impl Primitive for Cast {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> crate::prim::lowering::Lowering<'_> {
+        // Fused loops run in one float type: a cast into it from the same type or from bool
+        // (0 or 1) is a copy there; the compiler checks the operand's dtype.
+        match self.dtype.is_float() {
+            true => crate::prim::lowering::Lowering::Elementwise(&crate::prim::elementwise::MOVE),
+            false => crate::prim::lowering::Lowering::Opaque,
+        }
+    }
     crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "cast"
@@ -48,4 +57,9 @@ impl Primitive for Cast {
         }
         Ok(vec![Some(g.try_cast(p[0].dtype())?)])
     }
+}
+
+/// The primitives this module registers.
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Cast { dtype: crate::DType::F32 })]
 }

@@ -5,7 +5,10 @@ use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::zip::zip;
 use crate::core::{DType, Result, Tensor, Value};
 use crate::prim::elementwise::binary_same_aval;
+use crate::prim::elementwise::NO_UNITS;
+use crate::prim::lowering::{block2, vectorized, Elementwise, Lowering};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::Real;
 
 /// Which comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,7 +31,63 @@ pub enum CmpOp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Compare(pub CmpOp);
 
+const OPS: [CmpOp; 6] = [
+    CmpOp::Eq,
+    CmpOp::Ne,
+    CmpOp::Lt,
+    CmpOp::Le,
+    CmpOp::Gt,
+    CmpOp::Ge,
+];
+
+/// Whether `x op y` holds: the one formula of both the eager kernel and the fused loops.
+#[inline(always)]
+fn holds<T: PartialOrd>(op: CmpOp, x: T, y: T) -> bool {
+    match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => x.partial_cmp(&y) == Some(std::cmp::Ordering::Less),
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x.partial_cmp(&y) == Some(std::cmp::Ordering::Greater),
+        CmpOp::Ge => x >= y,
+    }
+}
+
+/// The comparison `OPS[K]` over a block, as 1 or 0.
+fn block<T: Real, const K: usize>(o: &mut [T], i: &[&[T]]) {
+    let one = |c: bool| if c { T::one() } else { T::zero() };
+    vectorized(o.len(), || block2(o, i, |x, y| one(holds(OPS[K], x, y))))
+}
+
+macro_rules! rule {
+    ($k:literal, $name:literal, $expr:literal) => {
+        Elementwise {
+            name: $name,
+            arity: 2,
+            f32: block::<f32, $k>,
+            f64: block::<f64, $k>,
+            algebra: NO_UNITS,
+            expr: $expr,
+        }
+    };
+}
+
+/// The rules, in the order of [`OPS`].
+const RULES: [Elementwise; 6] = [
+    rule!(0, "eq", "a == b"),
+    rule!(1, "ne", "a != b"),
+    rule!(2, "lt", "a < b"),
+    rule!(3, "le", "a <= b"),
+    rule!(4, "gt", "a > b"),
+    rule!(5, "ge", "a >= b"),
+];
+
 impl Primitive for Compare {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        let k = OPS.iter().position(|&o| o == self.0).expect("every op is listed");
+        Lowering::Elementwise(&RULES[k])
+    }
     crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         match self.0 {
@@ -51,14 +110,7 @@ impl Primitive for Compare {
         let (a, b) = (inputs[0], inputs[1]);
         let op = self.0;
         Ok(
-            dispatch_all!(a.dtype(), T => zip(a, b, move |x: T, y: T| match op {
-                CmpOp::Eq => x == y,
-                CmpOp::Ne => x != y,
-                CmpOp::Lt => x.partial_cmp(&y) == Some(std::cmp::Ordering::Less),
-                CmpOp::Le => x <= y,
-                CmpOp::Gt => x.partial_cmp(&y) == Some(std::cmp::Ordering::Greater),
-                CmpOp::Ge => x >= y,
-            })),
+            dispatch_all!(a.dtype(), T => zip(a, b, move |x: T, y: T| holds(op, x, y))),
         )
     }
     fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
@@ -67,4 +119,11 @@ impl Primitive for Compare {
     fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![None, None])
     }
+}
+
+/// The primitives this module registers.
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    OPS.iter()
+        .map(|&op| std::sync::Arc::new(Compare(op)) as std::sync::Arc<dyn Primitive>)
+        .collect()
 }

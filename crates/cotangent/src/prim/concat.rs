@@ -9,7 +9,8 @@ use crate::core::tensor::Inputs;
 use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::{first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::vmap::batch_at;
+use crate::prim::batching::batch_at;
+use crate::prim::lowering::Lowering;
 
 /// Concatenation along `axis`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,6 +20,10 @@ pub struct Concat {
 }
 
 impl Primitive for Concat {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Concat { axis: self.axis }
+    }
     fn name(&self) -> &'static str {
         "concat"
     }
@@ -96,4 +101,9 @@ impl Primitive for Concat {
         let inputs: Inputs = parts.into_iter().collect();
         Ok(Some((bind(Concat { axis }, inputs)?, Some(b))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Concat { axis: 0 })]
 }

@@ -5,6 +5,9 @@ use crate::prim::elementwise::unary_float_primitive;
 unary_float_primitive! {
     /// Cosine. Derivative: `-sin(x)`.
     Cos, "cos",
+    method: cos / try_cos, "Cosine elementwise.",
     kernel: |x| x.cos(),
+    fast_f32: crate::prim::fastmath::cos_block,
     chain: |g, x, out| -(g * &x.sin()),
+    expr: "cos(a)",
 }

@@ -2,8 +2,9 @@
 //! shapes; broadcasting happens before, in `ops`), their kernel dispatch, and the macro that
 //! declares a unary float primitive from its kernel and its derivative.
 
-use crate::backend::cpu::{map, zip};
+use crate::backend::cpu::block;
 use crate::core::{Error, Result, Tensor, Value};
+use crate::prim::lowering::Elementwise;
 use crate::prim::{Aval, AvalRef, Values};
 
 /// Shape rule of a unary op on a float tensor.
@@ -57,84 +58,30 @@ pub(crate) fn binary_same_aval(op: &'static str, inputs: &[AvalRef<'_>]) -> Resu
     })
 }
 
-/// Run a unary float kernel given as its f32 and f64 instances, into a new buffer.
-pub(crate) fn map_float(
-    op: &'static str,
-    v: &Value,
-    k32: impl Fn(f32) -> f32 + Sync + Send,
-    k64: impl Fn(f64) -> f64 + Sync + Send,
-) -> Result<Value> {
-    Ok(match v.dtype() {
-        crate::DType::F32 => map::map(v, k32),
-        crate::DType::F64 => map::map(v, k64),
-        d => {
-            return Err(Error::dtype(
-                op,
-                format!("expected a floating-point tensor, got {d}"),
-            ))
-        }
+/// Run an elementwise rule on float operands of one shape and dtype, into a new buffer.
+pub(crate) fn eval_rule(op: &'static str, rule: &Elementwise, inputs: &[&Value]) -> Result<Value> {
+    Ok(match inputs[0].dtype() {
+        crate::DType::F32 => block::apply(rule.f32, inputs),
+        crate::DType::F64 => block::apply(rule.f64, inputs),
+        d => return Err(not_float(op, d)),
     })
 }
 
-/// Like [`map_float`], writing in place when `v` owns its buffer alone.
-pub(crate) fn map_float_owned(
+/// Like [`eval_rule`], writing into an operand's buffer when one is owned alone.
+pub(crate) fn eval_rule_owned(
     op: &'static str,
-    mut inputs: Values,
-    k32: impl Fn(f32) -> f32 + Sync + Send,
-    k64: impl Fn(f64) -> f64 + Sync + Send,
+    rule: &Elementwise,
+    inputs: Values,
 ) -> Result<Value> {
-    let v = inputs.swap_remove(0);
-    Ok(match v.dtype() {
-        crate::DType::F32 => map::map_same(v, k32),
-        crate::DType::F64 => map::map_same(v, k64),
-        d => {
-            return Err(Error::dtype(
-                op,
-                format!("expected a floating-point tensor, got {d}"),
-            ))
-        }
+    Ok(match inputs[0].dtype() {
+        crate::DType::F32 => block::apply_owned(rule.f32, inputs),
+        crate::DType::F64 => block::apply_owned(rule.f64, inputs),
+        d => return Err(not_float(op, d)),
     })
 }
 
-/// Run a binary float kernel given as its f32 and f64 instances, into a new buffer.
-pub(crate) fn zip_float(
-    op: &'static str,
-    a: &Value,
-    b: &Value,
-    k32: impl Fn(f32, f32) -> f32 + Sync + Send,
-    k64: impl Fn(f64, f64) -> f64 + Sync + Send,
-) -> Result<Value> {
-    Ok(match a.dtype() {
-        crate::DType::F32 => zip::zip(a, b, k32),
-        crate::DType::F64 => zip::zip(a, b, k64),
-        d => {
-            return Err(Error::dtype(
-                op,
-                format!("expected floating-point tensors, got {d}"),
-            ))
-        }
-    })
-}
-
-/// Like [`zip_float`], writing into an operand's buffer when one is owned alone.
-pub(crate) fn zip_float_owned(
-    op: &'static str,
-    mut inputs: Values,
-    k32: impl Fn(f32, f32) -> f32 + Sync + Send,
-    k64: impl Fn(f64, f64) -> f64 + Sync + Send,
-) -> Result<Value> {
-    let b = inputs.swap_remove(1);
-    let a = inputs.swap_remove(0);
-    Ok(match a.dtype() {
-        crate::DType::F32 => zip::zip_same(a, b, k32),
-        crate::DType::F64 => zip::zip_same(a, b, k64),
-        d => {
-            return Err(Error::dtype(
-                op,
-                format!("expected floating-point tensors, got {d}"),
-            ))
-        }
-    })
+fn not_float(op: &'static str, d: crate::DType) -> Error {
+    Error::dtype(op, format!("expected floating-point tensors, got {d}"))
 }
 
 /// Sum of two optional tangents (`None` is zero).
@@ -146,10 +93,24 @@ pub(crate) fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Option<Tensor> {
     }
 }
 
-/// The shape rule and kernel dispatch shared by every unary float primitive (its kernel is the
-/// type's `k` function), inside an `impl Primitive` block.
-macro_rules! unary_float_eval {
-    ($op:literal) => {
+/// An f32 block function: the primitive's vectorized fast path if it names one, else its
+/// generic kernel `k` over the block.
+macro_rules! f32_block {
+    ($fast:path; $k:path) => {
+        |o: &mut [f32], i: &[&[f32]]| $fast(o, i[0])
+    };
+    (; $k:path) => {
+        |o: &mut [f32], i: &[&[f32]]| {
+            $crate::prim::lowering::vectorized(o.len(), || $crate::prim::lowering::block1(o, i, $k))
+        }
+    };
+}
+
+/// The shape rule (`$aval`), kernels, batching rule, typed parameters and lowering shared by
+/// every float primitive whose elementwise rule is `Self::RULE`, inside an `impl Primitive`
+/// block.
+macro_rules! elementwise_eval {
+    ($op:literal, $aval:ident) => {
         fn name(&self) -> &'static str {
             $op
         }
@@ -157,26 +118,32 @@ macro_rules! unary_float_eval {
             &self,
             inputs: &[$crate::prim::AvalRef<'_>],
         ) -> $crate::Result<$crate::prim::Aval> {
-            $crate::prim::elementwise::unary_float_aval($op, inputs)
+            $crate::prim::elementwise::$aval($op, inputs)
         }
         fn eval(&self, inputs: &[&$crate::Value]) -> $crate::Result<$crate::Value> {
-            $crate::prim::elementwise::map_float($op, inputs[0], Self::k::<f32>, Self::k::<f64>)
+            $crate::prim::elementwise::eval_rule($op, &Self::RULE, inputs)
         }
         fn eval_consuming(&self, inputs: $crate::prim::Values) -> $crate::Result<$crate::Value> {
-            $crate::prim::elementwise::map_float_owned($op, inputs, Self::k::<f32>, Self::k::<f64>)
+            $crate::prim::elementwise::eval_rule_owned($op, &Self::RULE, inputs)
         }
+        fn lowering(&self) -> $crate::prim::lowering::Lowering<'_> {
+            $crate::prim::lowering::Lowering::Elementwise(&Self::RULE)
+        }
+        $crate::prim::batching::elementwise_batch!();
+        $crate::prim::typed_params!();
     };
 }
 
-/// Declares a unary float primitive from its kernel and its chain rule `g · f'(x)` (written
-/// with tensor ops, given `g`, `x` and `out = f(x)`, in the cheapest form: `g / x` for `log`).
-/// The rule is linear in `g`, so it serves as the JVP (with the tangent for `g`) and as the VJP.
-macro_rules! unary_float_primitive {
+/// The struct, its rule, its `Tensor` methods (`try_name` returning `Result`, `name`
+/// panicking) and its registration, for a unary float primitive.
+macro_rules! unary_float_common {
     (
         $(#[$doc:meta])*
         $name:ident, $op:literal,
+        method: $method:ident / $try:ident, $mdoc:literal,
         kernel: |$x:ident| $kernel:expr,
-        chain: |$g:ident, $p:ident, $out:ident| $chain:expr $(,)?
+        fast_f32: $($fast:path)?,
+        expr: $expr:literal
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -188,6 +155,78 @@ macro_rules! unary_float_primitive {
                 $kernel
             }
 
+            /// The elementwise rule: the kernel over blocks, for eager and fused loops alike.
+            pub(crate) const RULE: $crate::prim::lowering::Elementwise =
+                $crate::prim::lowering::Elementwise {
+                    name: $op,
+                    arity: 1,
+                    f32: $crate::prim::elementwise::f32_block!($($fast)?; Self::k::<f32>),
+                    f64: |o, i| {
+                        $crate::prim::lowering::vectorized(o.len(), || {
+                            $crate::prim::lowering::block1(o, i, Self::k::<f64>)
+                        })
+                    },
+                    algebra: $crate::prim::lowering::Algebra {
+                        right_unit: None,
+                        left_unit: None,
+                        copy: false,
+                    },
+                    expr: $expr,
+                };
+        }
+
+        impl $crate::Tensor {
+            #[doc = $mdoc]
+            #[doc = ""]
+            #[doc = "Fails on integer and bool tensors."]
+            #[track_caller]
+            pub fn $try(&self) -> $crate::Result<$crate::Tensor> {
+                $crate::core::bind::bind($name, smallvec::smallvec![self.clone()])
+            }
+
+            #[doc = $mdoc]
+            #[doc = ""]
+            #[doc = concat!("Panics where [`Tensor::", stringify!($try), "`] fails.")]
+            #[track_caller]
+            pub fn $method(&self) -> $crate::Tensor {
+                match self.$try() {
+                    Ok(t) => t,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+
+        /// The primitives this module registers.
+        pub(crate) fn instances() -> Vec<std::sync::Arc<dyn $crate::prim::Primitive>> {
+            vec![std::sync::Arc::new($name)]
+        }
+    };
+}
+
+/// Declares a unary float primitive from its kernel and its chain rule `g · f'(x)` (written
+/// with tensor ops, given `g`, `x` and `out = f(x)`, in the cheapest form: `g / x` for `log`).
+/// The rule is linear in `g`, so it serves as the JVP (with the tangent for `g`) and as the VJP.
+/// See CONTRIBUTING.md for the recipe.
+macro_rules! unary_float_primitive {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $op:literal,
+        method: $method:ident / $try:ident, $mdoc:literal,
+        kernel: |$x:ident| $kernel:expr,
+        $(fast_f32: $fast:path,)?
+        chain: |$g:ident, $p:ident, $out:ident| $chain:expr,
+        expr: $expr:literal $(,)?
+    ) => {
+        $crate::prim::elementwise::unary_float_common! {
+            $(#[$doc])*
+            $name, $op,
+            method: $method / $try, $mdoc,
+            kernel: |$x| $kernel,
+            fast_f32: $($fast)?,
+            expr: $expr
+        }
+
+        impl $name {
             /// `g · f'(x)` given `g`, `x` and `f(x)`.
             #[allow(unused_variables)]
             fn chain(
@@ -200,8 +239,7 @@ macro_rules! unary_float_primitive {
         }
 
         impl $crate::prim::Primitive for $name {
-            $crate::prim::elementwise::unary_float_eval!($op);
-            $crate::prim::batching::elementwise_batch!();
+            $crate::prim::elementwise::elementwise_eval!($op, unary_float_aval);
             fn jvp(
                 &self,
                 primals: &[$crate::Tensor],
@@ -225,21 +263,24 @@ macro_rules! unary_float_primitive {
 /// Declares a piecewise-constant unary float primitive: its derivative is zero wherever it is
 /// defined, so both rules return a zero (`None`) tangent.
 macro_rules! piecewise_constant_primitive {
-    ($(#[$doc:meta])* $name:ident, $op:literal, kernel: |$x:ident| $kernel:expr $(,)?) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct $name;
-
-        impl $name {
-            #[inline(always)]
-            fn k<T: $crate::Real>($x: T) -> T {
-                $kernel
-            }
+    (
+        $(#[$doc:meta])*
+        $name:ident, $op:literal,
+        method: $method:ident / $try:ident, $mdoc:literal,
+        kernel: |$x:ident| $kernel:expr,
+        expr: $expr:literal $(,)?
+    ) => {
+        $crate::prim::elementwise::unary_float_common! {
+            $(#[$doc])*
+            $name, $op,
+            method: $method / $try, $mdoc,
+            kernel: |$x| $kernel,
+            fast_f32: ,
+            expr: $expr
         }
 
         impl $crate::prim::Primitive for $name {
-            $crate::prim::elementwise::unary_float_eval!($op);
-            $crate::prim::batching::elementwise_batch!();
+            $crate::prim::elementwise::elementwise_eval!($op, unary_float_aval);
             fn jvp(
                 &self,
                 _: &[$crate::Tensor],
@@ -260,6 +301,121 @@ macro_rules! piecewise_constant_primitive {
     };
 }
 
+/// Declares a binary float primitive (operands of one shape and dtype; `ops` broadcasts
+/// first) from its kernel and its chain rule: statements computing what both partials share,
+/// then `left` and `right`, each linear in `g` (`g · ∂out/∂a` and `g · ∂out/∂b`). JVP is
+/// `left(ta) + right(tb)`, VJP `(left(g), right(g))`. `algebra` lists its exact units.
+macro_rules! binary_float_primitive {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $op:literal,
+        kernel: |$x:ident, $y:ident| $kernel:expr,
+        chain: |$g:ident, $a:ident, $b:ident, $out:ident| { $($prep:tt)* }
+            left: $left:expr, right: $right:expr,
+        algebra: $algebra:expr,
+        expr: $expr:literal $(,)?
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name;
+
+        impl $name {
+            #[inline(always)]
+            fn k<T: $crate::Real>($x: T, $y: T) -> T {
+                $kernel
+            }
+
+            /// The elementwise rule: the kernel over blocks, for eager and fused loops alike.
+            pub(crate) const RULE: $crate::prim::lowering::Elementwise =
+                $crate::prim::lowering::Elementwise {
+                    name: $op,
+                    arity: 2,
+                    f32: |o, i| {
+                        $crate::prim::lowering::vectorized(o.len(), || {
+                            $crate::prim::lowering::block2(o, i, Self::k::<f32>)
+                        })
+                    },
+                    f64: |o, i| {
+                        $crate::prim::lowering::vectorized(o.len(), || {
+                            $crate::prim::lowering::block2(o, i, Self::k::<f64>)
+                        })
+                    },
+                    algebra: $algebra,
+                    expr: $expr,
+                };
+        }
+
+        impl $crate::prim::Primitive for $name {
+            $crate::prim::elementwise::elementwise_eval!($op, binary_float_aval);
+            #[allow(unused_variables, clippy::redundant_locals)]
+            fn jvp(
+                &self,
+                p: &[$crate::Tensor],
+                t: &[Option<$crate::Tensor>],
+                out: &$crate::Tensor,
+            ) -> $crate::Result<Option<$crate::Tensor>> {
+                let ($a, $b, $out) = (&p[0], &p[1], out);
+                $($prep)*
+                let l = t[0].as_ref().map(|$g| $left);
+                let r = t[1].as_ref().map(|$g| $right);
+                Ok($crate::prim::elementwise::add_opt(l, r))
+            }
+            #[allow(unused_variables, clippy::redundant_locals)]
+            fn vjp(
+                &self,
+                p: &[$crate::Tensor],
+                out: &$crate::Tensor,
+                g: &$crate::Tensor,
+            ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
+                let ($a, $b, $out, $g) = (&p[0], &p[1], out, g);
+                $($prep)*
+                Ok(vec![Some($left), Some($right)])
+            }
+        }
+
+        /// The primitives this module registers.
+        pub(crate) fn instances() -> Vec<std::sync::Arc<dyn $crate::prim::Primitive>> {
+            vec![std::sync::Arc::new($name)]
+        }
+    };
+}
+
+/// `Algebra` with no units (for the binary macro's `algebra:`).
+pub(crate) const NO_UNITS: crate::prim::lowering::Algebra = crate::prim::lowering::Algebra {
+    right_unit: None,
+    left_unit: None,
+    copy: false,
+};
+
+pub(crate) use binary_float_primitive;
+pub(crate) use elementwise_eval;
+pub(crate) use f32_block;
 pub(crate) use piecewise_constant_primitive;
-pub(crate) use unary_float_eval;
+pub(crate) use unary_float_common;
 pub(crate) use unary_float_primitive;
+
+fn copy_block<T: Copy>(o: &mut [T], i: &[&[T]]) {
+    o.copy_from_slice(i[0]);
+}
+
+/// A copy of the operand that must stay (`stop_gradient`, a cast that keeps the float type or
+/// reads a bool as 0 or 1).
+pub(crate) const MOVE: crate::prim::lowering::Elementwise = crate::prim::lowering::Elementwise {
+    name: "mov",
+    arity: 1,
+    f32: copy_block::<f32>,
+    f64: copy_block::<f64>,
+    algebra: NO_UNITS,
+    expr: "a",
+};
+
+/// A copy the simplifier may remove (`identity`).
+pub(crate) const COPY: crate::prim::lowering::Elementwise = crate::prim::lowering::Elementwise {
+    name: "identity",
+    algebra: crate::prim::lowering::Algebra {
+        right_unit: None,
+        left_unit: None,
+        copy: true,
+    },
+    ..MOVE
+};

@@ -6,6 +6,8 @@ use crate::prim::elementwise::unary_float_primitive;
 unary_float_primitive! {
     /// Complementary error function. Derivative: `-2/sqrt(pi) · exp(-x^2)`.
     Erfc, "erfc",
+    method: erfc / try_erfc, "Complementary error function `1 - erf(x)` elementwise, accurate in the tails.",
     kernel: |x| crate::Real::erfc(x),
     chain: |g, x, out| g * &((-(x * x)).exp() * -std::f64::consts::FRAC_2_SQRT_PI),
+    expr: "erfc(a)",
 }

@@ -9,6 +9,10 @@ use crate::prim::{Aval, AvalRef, Primitive};
 pub struct Identity;
 
 impl Primitive for Identity {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> crate::prim::lowering::Lowering<'_> {
+        crate::prim::lowering::Lowering::Elementwise(&crate::prim::elementwise::COPY)
+    }
     fn is_view(&self) -> bool {
         true
     }
@@ -31,4 +35,9 @@ impl Primitive for Identity {
     fn vjp(&self, _: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![Some(g.clone())])
     }
+}
+
+/// The primitives this module registers.
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Identity)]
 }

@@ -21,6 +21,7 @@ pub struct IndexBound {
 }
 
 impl Primitive for IndexBound {
+    crate::prim::typed_params!();
     fn name(&self) -> &'static str {
         "index_bound"
     }
@@ -64,4 +65,9 @@ impl Primitive for IndexBound {
         let y = crate::core::bind::bind(self.clone(), smallvec::smallvec![args[0].clone()])?;
         Ok(Some((y, dims[0])))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(IndexBound { len: 1, op: "index" })]
 }

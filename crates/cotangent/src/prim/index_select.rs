@@ -11,7 +11,8 @@ use smallvec::smallvec;
 use crate::core::bind::bind;
 use crate::prim::batching::{flat_index, fold_batch_into, shift, unfold_batch, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::vmap::move_axis;
+use crate::prim::batching::move_axis;
+use crate::prim::lowering::Lowering;
 
 /// Gather along `axis`; inputs `(x, idx)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -34,6 +35,10 @@ pub(crate) fn check_index(op: &'static str, idx: AvalRef<'_>) -> Result<()> {
 }
 
 impl Primitive for IndexSelect {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Gather { axis: self.axis }
+    }
     fn name(&self) -> &'static str {
         "index_select"
     }
@@ -108,4 +113,9 @@ impl Primitive for IndexSelect {
             (None, None) => unreachable!("a batching rule is called with a batched operand"),
         }
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(IndexSelect { axis: 0 })]
 }

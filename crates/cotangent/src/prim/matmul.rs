@@ -9,13 +9,18 @@ use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::Batched;
 use crate::prim::elementwise::add_opt;
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::vmap::move_axis;
+use crate::prim::batching::move_axis;
+use crate::prim::lowering::Lowering;
 
 /// Batched matrix multiplication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Matmul;
 
 impl Primitive for Matmul {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Matmul
+    }
     fn name(&self) -> &'static str {
         "matmul"
     }
@@ -117,4 +122,9 @@ impl Primitive for Matmul {
             (None, None) => unreachable!("a batching rule is called with a batched operand"),
         }
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Matmul)]
 }

@@ -1,62 +1,30 @@
-//! `max`: Elementwise maximum. A tie splits the derivative evenly between the operands, as in JAX.
+//! `max`: Elementwise maximum (NaN propagates). A tie splits the derivative evenly between the
+//! operands, as in JAX.
 
-use crate::core::{Result, Tensor, Value};
-#[allow(unused_imports)]
-use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float, zip_float_owned};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::core::Tensor;
+use crate::prim::elementwise::{binary_float_primitive, NO_UNITS};
 
-/// Elementwise maximum. A tie splits the derivative evenly between the operands, as in JAX.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Max;
-
-impl Primitive for Max {
-    crate::prim::batching::elementwise_batch!();
-    fn name(&self) -> &'static str {
-        "max"
-    }
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        binary_float_aval("max", inputs)
-    }
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
-        zip_float(self.name(), inputs[0], inputs[1], k::<f32>, k::<f64>)
-    }
-    fn eval_consuming(&self, inputs: Values) -> Result<Value> {
-        zip_float_owned(self.name(), inputs, k::<f32>, k::<f64>)
-    }
-    #[allow(unused_variables)]
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
-        let (a, b) = (&p[0], &p[1]);
-        let (wa, wb) = Self::weights(a, b);
-        Ok(add_opt(
-            t[0].as_ref().map(|t| t * &wa),
-            t[1].as_ref().map(|t| t * &wb),
-        ))
-    }
-    #[allow(unused_variables)]
-    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        let (a, b) = (&p[0], &p[1]);
-        let (wa, wb) = Self::weights(a, b);
-        Ok(vec![Some(g * &wa), Some(g * &wb)])
-    }
-}
-
-impl Max {
-    /// Share of the derivative going to each operand: 1 to the larger, ½ each on a tie.
-    pub(crate) fn weights(a: &Tensor, b: &Tensor) -> (Tensor, Tensor) {
-        let dt = a.dtype();
-        let tie = a.eq(b).cast(dt) * 0.5;
-        (a.gt(b).cast(dt) + &tie, b.gt(a).cast(dt) + &tie)
-    }
-}
-
-/// The kernel (NaN propagates).
-#[inline(always)]
-fn k<T: crate::Real>(a: T, b: T) -> T {
-    if a.is_nan() || b.is_nan() {
+binary_float_primitive! {
+    /// Elementwise maximum (NaN propagates; ties split the derivative).
+    Max, "max",
+    kernel: |a, b| if a.is_nan() || b.is_nan() {
         a + b
     } else if a > b {
         a
     } else {
         b
+    },
+    chain: |g, a, b, out| { let (wa, wb) = Max::weights(a, b); } left: g * &wa, right: g * &wb,
+    algebra: NO_UNITS,
+    expr: "(isnan(a) || isnan(b) ? a + b : (a > b ? a : b))",
+}
+
+impl Max {
+    /// The shares of `a` and `b` in the derivative of `max(a, b)`: 1 to the larger, ½ each on
+    /// a tie.
+    pub(crate) fn weights(a: &Tensor, b: &Tensor) -> (Tensor, Tensor) {
+        let dt = a.dtype();
+        let tie = a.eq(b).cast(dt) * 0.5;
+        (a.gt(b).cast(dt) + &tie, b.gt(a).cast(dt) + &tie)
     }
 }

@@ -1,53 +1,20 @@
-//! `min`: Elementwise minimum (weights: `Max::weights(b, a)` gives a's share where a < b). A tie splits the derivative evenly between the operands, as in JAX.
+//! `min`: Elementwise minimum (NaN propagates). The derivative's shares are
+//! `Max::weights(b, a)` (a's share where a < b); a tie splits it evenly, as in JAX.
 
-use crate::core::{Result, Tensor, Value};
-#[allow(unused_imports)]
-use crate::prim::elementwise::{add_opt, binary_float_aval, zip_float, zip_float_owned};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::prim::elementwise::{binary_float_primitive, NO_UNITS};
+use crate::prim::max::Max;
 
-/// Elementwise minimum (weights: `Max::weights(b, a)` gives a's share where a < b). A tie splits the derivative evenly between the operands, as in JAX.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Min;
-
-impl Primitive for Min {
-    crate::prim::batching::elementwise_batch!();
-    fn name(&self) -> &'static str {
-        "min"
-    }
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        binary_float_aval("min", inputs)
-    }
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
-        zip_float(self.name(), inputs[0], inputs[1], k::<f32>, k::<f64>)
-    }
-    fn eval_consuming(&self, inputs: Values) -> Result<Value> {
-        zip_float_owned(self.name(), inputs, k::<f32>, k::<f64>)
-    }
-    #[allow(unused_variables)]
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
-        let (a, b) = (&p[0], &p[1]);
-        let (wa, wb) = super::max::Max::weights(b, a);
-        Ok(add_opt(
-            t[0].as_ref().map(|t| t * &wa),
-            t[1].as_ref().map(|t| t * &wb),
-        ))
-    }
-    #[allow(unused_variables)]
-    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        let (a, b) = (&p[0], &p[1]);
-        let (wa, wb) = super::max::Max::weights(b, a);
-        Ok(vec![Some(g * &wa), Some(g * &wb)])
-    }
-}
-
-/// The kernel (NaN propagates).
-#[inline(always)]
-fn k<T: crate::Real>(a: T, b: T) -> T {
-    if a.is_nan() || b.is_nan() {
+binary_float_primitive! {
+    /// Elementwise minimum (NaN propagates; ties split the derivative).
+    Min, "min",
+    kernel: |a, b| if a.is_nan() || b.is_nan() {
         a + b
     } else if a < b {
         a
     } else {
         b
-    }
+    },
+    chain: |g, a, b, out| { let (wa, wb) = Max::weights(b, a); } left: g * &wa, right: g * &wb,
+    algebra: NO_UNITS,
+    expr: "(isnan(a) || isnan(b) ? a + b : (a < b ? a : b))",
 }

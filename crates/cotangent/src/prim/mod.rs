@@ -12,59 +12,85 @@ use smallvec::SmallVec;
 use crate::core::{DType, Result, Shape, Tensor, Value};
 
 pub(crate) mod batching;
-pub(crate) mod builtin;
 pub(crate) mod elementwise;
+pub(crate) mod fastmath;
+pub mod lowering;
 
-pub mod abs;
-pub mod acos;
-pub mod acosh;
-pub mod add;
-pub mod argmax;
-pub mod asin;
-pub mod asinh;
-pub mod atan;
-pub mod atan2;
-pub mod atanh;
-pub mod broadcast;
-pub mod cast;
-pub mod compare;
-pub mod concat;
-pub mod cos;
-pub mod cosh;
-pub mod div;
-pub mod erf;
-pub mod erfc;
-pub mod exp;
-pub mod expm1;
-pub mod floor;
-pub mod identity;
-pub mod index_bound;
-pub mod index_select;
-pub mod log;
-pub mod log1p;
-pub mod matmul;
-pub mod max;
-pub mod min;
-pub mod mul;
-pub mod neg;
-pub mod pad;
-pub mod permute;
-pub mod pow;
-pub mod reduce_max;
-pub mod reshape;
-pub mod round;
-pub mod scatter_add;
-pub mod select;
-pub mod sign;
-pub mod sin;
-pub mod sinh;
-pub mod slice;
-pub mod sqrt;
-pub mod stop_gradient;
-pub mod sub;
-pub mod sum;
-pub mod tan;
-pub mod tanh;
+/// The registration: every built-in primitive's module, once. Each module declares its
+/// primitives' `instances()`; [`registry`] lists them, and tests check that every registered
+/// primitive has a row in the test table.
+macro_rules! register {
+    ($($m:ident),* $(,)?) => {
+        $(pub mod $m;)*
+
+        /// One instance of every built-in primitive (parameterized ones with example
+        /// parameters), in registration order.
+        ///
+        /// ```
+        /// let names: Vec<&str> = cotangent::prim::registry().iter().map(|p| p.name()).collect();
+        /// assert!(names.contains(&"sin") && names.contains(&"matmul"));
+        /// ```
+        pub fn registry() -> Vec<std::sync::Arc<dyn Primitive>> {
+            let mut all = Vec::new();
+            $(all.extend($m::instances());)*
+            all
+        }
+    };
+}
+
+register! {
+    abs,
+    acos,
+    acosh,
+    add,
+    argmax,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    broadcast,
+    cast,
+    cbrt,
+    compare,
+    concat,
+    cos,
+    cosh,
+    div,
+    erf,
+    erfc,
+    exp,
+    expm1,
+    floor,
+    identity,
+    index_bound,
+    index_select,
+    log,
+    log1p,
+    matmul,
+    max,
+    min,
+    mul,
+    neg,
+    pad,
+    permute,
+    pow,
+    reduce_max,
+    reshape,
+    round,
+    scatter_add,
+    select,
+    sign,
+    sin,
+    sinh,
+    slice,
+    sqrt,
+    stop_gradient,
+    sub,
+    sum,
+    tan,
+    tanh,
+}
 
 /// The shape and dtype of an input, as a primitive's shape rule sees it.
 #[derive(Clone, Copy, Debug)]
@@ -197,8 +223,54 @@ pub trait Primitive: std::any::Any + Debug + Send + Sync + 'static {
         Ok(None)
     }
 
-    /// Parameters for listings (`axes=[1]`, …); empty when there are none.
+    /// Parameters for listings (`axes=[1]`, …); empty when there are none. For display only:
+    /// the compiler reads [`Primitive::lowering`] and [`Primitive::is_equivalent`].
     fn params(&self) -> String {
         String::new()
     }
+
+    /// What this primitive computes, in the compiler's terms (see [`lowering`]). Default:
+    /// [`lowering::Lowering::Opaque`]: run through [`Primitive::eval`], never fused.
+    fn lowering(&self) -> lowering::Lowering<'_> {
+        lowering::Lowering::Opaque
+    }
+
+    /// Whether `other` is this same primitive with equal parameters. Saying yes also promises
+    /// that [`Primitive::eval`] is a pure function of the inputs and those parameters: the
+    /// compiler then merges equal equations (CSE) and computes those on constants at compile
+    /// time. Default: false (a user primitive is kept as it is). Built-in primitives derive it
+    /// from `PartialEq` and `Hash`.
+    fn is_equivalent(&self, other: &dyn Primitive) -> bool {
+        let _ = other;
+        false
+    }
+
+    /// Feed the parameters to `state`, consistently with [`Primitive::is_equivalent`]
+    /// (equivalent primitives hash alike). Default: nothing.
+    fn hash_params(&self, state: &mut dyn std::hash::Hasher) {
+        let _ = state;
+    }
+
+    /// What `self(inner(x))` is when it simplifies to `x` or to one primitive (`neg∘neg`, two
+    /// permutations); `None` otherwise (the default).
+    fn compose_after(&self, inner: &dyn Primitive) -> Option<lowering::Composed> {
+        let _ = inner;
+        None
+    }
 }
+
+/// [`Primitive::is_equivalent`] and [`Primitive::hash_params`] from the type's `PartialEq` and
+/// `Hash`, inside an `impl Primitive` block.
+macro_rules! typed_params {
+    () => {
+        fn is_equivalent(&self, other: &dyn $crate::prim::Primitive) -> bool {
+            (other as &dyn std::any::Any)
+                .downcast_ref::<Self>()
+                .is_some_and(|o| o == self)
+        }
+        fn hash_params(&self, mut state: &mut dyn std::hash::Hasher) {
+            std::hash::Hash::hash(self, &mut state)
+        }
+    };
+}
+pub(crate) use typed_params;

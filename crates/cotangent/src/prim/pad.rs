@@ -8,6 +8,7 @@ use crate::core::shape::Dims;
 use crate::core::{Element, Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::lowering::Lowering;
 
 /// Constant padding with optional interior padding.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +23,25 @@ pub struct Pad {
     pub value: f64,
 }
 
+impl Pad {
+    /// The parameters with the fill value as bits (so NaN fills compare equal to themselves).
+    fn key(&self) -> (&[usize], &[usize], &[usize], u64) {
+        (&self.lo, &self.hi, &self.interior, self.value.to_bits())
+    }
+}
+
 impl Primitive for Pad {
+    fn is_equivalent(&self, other: &dyn Primitive) -> bool {
+        (other as &dyn std::any::Any)
+            .downcast_ref::<Pad>()
+            .is_some_and(|o| o.key() == self.key())
+    }
+    fn hash_params(&self, mut state: &mut dyn std::hash::Hasher) {
+        std::hash::Hash::hash(&self.key(), &mut state)
+    }
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Pad { lo: &self.lo, hi: &self.hi, interior: &self.interior, value: self.value }
+    }
     fn name(&self) -> &'static str {
         "pad"
     }
@@ -90,4 +109,9 @@ impl Primitive for Pad {
             Some(b),
         )))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Pad { lo: Dims::new(), hi: Dims::new(), interior: Dims::new(), value: 0.0 })]
 }

@@ -5,6 +5,7 @@ use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::{first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::lowering::{Composed, Lowering};
 
 /// Output dim `i` is input dim `perm[i]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -14,6 +15,24 @@ pub struct Permute {
 }
 
 impl Primitive for Permute {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Permute { perm: &self.perm }
+    }
+    fn compose_after(&self, inner: &dyn Primitive) -> Option<Composed> {
+        let Lowering::Permute { perm: p } = inner.lowering() else {
+            return None;
+        };
+        if p.len() != self.perm.len() {
+            return None;
+        }
+        // Output axis i is inner's axis perm[i], which is the operand's axis p[perm[i]].
+        let r: Dims = self.perm.iter().map(|&i| p[i]).collect();
+        if r.iter().enumerate().all(|(i, &x)| i == x) {
+            return Some(Composed::Identity);
+        }
+        Some(Composed::Single(std::sync::Arc::new(Permute { perm: r })))
+    }
     fn is_view(&self) -> bool {
         true
     }
@@ -72,4 +91,9 @@ impl Primitive for Permute {
             .collect();
         Ok(Some((args[0].permute_dims(&perm)?, Some(0))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Permute { perm: Dims::new() })]
 }

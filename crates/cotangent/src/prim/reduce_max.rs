@@ -8,6 +8,7 @@ use crate::core::{Result, Tensor, Value};
 use crate::prim::batching::{bind1, first_batched, shift, Batched};
 use crate::prim::sum::{reduce_aval, reduced_shapes};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::lowering::{Lowering, ReduceOp};
 
 /// Maximum over `axes` (sorted, distinct, in range). NaN propagates; an empty reduction is -inf.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,6 +32,10 @@ impl ReduceMax {
 }
 
 impl Primitive for ReduceMax {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Reduce { op: ReduceOp::Max, axes: &self.axes }
+    }
     fn name(&self) -> &'static str {
         "reduce_max"
     }
@@ -59,4 +64,9 @@ impl Primitive for ReduceMax {
         let out = b - self.axes.iter().filter(|&&a| a < b).count();
         Ok(Some((bind1(ReduceMax { axes }, &args[0])?, Some(out))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(ReduceMax { axes: Dims::new() })]
 }

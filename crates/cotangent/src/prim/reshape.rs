@@ -5,7 +5,8 @@ use crate::core::layout::Layout;
 use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::vmap::move_axis;
+use crate::prim::batching::move_axis;
+use crate::prim::lowering::Lowering;
 
 /// Reshape to `shape` (same element count).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -15,6 +16,10 @@ pub struct Reshape {
 }
 
 impl Primitive for Reshape {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Reshape { shape: &self.shape }
+    }
     fn is_view(&self) -> bool {
         true
     }
@@ -69,4 +74,9 @@ impl Primitive for Reshape {
         shape.extend_from_slice(&self.shape);
         Ok(Some((x.try_reshape(&shape)?, Some(0))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Reshape { shape: Shape::from(&[1][..]) })]
 }

@@ -11,7 +11,8 @@ use smallvec::smallvec;
 use crate::core::bind::bind;
 use crate::prim::batching::{flat_index, fold_batch_into, shift, unfold_batch, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
-use crate::transform::vmap::batch_at;
+use crate::prim::batching::batch_at;
+use crate::prim::lowering::Lowering;
 
 /// Scatter-add along `axis`; inputs `(base, idx, updates)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,6 +22,10 @@ pub struct ScatterAdd {
 }
 
 impl Primitive for ScatterAdd {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::ScatterAdd { axis: self.axis }
+    }
     fn name(&self) -> &'static str {
         "scatter_add"
     }
@@ -101,4 +106,9 @@ impl Primitive for ScatterAdd {
         let y = base.try_scatter_add(0, &idx, &upd)?;
         Ok(Some((unfold_batch(&y, size, len, self.axis)?, Some(0))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(ScatterAdd { axis: 0 })]
 }

@@ -4,13 +4,34 @@
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::zip;
 use crate::core::{DType, Error, Result, Tensor, Value};
+use crate::prim::elementwise::NO_UNITS;
+use crate::prim::lowering::{block3, vectorized, Elementwise, Lowering};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::Real;
 
 /// Elementwise choice between two tensors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Select;
 
+/// `c ? a : b` with the condition as 0 or 1 of the float type (fused loops).
+fn block<T: Real>(o: &mut [T], i: &[&[T]]) {
+    vectorized(o.len(), || block3(o, i, |c, a, b| zip::pick(c != T::zero(), a, b)))
+}
+
+const RULE: Elementwise = Elementwise {
+    name: "select",
+    arity: 3,
+    f32: block::<f32>,
+    f64: block::<f64>,
+    algebra: NO_UNITS,
+    expr: "(c != 0 ? a : b)",
+};
+
 impl Primitive for Select {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Elementwise(&RULE)
+    }
     crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {
         "select"
@@ -67,4 +88,9 @@ impl Primitive for Select {
             Some(p[0].select(&zero, g)),
         ])
     }
+}
+
+/// The primitives this module registers.
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Select)]
 }

@@ -6,6 +6,7 @@ use crate::core::shape::Dims;
 use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::{first_batched, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::lowering::Lowering;
 
 /// A strided rectangular window.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,6 +20,10 @@ pub struct Slice {
 }
 
 impl Primitive for Slice {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Slice { starts: &self.starts, lens: &self.lens, steps: &self.steps }
+    }
     fn is_view(&self) -> bool {
         true
     }
@@ -100,4 +105,9 @@ impl Primitive for Slice {
         steps.insert(b, 1);
         Ok(Some((args[0].slice_raw(&starts, &lens, &steps)?, Some(b))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Slice { starts: Dims::new(), lens: Dims::new(), steps: Dims::new() })]
 }

@@ -7,6 +7,7 @@ use crate::core::shape::{Dims, Shape};
 use crate::core::{Error, Result, Tensor, Value};
 use crate::prim::batching::{bind1, first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::lowering::{Lowering, ReduceOp};
 
 /// Sum over `axes` (sorted, distinct, in range).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -48,6 +49,10 @@ pub(crate) fn reduce_aval(op: &'static str, axes: &[usize], x: AvalRef<'_>) -> R
 }
 
 impl Primitive for Sum {
+    crate::prim::typed_params!();
+    fn lowering(&self) -> Lowering<'_> {
+        Lowering::Reduce { op: ReduceOp::Sum, axes: &self.axes }
+    }
     fn name(&self) -> &'static str {
         "sum"
     }
@@ -76,4 +81,9 @@ impl Primitive for Sum {
         let out = b - self.axes.iter().filter(|&&a| a < b).count();
         Ok(Some((bind1(Sum { axes }, &args[0])?, Some(out))))
     }
+}
+
+/// The primitives this module registers (with example parameters).
+pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
+    vec![std::sync::Arc::new(Sum { axes: Dims::new() })]
 }

@@ -3,6 +3,7 @@
 //! vectorize; buffers with no other owner are overwritten in place; rayon is used only above a
 //! size threshold.
 
+pub mod block;
 pub mod dispatch;
 pub mod index;
 pub mod map;

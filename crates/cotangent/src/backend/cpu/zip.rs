@@ -107,6 +107,16 @@ impl<'a, T: Element> Operand<'a, T> {
     }
 }
 
+/// `if c { a } else { b }`: the one formula of `select`, eager and fused.
+#[inline(always)]
+pub fn pick<T>(c: bool, a: T, b: T) -> T {
+    if c {
+        a
+    } else {
+        b
+    }
+}
+
 /// `cond ? a : b` elementwise (all three of one shape).
 pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
     let shape = a.shape().clone();
@@ -121,13 +131,13 @@ pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
             v.extend(
                 c.iter()
                     .enumerate()
-                    .map(|(i, &c)| if c { x.get(i) } else { y.get(i) }),
+                    .map(|(i, &c)| pick(c, x.get(i), y.get(i))),
             );
             Buf::from_vec(v)
         } else {
             c.iter()
                 .enumerate()
-                .map(|(i, &c)| if c { x.get(i) } else { y.get(i) })
+                .map(|(i, &c)| pick(c, x.get(i), y.get(i)))
                 .collect()
         };
         return Value::from_buf(out, shape);
@@ -141,7 +151,7 @@ pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
         &shape,
         [&lc.strides, &la.strides, &lb.strides],
         [lc.offset, la.offset, lb.offset],
-        |[c, p, q]| out.push(if sc[c] { sa[p] } else { sb[q] }),
+        |[c, p, q]| out.push(pick(sc[c], sa[p], sb[q])),
     );
     Value::from_buf(out, shape)
 }

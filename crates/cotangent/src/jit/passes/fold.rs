@@ -8,7 +8,7 @@
 
 use smallvec::SmallVec;
 
-use super::{is_builtin, known_const, push, rewrite};
+use super::{is_broadcast, is_pure, known_const, push, rewrite};
 use crate::core::{Tensor, Value};
 use crate::ir::{Graph, Var};
 
@@ -29,8 +29,8 @@ const MAX_FOLDED: usize = 1 << 16;
 pub fn fold(g: &Graph) -> (Graph, usize) {
     let mut folded = 0;
     let out = rewrite(g, |out, eqn, ins| {
-        let foldable = is_builtin(eqn)
-            && eqn.prim.name() != "broadcast_to"
+        let foldable = is_pure(eqn)
+            && !is_broadcast(eqn)
             && eqn.aval.shape.numel() <= MAX_FOLDED
             && ins.iter().all(|&v| known_const(out, v).is_some());
         if foldable {
@@ -53,40 +53,26 @@ pub fn fold(g: &Graph) -> (Graph, usize) {
 
 #[cfg(test)]
 mod tests {
-    use std::panic::Location;
-    use std::sync::Arc;
-
-    use smallvec::smallvec;
-
     use super::*;
-    use crate::ir::Eqn;
-    use crate::prim::{add::Add, exp::Exp, Aval};
+    use crate::ir::trace_n;
+    use crate::prim::Aval;
     use crate::DType;
 
-    /// `out = x + exp(c)` with `c` a constant: the exp is folded into a new constant.
+    /// `out = x + exp(c)` with `c` a constant: the exp is folded into a new constant. (The
+    /// graph is traced with `c` as a second input, which then becomes the constant.)
     #[test]
     fn folds_constant_equations() {
-        let at = Location::caller();
         let a = Aval::new(&[2], DType::F64);
-        let g = Graph {
-            inputs: vec![a.clone()],
-            consts: vec![Tensor::from_vec(vec![0.0f64, 1.0], &[2])],
-            eqns: vec![
-                Eqn {
-                    prim: Arc::new(Exp),
-                    inputs: smallvec![Var::Const(0)],
-                    aval: a.clone(),
-                    location: at,
-                },
-                Eqn {
-                    prim: Arc::new(Add),
-                    inputs: smallvec![Var::Input(0), Var::Eqn(0)],
-                    aval: a,
-                    location: at,
-                },
-            ],
-            outputs: vec![Var::Eqn(1)],
-        };
+        let mut g = trace_n(|x| vec![&x[0] + &x[1].exp()], &[a.clone(), a.clone()]);
+        g.inputs.truncate(1);
+        g.consts.push(Tensor::from_vec(vec![0.0f64, 1.0], &[2]));
+        for e in &mut g.eqns {
+            for v in &mut e.inputs {
+                if *v == Var::Input(1) {
+                    *v = Var::Const(g.consts.len() as u32 - 1);
+                }
+            }
+        }
         let (g2, n) = fold(&g);
         assert_eq!((n, g2.eqns.len()), (1, 1));
         let y = g2

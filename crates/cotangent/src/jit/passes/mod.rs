@@ -1,8 +1,14 @@
 //! Rewriting passes over a traced [`Graph`]: each takes a graph and returns an equivalent one
 //! plus how many equations it changed. [`optimize`] runs them to a fixed point.
 //!
-//! Only built-in primitives (known by name and debug form) are folded, merged or simplified: a
-//! user primitive, or one carrying a closure, is always kept as it is.
+//! The passes know primitives only through their typed descriptions: [`Primitive::lowering`]
+//! (units, copies, broadcasts), [`Primitive::compose_after`] and [`Primitive::is_equivalent`].
+//! A primitive that declares none of them (a user primitive, one carrying a closure) is always
+//! kept as it is.
+//!
+//! [`Primitive::lowering`]: crate::prim::Primitive::lowering
+//! [`Primitive::compose_after`]: crate::prim::Primitive::compose_after
+//! [`Primitive::is_equivalent`]: crate::prim::Primitive::is_equivalent
 
 mod consts;
 mod cse;
@@ -19,6 +25,7 @@ use smallvec::SmallVec;
 
 use crate::core::Tensor;
 use crate::ir::{Eqn, Graph, Var};
+use crate::prim::lowering::Lowering;
 
 /// How many equations each pass removed or rewrote while compiling one graph.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,11 +70,15 @@ pub fn optimize(g: &Graph) -> (Graph, PassStats) {
     (g, stats)
 }
 
-/// The primitives whose `eval` is a pure function of their inputs and parameters (as their
-/// `Debug` form shows them): the library's own, recognized by type. Only these are merged or
-/// folded.
-pub(crate) fn is_builtin(eqn: &Eqn) -> bool {
-    crate::prim::builtin::is_builtin(&*eqn.prim)
+/// Whether `eqn`'s primitive promises a pure kernel (it is equivalent to itself, see
+/// [`crate::prim::Primitive::is_equivalent`]): only such equations are folded.
+pub(crate) fn is_pure(eqn: &Eqn) -> bool {
+    eqn.prim.is_equivalent(&*eqn.prim)
+}
+
+/// Whether `eqn` broadcasts.
+pub(crate) fn is_broadcast(eqn: &Eqn) -> bool {
+    matches!(eqn.prim.lowering(), Lowering::Broadcast { .. })
 }
 
 /// Rebuild `g`: `f` sees each equation with its operands already renamed and returns the
@@ -120,9 +131,7 @@ pub(crate) fn known_const(g: &Graph, v: Var) -> Option<&Tensor> {
 /// `x`, possibly broadcast.
 pub(crate) fn is_splat(g: &Graph, v: Var, x: f64) -> bool {
     let v = match v {
-        Var::Eqn(i) if g.eqns[i as usize].prim.name() == "broadcast_to" => {
-            g.eqns[i as usize].inputs[0]
-        }
+        Var::Eqn(i) if is_broadcast(&g.eqns[i as usize]) => g.eqns[i as usize].inputs[0],
         v => v,
     };
     match known_const(g, v) {
@@ -131,15 +140,4 @@ pub(crate) fn is_splat(g: &Graph, v: Var, x: f64) -> bool {
         }
         _ => false,
     }
-}
-
-/// The list of numbers in a primitive's parameter text after `key=` (`axes=[0, 2]`).
-pub(crate) fn param_list(params: &str, key: &str) -> Option<Vec<usize>> {
-    let start = params.find(&format!("{key}=["))? + key.len() + 2;
-    let end = start + params[start..].find(']')?;
-    let body = params[start..end].trim();
-    if body.is_empty() {
-        return Some(Vec::new());
-    }
-    body.split(',').map(|s| s.trim().parse().ok()).collect()
 }

@@ -1,0 +1,528 @@
+//! The one table of every primitive and a set of composites, and the tests it feeds.
+//!
+//! Each elementwise row names its primitive, the domain each input is drawn from, the
+//! function and a scalar f64 reference; every other row is a name and a function of three
+//! `[3, 4]` f64 inputs drawn from [0.5, 2). From the table:
+//!
+//! * `every_registered_primitive_has_a_row`: the registry (`cotangent::prim::registry`) against
+//!   the table: a primitive no row uses fails by name, and every elementwise primitive needs an
+//!   elementwise row of its own (with a reference).
+//! * `values`: elementwise rows against their references (1e-12, f64).
+//! * `grads`: smooth rows through `check_grads` at order 2 (forward and reverse, and the four
+//!   second-order combinations, against central differences).
+//! * `vmap`: a batch of two examples against the stacked per-example results.
+//! * `jit`: compiled against eager (1e-12 in f64; bit for bit in f32 for elementwise rows).
+//! * `fusion`: a chain of two of every elementwise primitive compiles to one fused loop.
+//! * `hostile`: NaN and infinite inputs, and empty tensors for elementwise rows, never panic.
+//!
+//! Adding a primitive: add its row here (CONTRIBUTING.md has the recipe).
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use cotangent::ir::trace_n;
+use cotangent::jit::Jit;
+use cotangent::prim::lowering::Lowering;
+use cotangent::prim::{registry, Aval};
+use cotangent::testing::check_grads;
+use cotangent::*;
+
+/// Where an input is drawn from.
+#[derive(Clone, Copy, Debug)]
+enum Dom {
+    /// Uniform in [0.5, 2).
+    Pos,
+    /// Standard normal.
+    Any,
+    /// Uniform in [-0.9, 0.9).
+    Unit,
+    /// Uniform in [1.2, 2.5).
+    Gt1,
+    /// Uniform in [-1.2, 1.2).
+    Small,
+    /// |x| in [0.3, 1.5) with a random sign.
+    AwayZero,
+    /// An integer plus a fraction in [0.1, 0.3) (away from integers and half-integers).
+    Frac,
+}
+
+fn gen(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
+    let u = || Tensor::rand(shape, seed, DType::F64);
+    let n = || Tensor::randn(shape, seed.wrapping_add(7919), DType::F64);
+    match dom {
+        Dom::Pos => u() * 1.5 + 0.5,
+        Dom::Any => n(),
+        Dom::Unit => u() * 1.8 - 0.9,
+        Dom::Gt1 => u() * 1.3 + 1.2,
+        Dom::Small => u() * 2.4 - 1.2,
+        Dom::AwayZero => (u() * 1.2 + 0.3) * n().sign(),
+        Dom::Frac => (n() * 2.0).floor() + (u() * 0.2 + 0.1),
+    }
+}
+
+type Fun = fn(&[Tensor]) -> Tensor;
+type Reference = fn(&[f64]) -> f64;
+
+/// One row of the table.
+struct Row {
+    name: &'static str,
+    doms: &'static [Dom],
+    f: Fun,
+    /// For elementwise rows: the f64 reference of one element.
+    reference: Option<Reference>,
+    /// Differentiable on its domain (checked against finite differences).
+    smooth: bool,
+}
+
+impl Row {
+    fn inputs(&self, shape: &[usize], seed: u64) -> Vec<Tensor> {
+        self.doms
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| gen(d, shape, seed + 31 * i as u64))
+            .collect()
+    }
+}
+
+const P3: &[Dom] = &[Dom::Pos, Dom::Pos, Dom::Pos];
+
+fn b(c: bool) -> f64 {
+    if c {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+fn f64t(t: Tensor) -> Tensor {
+    t.cast(DType::F64)
+}
+
+fn idx() -> Tensor {
+    Tensor::from_vec(vec![2i64, 0, 1, 0], &[4])
+}
+
+macro_rules! ew {
+    ($name:literal, $doms:expr, $smooth:expr, |$x:ident| $f:expr, |$v:ident| $r:expr) => {
+        Row {
+            name: $name,
+            doms: $doms,
+            f: |$x| $f,
+            reference: Some(|$v| $r),
+            smooth: $smooth,
+        }
+    };
+}
+
+/// The elementwise rows: one per elementwise primitive, named after it.
+fn elementwise_rows() -> Vec<Row> {
+    use Dom::*;
+    vec![
+        ew!("abs", &[AwayZero], true, |x| x[0].abs(), |v| v[0].abs()),
+        ew!("acos", &[Unit], true, |x| x[0].acos(), |v| v[0].acos()),
+        ew!("acosh", &[Gt1], true, |x| x[0].acosh(), |v| v[0].acosh()),
+        ew!("asin", &[Unit], true, |x| x[0].asin(), |v| v[0].asin()),
+        ew!("asinh", &[Any], true, |x| x[0].asinh(), |v| v[0].asinh()),
+        ew!("atan", &[Any], true, |x| x[0].atan(), |v| v[0].atan()),
+        ew!("atanh", &[Unit], true, |x| x[0].atanh(), |v| v[0].atanh()),
+        ew!("cbrt", &[AwayZero], true, |x| x[0].cbrt(), |v| v[0].cbrt()),
+        ew!("cos", &[Any], true, |x| x[0].cos(), |v| v[0].cos()),
+        ew!("cosh", &[Any], true, |x| x[0].cosh(), |v| v[0].cosh()),
+        ew!("erf", &[Any], true, |x| x[0].erf(), |v| <f64 as Real>::erf(
+            v[0]
+        )),
+        ew!("erfc", &[Any], true, |x| x[0].erfc(), |v| {
+            <f64 as Real>::erfc(v[0])
+        }),
+        ew!("exp", &[Any], true, |x| x[0].exp(), |v| v[0].exp()),
+        ew!("expm1", &[Any], true, |x| x[0].expm1(), |v| v[0].exp_m1()),
+        ew!("floor", &[Frac], false, |x| x[0].floor(), |v| v[0].floor()),
+        ew!("log", &[Pos], true, |x| x[0].log(), |v| v[0].ln()),
+        ew!("log1p", &[Pos], true, |x| x[0].log1p(), |v| v[0].ln_1p()),
+        ew!("round", &[Frac], false, |x| x[0].round(), |v| v[0]
+            .round_ties_even()),
+        ew!("sign", &[AwayZero], false, |x| x[0].sign(), |v| v[0]
+            .signum()),
+        ew!("sin", &[Any], true, |x| x[0].sin(), |v| v[0].sin()),
+        ew!("sinh", &[Any], true, |x| x[0].sinh(), |v| v[0].sinh()),
+        ew!("sqrt", &[Pos], true, |x| x[0].sqrt(), |v| v[0].sqrt()),
+        ew!("tan", &[Small], true, |x| x[0].tan(), |v| v[0].tan()),
+        ew!("tanh", &[Any], true, |x| x[0].tanh(), |v| v[0].tanh()),
+        ew!("neg", &[Any], true, |x| -&x[0], |v| -v[0]),
+        ew!("add", &[Any, Any], true, |x| &x[0] + &x[1], |v| v[0] + v[1]),
+        ew!("sub", &[Any, Any], true, |x| &x[0] - &x[1], |v| v[0] - v[1]),
+        ew!("mul", &[Any, Any], true, |x| &x[0] * &x[1], |v| v[0] * v[1]),
+        ew!("div", &[Any, AwayZero], true, |x| &x[0] / &x[1], |v| v[0]
+            / v[1]),
+        ew!("pow", &[Pos, Any], true, |x| x[0].pow(&x[1]), |v| v[0]
+            .powf(v[1])),
+        ew!("max", &[Any, Any], true, |x| x[0].maximum(&x[1]), |v| v[0]
+            .max(v[1])),
+        ew!("min", &[Any, Any], true, |x| x[0].minimum(&x[1]), |v| v[0]
+            .min(v[1])),
+        ew!(
+            "atan2",
+            &[Any, AwayZero],
+            true,
+            |x| x[0].atan2(&x[1]),
+            |v| v[0].atan2(v[1])
+        ),
+        ew!(
+            "eq",
+            &[Any, Any],
+            false,
+            |x| f64t(x[0].eq(&x[0].maximum(&x[1]))),
+            |v| b(v[0] == v[0].max(v[1]))
+        ),
+        ew!("ne", &[Any, Any], false, |x| f64t(x[0].ne(&x[1])), |v| b(v
+            [0]
+            != v[1])),
+        ew!("lt", &[Any, Any], false, |x| f64t(x[0].lt(&x[1])), |v| b(v
+            [0]
+            < v[1])),
+        ew!("le", &[Any, Any], false, |x| f64t(x[0].le(&x[1])), |v| b(v
+            [0]
+            <= v[1])),
+        ew!("gt", &[Any, Any], false, |x| f64t(x[0].gt(&x[1])), |v| b(v
+            [0]
+            > v[1])),
+        ew!("ge", &[Any, Any], false, |x| f64t(x[0].ge(&x[1])), |v| b(v
+            [0]
+            >= v[1])),
+        ew!(
+            "select",
+            &[Any, Any, Any],
+            true,
+            |x| x[2].gt(&x[1]).select(&x[0], &x[1]),
+            |v| if v[2] > v[1] { v[0] } else { v[1] }
+        ),
+        ew!(
+            "identity",
+            &[Any],
+            true,
+            |x| grad(|t: &Tensor| t.sum())(&x[0]) * &x[0],
+            |v| v[0]
+        ),
+        ew!(
+            "stop_gradient",
+            &[Any, Any],
+            false,
+            |x| x[0].detach() * &x[1],
+            |v| v[0] * v[1]
+        ),
+    ]
+}
+
+/// Every other primitive, and composites: functions of three `[3, 4]` inputs in [0.5, 2).
+fn other_rows() -> Vec<Row> {
+    let rows: Vec<(&'static str, Fun)> = vec![
+        ("cast", |x| x[0].cast(DType::F32).cast(DType::F64) * 3.0),
+        ("broadcast_to", |x| &x[0] + &x[1].sum_axes(&[0], false)),
+        ("broadcast column", |x| &x[0] * &x[1].sum_axes(&[1], true)),
+        ("reshape", |x| x[0].reshape(&[4, 3]).sin()),
+        ("permute", |x| x[0].t().exp() + x[1].t()),
+        ("slice", |x| x[0].narrow(1, 1, 2) * 2.0),
+        ("slice step", |x| x[0].slice_axis(1, 0, 4, 2).exp()),
+        ("pad", |x| x[0].pad(&[(1, 0), (0, 2)], 0.5).log()),
+        ("concat", |x| Tensor::concat(&[x[0].clone(), x[1].sin()], 0)),
+        ("sum", |x| x[0].sin().sum()),
+        ("sum inner", |x| (&x[0] * &x[1]).sum_axes(&[1], false)),
+        ("sum outer", |x| x[0].exp().sum_axes(&[0], false)),
+        ("reduce_max", |x| x[0].cos().max_axes(&[1], false)),
+        ("reduce_max outer", |x| x[0].max_axes(&[0], false)),
+        ("argmax", |x| f64t(x[0].argmax(1, false))),
+        ("matmul", |x| x[0].matmul(&x[1].t()).tanh()),
+        ("index_select", |x| {
+            x[0].index_select(0, &Tensor::from_vec(vec![2i64, 0, 1], &[3]))
+        }),
+        ("scatter_add", |x| x[0].scatter_add(1, &idx(), &x[1].sin())),
+        ("index_bound", |x| {
+            // Per-example indices under vmap are bounded per example (traced: they come from
+            // the input).
+            let idx = x[0].argmax(1, false).reshape(&[3, 1]);
+            vmap_n(
+                |a: &[Tensor]| vec![a[0].index_select(0, &a[1])],
+                vec![Some(0), Some(0)],
+                vec![0],
+            )(&[x[0].clone(), idx])
+            .remove(0)
+        }),
+        ("stop_gradient", |x| x[0].detach() * &x[1]),
+        ("identity", |x| grad(|t: &Tensor| t.sin().sum())(&x[0])),
+        // Composites.
+        ("square", |x| x[0].square()),
+        ("recip", |x| x[0].recip()),
+        ("powf", |x| x[0].powf(2.5)),
+        ("relu", |x| (&x[0] - 1.2).relu()),
+        ("sigmoid", |x| x[0].sigmoid()),
+        ("softplus", |x| x[0].softplus()),
+        ("gelu", |x| x[0].gelu()),
+        ("gelu_tanh", |x| x[0].gelu_tanh()),
+        ("softmax", |x| x[0].softmax(1)),
+        ("log_softmax", |x| x[0].log_softmax(0)),
+        ("logsumexp", |x| x[0].logsumexp(&[1], false)),
+        ("mean", |x| x[0].mean_axes(&[0], false)),
+        ("var", |x| x[0].var_axes(&[1], false)),
+        ("mse", |x| x[0].mse(&x[1])),
+        ("cross_entropy", |x| {
+            x[0].cross_entropy(&Tensor::from_vec(vec![1i64, 0, 3], &[3]))
+        }),
+        ("where", |x| where_(&x[0].lt(&x[1]), &x[0], &(&x[1] * 2.0))),
+        ("teaching", |x| {
+            ((&x[0] + &x[1]).square() + (&x[0] * &x[1]).sin()).log()
+        }),
+        ("shared subexpressions", |x| {
+            x[0].sin() * x[0].sin() + x[0].sin()
+        }),
+        ("x*1 + 0", |x| (&x[0] * 1.0 + 0.0) * &x[1]),
+        ("grad of a chain", |x| {
+            grad(|t: &Tensor| (t.sin() * t).exp().sum())(&x[0])
+        }),
+    ];
+    // Not differentiable, or (cast) through f32, too coarse for finite differences in f64.
+    let not_smooth = ["argmax", "bool output", "cast", "stop_gradient"];
+    rows.into_iter()
+        .map(|(name, f)| Row {
+            name,
+            doms: P3,
+            f,
+            reference: None,
+            smooth: !not_smooth.contains(&name),
+        })
+        .collect()
+}
+
+fn table() -> Vec<Row> {
+    let mut rows = elementwise_rows();
+    rows.extend(other_rows());
+    rows
+}
+
+fn close(name: &str, got: &Tensor, want: &[f64], tol: f64) -> Result<(), String> {
+    let got = got.to_f64_vec();
+    if got.len() != want.len() {
+        return Err(format!(
+            "{name}: {} elements, want {}",
+            got.len(),
+            want.len()
+        ));
+    }
+    for (i, (x, y)) in got.iter().zip(want).enumerate() {
+        let ok = (x - y).abs() <= tol * x.abs().max(y.abs()).max(1.0) || (x.is_nan() && y.is_nan());
+        if !ok {
+            return Err(format!("{name}: element {i}: {x} vs {y}"));
+        }
+    }
+    Ok(())
+}
+
+fn report(what: &str, failures: Vec<String>) {
+    assert!(
+        failures.is_empty(),
+        "{what}: {} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_registered_primitive_has_a_row() {
+    let mut seen = BTreeSet::new();
+    for row in table() {
+        let xs = row.inputs(&[3, 4], 1);
+        let avals: Vec<Aval> = xs.iter().map(Aval::of).collect();
+        for e in trace_n(|x| vec![(row.f)(x)], &avals).eqns() {
+            seen.insert(e.prim.name());
+        }
+    }
+    let rows = elementwise_rows();
+    let mut failures = Vec::new();
+    for p in registry() {
+        let name = p.name();
+        if !seen.contains(name) {
+            failures.push(format!("{name}: no row of tests/table.rs uses it"));
+        }
+        let elementwise = matches!(p.lowering(), Lowering::Elementwise(_));
+        if elementwise && name != "cast" && !rows.iter().any(|r| r.name == name) {
+            failures.push(format!(
+                "{name}: elementwise, but has no elementwise row of its own"
+            ));
+        }
+    }
+    report("registry", failures);
+}
+
+#[test]
+fn values() {
+    let mut failures = Vec::new();
+    for row in elementwise_rows() {
+        let xs = row.inputs(&[3, 4], 2);
+        let cols: Vec<Vec<f64>> = xs.iter().map(|x| x.to_vec::<f64>()).collect();
+        let want: Vec<f64> = (0..12)
+            .map(|i| {
+                let v: Vec<f64> = cols.iter().map(|c| c[i]).collect();
+                (row.reference.expect("elementwise rows have references"))(&v)
+            })
+            .collect();
+        if let Err(e) = close(row.name, &(row.f)(&xs), &want, 1e-12) {
+            failures.push(e);
+        }
+    }
+    report("values", failures);
+}
+
+#[test]
+fn grads() {
+    let mut failures = Vec::new();
+    for row in table().into_iter().filter(|r| r.smooth) {
+        let xs = row.inputs(&[3, 4], 3);
+        let f = row.f;
+        if let Err(e) = check_grads(|x: &[Tensor]| f(x).sum(), &xs, 2) {
+            failures.push(format!("{}: {e}", row.name));
+        }
+    }
+    report("grads", failures);
+}
+
+#[test]
+fn vmap_matches_a_loop() {
+    let mut failures = Vec::new();
+    for row in table() {
+        let xs = row.inputs(&[2, 3, 4], 4);
+        let f = row.f;
+        let n = xs.len();
+        let batched = vmap_n(move |x: &[Tensor]| vec![f(x)], vec![Some(0); n], vec![0])(&xs);
+        let each: Vec<Tensor> = (0..2)
+            .map(|i| {
+                let ex: Vec<Tensor> = xs.iter().map(|x| x.narrow(0, i, 1).squeeze(0)).collect();
+                f(&ex)
+            })
+            .collect();
+        let want = Tensor::stack(&each, 0).to_f64_vec();
+        if let Err(e) = close(row.name, &batched[0], &want, 1e-12) {
+            failures.push(e);
+        }
+    }
+    report("vmap", failures);
+}
+
+#[test]
+fn jit_matches_eager() {
+    let mut failures = Vec::new();
+    for row in table() {
+        let xs = row.inputs(&[3, 4], 5);
+        let f = row.f;
+        let eager = f(&xs);
+        let j = Jit::new(move |x: &[Tensor]| vec![f(x)]);
+        for _ in 0..2 {
+            if let Err(e) = close(row.name, &j.call(&xs)[0], &eager.to_f64_vec(), 1e-12) {
+                failures.push(e);
+            }
+        }
+        if j.traces() != 1 {
+            failures.push(format!("{}: traced {} times", row.name, j.traces()));
+        }
+        if row.reference.is_none() {
+            continue;
+        }
+        // f32: the fused loop runs the primitive's own block function: identical bits.
+        let x32: Vec<Tensor> = xs.iter().map(|x| x.cast(DType::F32)).collect();
+        // (Comparison rows cast their bools to f64: compared as f64, which f32 converts to
+        // exactly.)
+        let eager32 = f(&x32).to_f64_vec();
+        let jit32 = j.call(&x32)[0].to_f64_vec();
+        let same = eager32
+            .iter()
+            .zip(&jit32)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
+        if !same {
+            failures.push(format!(
+                "{}: f32 jit {jit32:?} vs eager {eager32:?}",
+                row.name
+            ));
+        }
+    }
+    report("jit", failures);
+}
+
+#[test]
+fn fusion_of_every_elementwise_primitive() {
+    let mut failures = Vec::new();
+    for row in elementwise_rows() {
+        let f = row.f;
+        // f applied twice, the second time to the first's result.
+        let j = Jit::new(move |x: &[Tensor]| {
+            let y = f(x);
+            let mut again = x.to_vec();
+            again[0] = y;
+            vec![f(&again)]
+        });
+        let xs = row.inputs(&[64], 6);
+        let c = j.compiled(&xs).unwrap();
+        // A chain the simplifier removes whole (`neg(neg(x))`, copies) has nothing to fuse.
+        let removed = c.steps() == 0 && c.stats().simplified > 0;
+        if !removed && (c.kernels() != 1 || c.steps() != 1) {
+            failures.push(format!(
+                "{}: {} loops, {} steps:\n{c}",
+                row.name,
+                c.kernels(),
+                c.steps()
+            ));
+        }
+    }
+    report("fusion", failures);
+}
+
+#[test]
+fn cbrt_twice_is_one_loop_with_one_cbrt() {
+    let j = Jit::new(|x: &[Tensor]| vec![x[0].cbrt() + x[0].cbrt()]);
+    let x = Tensor::linspace(-8.0, 8.0, 100, DType::F64);
+    let c = j.compiled(std::slice::from_ref(&x)).unwrap();
+    assert_eq!((c.kernels(), c.steps()), (1, 1), "{c}");
+    assert_eq!(c.listing().matches("cbrt").count(), 1, "{}", c.listing());
+    let y = j.call(std::slice::from_ref(&x))[0].to_vec::<f64>();
+    assert!((y[0] - 2.0 * (-2.0)).abs() < 1e-15, "{}", y[0]);
+}
+
+#[test]
+fn hostile_inputs_do_not_panic() {
+    let mut failures = Vec::new();
+    for row in table() {
+        let f = row.f;
+        let mut xs = row.inputs(&[3, 4], 7);
+        let special = Tensor::from_vec(
+            vec![
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                -0.0,
+                0.0,
+                1e308,
+                -1e-308,
+                1.0,
+                2.0,
+                3.0,
+                4.0,
+                5.0,
+            ],
+            &[3, 4],
+        );
+        xs[0] = special;
+        let mut cases = vec![("NaN and infinities", xs)];
+        if row.reference.is_some() {
+            cases.push(("empty", row.inputs(&[0, 4], 8)));
+        }
+        for (what, xs) in cases {
+            let dims = xs[0].dims().to_vec();
+            let r = catch_unwind(AssertUnwindSafe(|| f(&xs)));
+            match r {
+                Err(_) => failures.push(format!("{}: panicked on {what}", row.name)),
+                Ok(y) if row.reference.is_some() && y.dims() != dims => {
+                    failures.push(format!("{}: {what}: shape {:?}", row.name, y.dims()))
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    report("hostile", failures);
+}
