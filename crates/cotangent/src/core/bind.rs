@@ -10,7 +10,7 @@ use super::error::Result;
 use super::level::active;
 use super::storage::Value;
 use super::tensor::{Inputs, Node, Origin, Tensor};
-use crate::prim::{Aval, AvalRef, Primitive, Values};
+use crate::core::primitive::{Aval, AvalRef, Primitive, Values};
 
 /// A primitive as `bind` takes it: a concrete one by value, or one already shared (replaying a
 /// traced graph).

@@ -126,3 +126,18 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Only floating-point arguments can be differentiated (as in JAX without `allow_int`): the
+/// one check every differentiation entry point runs on its inputs.
+pub(crate) fn check_float_inputs(op: &'static str, xs: &[crate::core::Tensor]) -> Result<()> {
+    match xs.iter().position(|x| !x.dtype().is_float()) {
+        Some(i) => Err(Error::dtype(
+            op,
+            format!(
+                "argument {i} is {}; only floating-point inputs can be differentiated",
+                xs[i].dtype()
+            ),
+        )),
+        None => Ok(()),
+    }
+}

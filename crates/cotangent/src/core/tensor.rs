@@ -13,7 +13,7 @@ use super::dtype::{DType, Element};
 use super::error::{Error, Result};
 use super::shape::Shape;
 use super::storage::Value;
-use crate::prim::{AvalRef, Primitive};
+use crate::core::primitive::{AvalRef, Primitive};
 
 /// The inputs of one operation (inline up to two).
 pub(crate) type Inputs = SmallVec<[Tensor; 2]>;
@@ -225,7 +225,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_requires_grad(&self) -> crate::Result<Tensor> {
-        crate::transform::grad::check_float_inputs("requires_grad", std::slice::from_ref(self))
+        crate::core::error::check_float_inputs("requires_grad", std::slice::from_ref(self))
             .at_caller()?;
         // Inside a trace, the new leaf stays connected to the traced value it came from.
         let traced = self.traced_levels();

@@ -49,20 +49,7 @@ impl Gradients {
     }
 }
 
-/// Only floating-point arguments can be differentiated (as in JAX without `allow_int`): the
-/// one check every differentiation entry point runs on its inputs.
-pub(crate) fn check_float_inputs(op: &'static str, xs: &[Tensor]) -> Result<()> {
-    match xs.iter().position(|x| !x.dtype().is_float()) {
-        Some(i) => Err(Error::dtype(
-            op,
-            format!(
-                "argument {i} is {}; only floating-point inputs can be differentiated",
-                xs[i].dtype()
-            ),
-        )),
-        None => Ok(()),
-    }
-}
+pub(crate) use crate::core::error::check_float_inputs;
 
 fn check_scalar(op: &'static str, y: &Tensor) -> Result<()> {
     if y.numel() != 1 || !y.dtype().is_float() {
