@@ -72,7 +72,7 @@ macro_rules! rule {
     };
 }
 
-/// The rules, in the order of [`OPS`].
+/// The rules, in the order of [`OPS`] (and of `CmpOp`'s declaration).
 const RULES: [Elementwise; 6] = [
     rule!(0, "eq", "a == b"),
     rule!(1, "ne", "a != b"),
@@ -85,8 +85,8 @@ const RULES: [Elementwise; 6] = [
 impl Primitive for Compare {
     crate::prim::typed_params!();
     fn lowering(&self) -> Lowering<'_> {
-        let k = OPS.iter().position(|&o| o == self.0).expect("every op is listed");
-        Lowering::Elementwise(&RULES[k])
+        // `OPS` lists the ops in declaration order.
+        Lowering::Elementwise(&RULES[self.0 as usize])
     }
     crate::prim::batching::elementwise_batch!();
     fn name(&self) -> &'static str {

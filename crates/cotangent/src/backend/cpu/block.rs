@@ -114,7 +114,6 @@ pub fn apply_owned<T: Element>(f: BlockFn<T>, mut inputs: Values) -> Value {
     ops.insert(k, Operand::Own);
     let slice = dst.unique_slice_mut::<T>().expect("checked above");
     chunked_mut(slice, |s, c| run(f, c, s, &ops));
-    drop(ops);
     dst
 }
 
