@@ -102,3 +102,72 @@ fn a_deep_functional_chain_differentiates() {
     };
     assert_eq!(grad(f)(&Tensor::scalar(2.0)).item::<f64>(), 1.0);
 }
+
+/// `y ← sin(y)` `n` times from `x`: the value, its first and its second derivative.
+fn sin_chain_reference(x: f64, n: usize) -> (f64, f64, f64) {
+    let (mut y, mut d1, mut d2) = (x, 1.0, 0.0);
+    for _ in 0..n {
+        let (s, c) = y.sin_cos();
+        d2 = -s * d1 * d1 + c * d2;
+        d1 *= c;
+        y = s;
+    }
+    (y, d1, d2)
+}
+
+fn sin_chain(x: &Tensor, n: usize) -> Tensor {
+    let mut y = x.clone();
+    for _ in 0..n {
+        y = y.sin();
+    }
+    y
+}
+
+#[test]
+fn jvp_over_a_long_chain_keeps_no_graph_alive() {
+    let _s = serial();
+    let n = 100_000;
+    let base = recorded_nodes();
+    let mut peak = 0;
+    let (y, t) = jvp(
+        |xs: &[Tensor]| {
+            let mut y = xs[0].clone();
+            for i in 0..n {
+                y = y.sin();
+                if i % 1000 == 0 {
+                    peak = peak.max(recorded_nodes() - base);
+                }
+            }
+            peak = peak.max(recorded_nodes() - base);
+            y
+        },
+        &[Tensor::scalar(0.7)],
+        &[Tensor::scalar(1.0)],
+    );
+    // Recording the chain (linearize) would keep 100,000 nodes alive; pushing tangents keeps
+    // none.
+    assert!(peak <= 2, "jvp kept {peak} recorded nodes alive");
+    let (want_y, want_t, _) = sin_chain_reference(0.7, n);
+    assert!((y.item::<f64>() - want_y).abs() < 1e-12);
+    assert!((t.item::<f64>() - want_t).abs() < 1e-12 * want_t.abs().max(1e-300));
+    assert_eq!(recorded_nodes(), base);
+}
+
+#[test]
+fn grad_of_a_long_jvp_chain_neither_overflows_nor_leaks() {
+    let _s = serial();
+    let n = 100_000;
+    let base = recorded_nodes();
+    // The tangent chain is recorded for the outer grad; freeing it must not recurse.
+    let g = grad(|x: &Tensor| {
+        jvp(
+            |xs: &[Tensor]| sin_chain(&xs[0], n),
+            std::slice::from_ref(x),
+            &[x.ones_like()],
+        )
+        .1
+    })(&Tensor::scalar(0.7));
+    let (_, _, want) = sin_chain_reference(0.7, n);
+    assert!((g.item::<f64>() - want).abs() < 1e-9 * want.abs().max(1e-300));
+    assert_eq!(recorded_nodes(), base);
+}

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use super::debug::{check_output, debug_nans};
 use super::error::Result;
-use super::level::active;
+use super::level::{active, forward};
 use super::storage::Value;
+use super::tangent;
 use super::tensor::{Inputs, Node, Origin, Tensor};
 use crate::core::primitive::{Aval, AvalRef, Primitive, Values};
 
@@ -70,40 +71,52 @@ pub(crate) fn bind_at<B: Bindable>(
     if !traced {
         probe_memory(prim.prim(), &aval, &inputs).map_err(|e| e.at(location))?;
     }
-    let (value, origin) = if traced {
-        let value = Value::abstract_of(aval.shape, aval.dtype);
-        let origin = (levels != 0).then(|| Origin {
-            prim: prim.shared(),
-            inputs,
-        });
-        (value, origin)
+    let value = if traced {
+        Value::abstract_of(aval.shape, aval.dtype)
     } else if levels == 0 && !checking && inputs.iter().any(Tensor::is_sole_owner) {
         // Someone handed over a tensor nobody else holds: its buffer may be reused in place.
         let values: Values = inputs.into_iter().map(Tensor::into_value).collect();
-        (
-            prim.prim()
-                .eval_consuming(values)
-                .map_err(|e| e.at(location))?,
-            None,
-        )
+        let value = prim
+            .prim()
+            .eval_consuming(values)
+            .map_err(|e| e.at(location))?;
+        return Ok(Tensor::from_value(value, location));
     } else {
         let value = eval_borrowed(prim.prim(), &inputs).map_err(|e| e.at(location))?;
         if checking {
             let refs: Vec<&Value> = inputs.iter().map(Tensor::value).collect();
             check_output(prim.prim().name(), &refs, &value, location)?;
         }
-        let origin = (levels != 0).then(|| Origin {
-            prim: prim.shared(),
-            inputs,
-        });
-        (value, origin)
+        value
+    };
+    if levels == 0 {
+        return Ok(Tensor::from_value(value, location));
+    }
+    record(prim.shared(), inputs, value, levels, location)
+}
+
+/// The node for `value` computed by `prim` from `inputs`, tracked at `levels`: edges kept for
+/// the recording levels, tangents pushed for the forward ones.
+fn record(
+    prim: Arc<dyn Primitive>,
+    inputs: Inputs,
+    value: Value,
+    levels: u64,
+    location: &'static Location<'static>,
+) -> Result<Tensor> {
+    let recording = levels & !forward();
+    let tangents = if levels & forward() != 0 {
+        tangent::push(&prim, &inputs, &value, levels, recording, location)
+    } else {
+        None
     };
     Ok(Tensor::new_node(Node {
         value,
         levels,
         epoch: super::level::epoch(),
-        origin,
+        origin: (recording != 0).then_some(Origin { prim, inputs }),
         location,
+        tangents,
     }))
 }
 
@@ -169,18 +182,12 @@ fn check_shapes<P: Primitive + ?Sized>(prim: &P, inputs: &Inputs) -> Result<Aval
 /// Record an already computed `value` as the output of `prim` applied to `inputs` (for
 /// primitives that carry a user function, whose output shape is known only by running it).
 #[track_caller]
-pub(crate) fn bind_computed(prim: Box<dyn Primitive>, inputs: Inputs, value: Value) -> Tensor {
+pub(crate) fn bind_computed(
+    prim: Box<dyn Primitive>,
+    inputs: Inputs,
+    value: Value,
+) -> Result<Tensor> {
     let location = Location::caller();
     let levels = inputs.iter().fold(0, |acc, t| acc | t.levels()) & active();
-    let origin = (levels != 0).then(|| Origin {
-        prim: Arc::from(prim),
-        inputs,
-    });
-    Tensor::new_node(Node {
-        value,
-        levels,
-        epoch: super::level::epoch(),
-        origin,
-        location,
-    })
+    record(Arc::from(prim), inputs, value, levels, location)
 }

@@ -28,6 +28,48 @@ thread_local! {
     static ACTIVE: Cell<u64> = const { Cell::new(GLOBAL) };
     static USED: Cell<u64> = const { Cell::new(GLOBAL) };
     static TRACING: Cell<u64> = const { Cell::new(0) };
+    static FORWARD: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The bits of the forward-mode levels (`jvp`): they record no edges; `bind` pushes each
+/// output's tangent at such a level as it runs (see `core::tangent`).
+#[inline]
+pub(crate) fn forward() -> u64 {
+    FORWARD.with(|f| f.get())
+}
+
+/// Of `bits`, the levels that started after the level at `bit` (its inner levels), traces
+/// excepted: a forward level's tangent rule runs with these switched off, so an inner level
+/// never sees (or records) the tangents of an outer one.
+pub(crate) fn inner_to(bit: u64, bits: u64) -> u64 {
+    let index = bit.trailing_zeros() as usize;
+    let mut rest = bits & !bit & !tracing() & !GLOBAL;
+    let mut out = 0;
+    START.with(|start| {
+        let mine = start[index].get();
+        while rest != 0 {
+            let b = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            if start[b].get() > mine {
+                out |= 1u64 << b;
+            }
+        }
+    });
+    out
+}
+
+/// The bits of `bits`, oldest level first.
+pub(crate) fn oldest_first(bits: u64) -> smallvec::SmallVec<[u64; 2]> {
+    let mut out: smallvec::SmallVec<[u64; 2]> = smallvec::SmallVec::new();
+    let mut rest = bits;
+    while rest != 0 {
+        out.push(rest & rest.wrapping_neg());
+        rest &= rest - 1;
+    }
+    if out.len() > 1 {
+        START.with(|start| out.sort_by_key(|b| start[b.trailing_zeros() as usize].get()));
+    }
+    out
 }
 
 /// The bits of the levels that belong to running traces (`trace`, `jit`, `vmap`): they keep
@@ -110,11 +152,20 @@ impl Level {
         TRACING.with(|t| t.set(t.get() | level.bit));
         Ok(level)
     }
+
+    /// A forward-mode level: like [`Level::new`], and marked so `bind` pushes tangents at it
+    /// instead of recording edges.
+    pub(crate) fn new_forward() -> Result<Level> {
+        let level = Level::new()?;
+        FORWARD.with(|f| f.set(f.get() | level.bit));
+        Ok(level)
+    }
 }
 
 impl Drop for Level {
     fn drop(&mut self) {
         TRACING.with(|t| t.set(t.get() & !self.bit));
+        FORWARD.with(|f| f.set(f.get() & !self.bit));
         USED.with(|u| u.set(u.get() & !self.bit));
         ACTIVE.with(|a| a.set(a.get() & !self.bit));
     }

@@ -12,6 +12,7 @@ pub(crate) mod pool;
 pub mod primitive;
 pub mod shape;
 pub mod storage;
+pub(crate) mod tangent;
 pub mod tensor;
 
 pub use debug::{debug_nans, set_debug_nans};

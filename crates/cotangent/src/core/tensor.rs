@@ -41,6 +41,8 @@ pub(crate) struct Node {
     pub(crate) origin: Option<Origin>,
     /// The user's source line that created it.
     pub(crate) location: &'static Location<'static>,
+    /// Its tangents at the forward-mode levels that track it (see `core::tangent`).
+    pub(crate) tangents: Option<Box<super::tangent::Tangents>>,
 }
 
 pub(crate) struct Origin {
@@ -50,16 +52,29 @@ pub(crate) struct Origin {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        let Some(origin) = self.origin.take() else {
+        let origin = self.origin.take();
+        let tangents = self.tangents.take();
+        if origin.is_none() && tangents.is_none() {
             return;
-        };
-        RECORDED.fetch_sub(1, Ordering::Relaxed);
-        let mut stack: Vec<Tensor> = origin.inputs.into_vec();
+        }
+        // Iterative: a chain of inputs (and of tangents, which refer to their primals' inputs)
+        // is freed without recursion.
+        let mut stack: Vec<Tensor> = Vec::new();
+        if let Some(o) = origin {
+            RECORDED.fetch_sub(1, Ordering::Relaxed);
+            stack.extend(o.inputs);
+        }
+        if let Some(ts) = tangents {
+            stack.extend(ts.into_iter().map(|(_, t)| t));
+        }
         while let Some(t) = stack.pop() {
             if let Some(mut node) = Arc::into_inner(t.0) {
                 if let Some(o) = node.origin.take() {
                     RECORDED.fetch_sub(1, Ordering::Relaxed);
                     stack.extend(o.inputs);
+                }
+                if let Some(ts) = node.tangents.take() {
+                    stack.extend(ts.into_iter().map(|(_, t)| t));
                 }
             }
         }
@@ -95,6 +110,7 @@ impl Tensor {
             epoch: 0,
             origin: None,
             location,
+            tangents: None,
         }))
     }
 
@@ -238,6 +254,7 @@ impl Tensor {
                 inputs: smallvec::smallvec![self.clone()],
             }),
             location: Location::caller(),
+            tangents: None,
         }))
     }
 
@@ -270,6 +287,7 @@ impl Tensor {
                     inputs: smallvec::smallvec![self.clone()],
                 }),
                 location: Location::caller(),
+                tangents: None,
             });
         }
         Tensor::from_value(self.0.value.clone(), Location::caller())

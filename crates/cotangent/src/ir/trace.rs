@@ -59,6 +59,7 @@ pub fn try_trace_n(f: impl FnOnce(&[Tensor]) -> Vec<Tensor>, inputs: &[Aval]) ->
                 epoch: crate::core::level::epoch(),
                 origin: None,
                 location,
+                tangents: None,
             })
         })
         .collect();

@@ -84,6 +84,7 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
 pub(crate) fn apply_function(prim: Box<dyn Primitive>, f: &Fun, xs: &[Tensor]) -> Tensor {
     let value = eval_detached(f, xs);
     bind_computed(prim, xs.iter().cloned().collect::<SmallVec<_>>(), value)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `f` mapped over its inputs' batch axes `dims`, its output batched at axis 0: the function a
@@ -121,6 +122,7 @@ pub(crate) fn abstract_output(f: &Fun, inputs: &[AvalRef<'_>]) -> Result<Aval> {
                 epoch: crate::core::level::epoch(),
                 origin: None,
                 location: std::panic::Location::caller(),
+                tangents: None,
             })
         })
         .collect();

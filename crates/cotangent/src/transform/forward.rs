@@ -4,10 +4,11 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::core::debug::{check_rule, debug_nans, RuleScope};
+use crate::core::debug::RuleScope;
 use crate::core::level::MaskGuard;
+use crate::core::tangent::check_tangent;
 use crate::core::tensor::NodeId;
-use crate::core::{Result, Tensor, Value};
+use crate::core::{Result, Tensor};
 use crate::transform::graph::topo_order;
 use crate::transform::stats::count_forward;
 
@@ -57,24 +58,13 @@ pub(crate) fn forward(
                 .map_err(|e| e.at(node.location()))?
         };
         if let Some(t) = out {
-            if debug_nans() {
-                let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
-                if let Some(seed) = ins
-                    .iter()
-                    .flatten()
-                    .find(|s| s.shape() == t.shape())
-                    .or(ins.iter().flatten().next())
-                {
-                    check_rule(
-                        "jvp",
-                        origin.prim.name(),
-                        &primals,
-                        seed.value(),
-                        t.value(),
-                        node.location(),
-                    )?;
-                }
-            }
+            check_tangent(
+                origin.prim.name(),
+                &origin.inputs,
+                &ins,
+                &t,
+                node.location(),
+            )?;
             tan.insert(node.id(), t);
         }
     }

@@ -1,12 +1,15 @@
-//! Forward mode: `jvp` pushes tangents from inputs to outputs through each primitive's JVP rule;
-//! `linearize` records the function once and then applies its JVP to many tangents.
+//! Forward mode: `jvp` pushes tangents from inputs to outputs through each primitive's JVP rule
+//! as the function runs, recording nothing (see `core::tangent`); `linearize` records the
+//! function once and then applies its JVP to many tangents by a walk over that record.
 
 use crate::core::error::AtCaller;
 
 use crate::core::level::Level;
+use crate::core::tangent::take_failure;
 use crate::core::{Error, Result, Tensor};
 use crate::transform::forward::forward;
-use crate::transform::{alias, exit};
+use crate::transform::stats::count_forward;
+use crate::transform::{alias, alias_with_tangent, exit};
 
 fn check_tangents(primals: &[Tensor], tangents: &[Tensor]) -> Result<()> {
     if primals.len() != tangents.len() {
@@ -49,15 +52,35 @@ pub fn jvp(
 }
 
 /// Like [`jvp`], returning an error for tangents that do not match the primals.
+///
+/// Tangents are pushed forward as `f` runs (each intermediate carries its own), so nothing is
+/// recorded: the memory of a `jvp` is that of running `f`.
 #[track_caller]
 pub fn try_jvp(
     f: impl FnOnce(&[Tensor]) -> Tensor,
     primals: &[Tensor],
     tangents: &[Tensor],
 ) -> Result<(Tensor, Tensor)> {
-    let (y, lin) = try_linearize(f, primals)?;
-    let t = lin.try_call(tangents)?;
-    Ok((y, t))
+    crate::transform::grad::check_float_inputs("jvp", primals).at_caller()?;
+    check_tangents(primals, tangents).at_caller()?;
+    count_forward();
+    let level = Level::new_forward().at_caller()?;
+    let bit = level.bit;
+    let _ = take_failure(bit); // left by a jvp that unwound at this bit
+    let inputs: Vec<Tensor> = primals
+        .iter()
+        .zip(tangents)
+        .map(|(x, t)| alias_with_tangent(x, bit, Some(t.clone())))
+        .collect();
+    let output = f(&inputs);
+    if let Some(e) = take_failure(bit) {
+        return Err(e);
+    }
+    let t = output
+        .tangent(bit)
+        .cloned()
+        .unwrap_or_else(|| output.zeros_like());
+    Ok((exit(output, bit), exit(t, bit)))
 }
 
 /// A function linearized at a point by [`linearize`]: applies its Jacobian to tangents.

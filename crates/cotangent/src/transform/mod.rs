@@ -24,23 +24,34 @@ use std::sync::Arc;
 
 use smallvec::smallvec;
 
-use crate::core::level::active;
+use crate::core::level::{active, forward};
 use crate::core::tensor::{Node, Origin};
 use crate::core::Tensor;
 use crate::prim::identity::Identity;
 
-/// A fresh alias of `x` tracked at `bit`, connected to `x` when an active outer level tracks it.
+/// A fresh alias of `x` tracked at `bit`, connected to `x` when an active outer level records
+/// it, and carrying `x`'s tangents at the active forward levels (and `tangent` at `bit`, for a
+/// forward level).
 pub(crate) fn alias(x: &Tensor, bit: u64) -> Tensor {
+    alias_with_tangent(x, bit, None)
+}
+
+/// [`alias`] with a tangent at `bit` (the input of a `jvp`).
+pub(crate) fn alias_with_tangent(x: &Tensor, bit: u64, tangent: Option<Tensor>) -> Tensor {
     let outer = x.levels() & active();
+    let recording = outer & !forward();
+    let mut tangents = x.live_tangents();
+    tangents.extend(tangent.map(|t| (bit, t)));
     Tensor::new_node(Node {
         value: x.value().clone(),
         levels: outer | bit,
         epoch: crate::core::level::epoch(),
-        origin: (outer != 0).then(|| Origin {
+        origin: (recording != 0).then(|| Origin {
             prim: Arc::new(Identity),
             inputs: smallvec![x.clone()],
         }),
         location: x.location(),
+        tangents: (!tangents.is_empty()).then(|| Box::new(tangents)),
     })
 }
 
