@@ -172,3 +172,79 @@ fn checkpoint_gives_identical_gradients_and_stores_less() {
         results.iter().map(|r| r.1).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn rules_that_return_the_wrong_shape_or_count_are_errors_naming_the_op() {
+    let x = Tensor::from_vec(vec![0.5, 1.5, 2.5], &[3]);
+    // A custom JVP whose tangent has the wrong shape.
+    let bad_jvp = custom_jvp(|xs: &[Tensor]| xs[0].sin(), |_, ts: &[Tensor]| ts[0].sum());
+    let err = try_jvp(|xs| bad_jvp(xs), std::slice::from_ref(&x), &[x.ones_like()]).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("custom_jvp") && msg.contains("its jvp rule returned a tangent of f64[]"),
+        "{msg}"
+    );
+    // A custom VJP giving one cotangent for two inputs.
+    let too_few = custom_vjp(
+        |xs: &[Tensor]| &xs[0] * &xs[1],
+        |xs: &[Tensor], _, g: &Tensor| vec![g * &xs[1]],
+    );
+    let err = try_value_and_grad_n(|xs| too_few(xs).sum(), &[x.clone(), x.clone()]).unwrap_err();
+    // Named, at the line that made the custom function.
+    assert!(
+        err.to_string()
+            .contains("returned 1 cotangents for 2 inputs")
+            && err.to_string().contains("tests/custom.rs"),
+        "{err}"
+    );
+    // A custom VJP giving a cotangent of the wrong shape.
+    let wrong_shape = custom_vjp(
+        |xs: &[Tensor]| xs[0].exp(),
+        |_, _, g: &Tensor| vec![g.sum()],
+    );
+    let err =
+        try_value_and_grad_n(|xs| wrong_shape(xs).sum(), std::slice::from_ref(&x)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("its vjp rule returned a cotangent of f64[] for an input of f64[3]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_user_primitive_whose_vjp_forgets_an_input_is_an_error() {
+    use cotangent::prim::{Aval, AvalRef, Primitive};
+    #[derive(Debug)]
+    struct Mul2;
+    impl Primitive for Mul2 {
+        fn name(&self) -> &'static str {
+            "my_mul"
+        }
+        fn abstract_eval(&self, i: &[AvalRef<'_>]) -> Result<Aval> {
+            Ok(Aval {
+                shape: i[0].shape.clone(),
+                dtype: i[0].dtype,
+            })
+        }
+        fn eval(&self, i: &[&Value]) -> Result<Value> {
+            let (a, b) = (i[0].to_vec::<f64>(), i[1].to_vec::<f64>());
+            Ok(Value::from_vec(
+                a.iter().zip(&b).map(|(a, b)| a * b).collect(),
+                i[0].shape().clone(),
+            ))
+        }
+        fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+            Ok(t[0].as_ref().map(|t| t * &p[1]))
+        }
+        fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+            Ok(vec![Some(g * &p[1])]) // forgets the second input
+        }
+    }
+    let xs = [Tensor::scalar(2.0), Tensor::scalar(3.0)];
+    let err = try_value_and_grad_n(|x| apply_primitive(Mul2, x).unwrap(), &xs).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("my_mul") && msg.contains("returned 1 cotangents for 2 inputs"),
+        "{msg}"
+    );
+}

@@ -87,7 +87,9 @@ pub(crate) fn push(
         };
         let t = t
             .and_then(|t| match t {
-                Some(t) => check_tangent(prim.name(), inputs, &ins, &t, location).map(|_| Some(t)),
+                Some(t) => {
+                    check_tangent(prim.name(), inputs, &ins, value, &t, location).map(|_| Some(t))
+                }
                 None => Ok(None),
             })
             .map_err(|e| e.at(location));
@@ -124,14 +126,30 @@ pub(crate) fn take_failure(bit: u64) -> Option<Error> {
     })
 }
 
-/// Under `debug_nans`, an error when a JVP rule made a non-finite tangent from finite values.
+/// An error when a JVP rule's tangent `t` does not have the shape and dtype of the primal
+/// output `y` (a user's rule got it wrong; accepting it would give silently wrong results
+/// later), and, under `debug_nans`, when it made a non-finite tangent from finite values.
 pub(crate) fn check_tangent(
     op: &'static str,
     primals: &[Tensor],
     tangents: &[Option<Tensor>],
-    out: &Tensor,
+    y: &Value,
+    t: &Tensor,
     location: &'static Location<'static>,
 ) -> Result<()> {
+    if t.shape() != y.shape() || t.dtype() != y.dtype() {
+        return Err(Error::shape(
+            op,
+            format!(
+                "its jvp rule returned a tangent of {}{} for an output of {}{}",
+                t.dtype(),
+                t.shape(),
+                y.dtype(),
+                y.shape()
+            ),
+        )
+        .at(location));
+    }
     if !debug_nans() {
         return Ok(());
     }
@@ -139,10 +157,10 @@ pub(crate) fn check_tangent(
     let seed = tangents
         .iter()
         .flatten()
-        .find(|s| s.shape() == out.shape())
+        .find(|s| s.shape() == t.shape())
         .or(tangents.iter().flatten().next());
     match seed {
-        Some(seed) => check_rule("jvp", op, &values, seed.value(), out.value(), location),
+        Some(seed) => check_rule("jvp", op, &values, seed.value(), t.value(), location),
         None => Ok(()),
     }
 }

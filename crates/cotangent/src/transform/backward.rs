@@ -56,6 +56,18 @@ pub(crate) fn backward(
                 .vjp_needed(&origin.inputs, node, &g, &needed)
                 .map_err(|e| e.at(node.location()))?
         };
+        if contributions.len() != origin.inputs.len() {
+            return Err(Error::shape(
+                origin.prim.name(),
+                format!(
+                    "its vjp rule returned {} cotangents for {} inputs (one per input, `None` \
+                     for zero)",
+                    contributions.len(),
+                    origin.inputs.len()
+                ),
+            )
+            .at(node.location()));
+        }
         if debug_nans() {
             let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
             for c in contributions.iter().flatten() {
@@ -72,6 +84,19 @@ pub(crate) fn backward(
         for (input, c) in origin.inputs.iter().zip(contributions) {
             if let Some(c) = c {
                 if input.levels() & bit != 0 {
+                    if c.shape() != input.shape() || c.dtype() != input.dtype() {
+                        return Err(Error::shape(
+                            origin.prim.name(),
+                            format!(
+                                "its vjp rule returned a cotangent of {}{} for an input of {}{}",
+                                c.dtype(),
+                                c.shape(),
+                                input.dtype(),
+                                input.shape()
+                            ),
+                        )
+                        .at(node.location()));
+                    }
                     accumulate(&mut cot, input, c)?;
                 }
             }
@@ -85,7 +110,7 @@ fn accumulate(cot: &mut FxHashMap<NodeId, Tensor>, node: &Tensor, c: Tensor) -> 
         return Err(Error::shape(
             "backward",
             format!(
-                "a rule produced a cotangent of shape {} for a value of shape {} (from `{}`)",
+                "a cotangent of shape {} was given for a value of shape {} (from `{}`)",
                 c.shape(),
                 node.shape(),
                 node.op_name().unwrap_or("leaf")

@@ -48,7 +48,10 @@ impl Primitive for Checkpoint {
         // Still one checkpointed block: it recomputes the mapped function.
         let f = vmapped(&self.f, dims);
         let prim = Checkpoint { f: f.clone() };
-        Ok(Some((apply_function(Box::new(prim), &f, args), Some(0))))
+        Ok(Some((
+            apply_function(Box::new(prim), &f, args, std::panic::Location::caller()),
+            Some(0),
+        )))
     }
 }
 
@@ -60,10 +63,12 @@ impl Primitive for Checkpoint {
 /// let g = grad(|x: &Tensor| block(&[x.clone()]))(&Tensor::scalar(0.0));
 /// assert!((g.item::<f64>() - 1.0).abs() < 1e-15);
 /// ```
+#[track_caller]
 pub fn checkpoint<F>(f: F) -> impl Fn(&[Tensor]) -> Tensor
 where
     F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
 {
     let f: Fun = Arc::new(f);
-    move |xs: &[Tensor]| apply_function(Box::new(Checkpoint { f: f.clone() }), &f, xs)
+    let location = std::panic::Location::caller();
+    move |xs: &[Tensor]| apply_function(Box::new(Checkpoint { f: f.clone() }), &f, xs, location)
 }

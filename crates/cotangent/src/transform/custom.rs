@@ -11,6 +11,7 @@
 //! function (and mapped rule), so the user's rule still applies to the whole batch.
 
 use std::fmt;
+use std::panic::Location;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -79,12 +80,23 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
     Ok(y.value().clone())
 }
 
-/// Run `f` on `xs` and record the result as the output of `prim` (a primitive carrying `f`).
-#[track_caller]
-pub(crate) fn apply_function(prim: Box<dyn Primitive>, f: &Fun, xs: &[Tensor]) -> Tensor {
+/// Run `f` on `xs` and record the result as the output of `prim` (a primitive carrying `f`),
+/// made at `location` (the user's line that made the custom function: a closure cannot take
+/// its caller's).
+pub(crate) fn apply_function(
+    prim: Box<dyn Primitive>,
+    f: &Fun,
+    xs: &[Tensor],
+    location: &'static Location<'static>,
+) -> Tensor {
     let value = eval_detached(f, xs);
-    bind_computed(prim, xs.iter().cloned().collect::<SmallVec<_>>(), value)
-        .unwrap_or_else(|e| panic!("{e}"))
+    bind_computed(
+        prim,
+        xs.iter().cloned().collect::<SmallVec<_>>(),
+        value,
+        location,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `f` mapped over its inputs' batch axes `dims`, its output batched at axis 0: the function a
@@ -209,7 +221,10 @@ impl Primitive for CustomVjp {
             f: f.clone(),
             rule: batched_rule,
         };
-        Ok(Some((apply_function(Box::new(prim), &f, args), Some(0))))
+        Ok(Some((
+            apply_function(Box::new(prim), &f, args, Location::caller()),
+            Some(0),
+        )))
     }
 }
 
@@ -226,6 +241,7 @@ impl Primitive for CustomVjp {
 /// let f = |x: &Tensor| clip_grad(&[x * 10.0]);
 /// assert_eq!(grad(f)(&Tensor::scalar(1.0)).item::<f64>(), 10.0); // 10 · clip(1) = 10
 /// ```
+#[track_caller]
 pub fn custom_vjp<F, R>(f: F, rule: R) -> impl Fn(&[Tensor]) -> Tensor
 where
     F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
@@ -233,12 +249,13 @@ where
 {
     let f: Fun = Arc::new(f);
     let rule: VjpRule = Arc::new(rule);
+    let location = Location::caller();
     move |xs: &[Tensor]| {
         let prim = CustomVjp {
             f: f.clone(),
             rule: rule.clone(),
         };
-        apply_function(Box::new(prim), &f, xs)
+        apply_function(Box::new(prim), &f, xs, location)
     }
 }
 
@@ -295,7 +312,10 @@ impl Primitive for CustomJvp {
             f: f.clone(),
             rule: batched_rule,
         };
-        Ok(Some((apply_function(Box::new(prim), &f, args), Some(0))))
+        Ok(Some((
+            apply_function(Box::new(prim), &f, args, Location::caller()),
+            Some(0),
+        )))
     }
 }
 
@@ -312,6 +332,7 @@ impl Primitive for CustomJvp {
 /// let g = grad(|x: &Tensor| softplus(&[x.clone()]))(&Tensor::scalar(0.0));
 /// assert_eq!(g.item::<f64>(), 0.5);
 /// ```
+#[track_caller]
 pub fn custom_jvp<F, R>(f: F, rule: R) -> impl Fn(&[Tensor]) -> Tensor
 where
     F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
@@ -319,11 +340,12 @@ where
 {
     let f: Fun = Arc::new(f);
     let rule: JvpRule = Arc::new(rule);
+    let location = Location::caller();
     move |xs: &[Tensor]| {
         let prim = CustomJvp {
             f: f.clone(),
             rule: rule.clone(),
         };
-        apply_function(Box::new(prim), &f, xs)
+        apply_function(Box::new(prim), &f, xs, location)
     }
 }

@@ -62,6 +62,7 @@ pub(crate) fn forward(
                 origin.prim.name(),
                 &origin.inputs,
                 &ins,
+                node.value(),
                 &t,
                 node.location(),
             )?;

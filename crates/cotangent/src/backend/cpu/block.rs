@@ -92,6 +92,9 @@ const SMALL: usize = 64;
 pub fn apply<T: Element>(f: BlockFn<T>, inputs: &[&Value]) -> Value {
     let shape = inputs[0].shape().clone();
     let n = shape.numel();
+    if n == 1 {
+        return Value::from_buf(smallvec::smallvec![one(f, inputs)], shape);
+    }
     let ops: Operands<'_, T> = inputs.iter().map(|v| Operand::of(v)).collect();
     if n <= SMALL {
         let mut out: Buf<T> = Buf::from_elem(T::default(), n);
@@ -101,6 +104,20 @@ pub fn apply<T: Element>(f: BlockFn<T>, inputs: &[&Value]) -> Value {
     let mut out = crate::core::pool::filled(n, T::default());
     chunked_mut(&mut out, |s, c| run(f, c, s, &ops));
     Value::from_vec(out, shape)
+}
+
+/// `f` at one element: each operand's single element, wherever its view puts it.
+fn one<T: Element>(f: BlockFn<T>, inputs: &[&Value]) -> T {
+    let mut args = [T::default(); 3];
+    for (a, v) in args.iter_mut().zip(inputs) {
+        *a = T::slice(&v.storage).expect("block: dtype checked by caller")[v.layout.offset];
+    }
+    let mut out = [T::default()];
+    f(
+        &mut out,
+        &[&args[0..1], &args[1..2], &args[2..3]][..inputs.len()],
+    );
+    out[0]
 }
 
 /// Like [`apply`], writing into the first operand that owns its packed buffer alone.
