@@ -8,6 +8,8 @@
 //! other read closes the group it reads. A group runs where its last member was, which is then
 //! valid: its inputs come earlier, and nothing before that point reads it.
 
+use rustc_hash::FxHashMap;
+
 use super::elementwise::classify;
 use super::kernel::{Instr, KInput, KOutput, Kernel, Reduce, Src};
 use crate::core::DType;
@@ -118,7 +120,11 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                     }
                 }
             }
-            let target = match cands.iter().min() {
+            // Merge into the largest candidate, so each member moves O(log n) times.
+            let target = match cands
+                .iter()
+                .max_by_key(|&&gid| (groups[gid].members.len(), std::cmp::Reverse(gid)))
+            {
                 Some(&t) => t,
                 None => {
                     groups.push(Group {
@@ -182,12 +188,14 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
             is_output[j as usize] = true;
         }
     }
+    for gr in groups.iter_mut().filter(|gr| gr.alive) {
+        gr.members.sort_unstable();
+    }
     let mut steps = Vec::new();
     for k in 0..ne {
         match group_of[k] {
             Some(gid) => {
-                let gr = &mut groups[gid];
-                gr.members.sort_unstable();
+                let gr = &groups[gid];
                 if *gr.members.last().expect("non-empty group") as usize == k {
                     let kernel = lower(g, gr, &group_of, &users, &is_output);
                     steps.push(Step::Kernel(Box::new(kernel)));
@@ -232,15 +240,12 @@ fn lower(
     let gid = group_of[gr.members[0] as usize];
     let in_group = |k: u32| group_of[k as usize] == gid;
     // The last member reading each member's value (inside this loop).
-    let mut last_use: Vec<(u32, u32)> = Vec::new();
+    let mut last_use: FxHashMap<u32, u32> = FxHashMap::default();
     for &m in &gr.members {
         for &v in &g.eqns[m as usize].inputs {
             if let (Var::Eqn(j), false) = resolve(g, v) {
                 if in_group(j) {
-                    match last_use.iter_mut().find(|(x, _)| *x == j) {
-                        Some(e) => e.1 = m,
-                        None => last_use.push((j, m)),
-                    }
+                    last_use.insert(j, m);
                 }
             }
         }
@@ -260,42 +265,37 @@ fn lower(
         free: Vec::new(),
         count: 0,
     };
-    let mut value_of: Vec<(u32, Src)> = Vec::new();
+    let mut value_of: FxHashMap<u32, Src> = FxHashMap::default();
+    // Each input's index, by what it reads and whether it is splatted.
+    let mut input_index: FxHashMap<(Var, bool), u32> = FxHashMap::default();
     // Reserved registers of scalar and bool inputs, by input index.
-    let mut input_reg: Vec<(u32, u32)> = Vec::new();
+    let mut input_reg: FxHashMap<u32, u32> = FxHashMap::default();
     for &m in &gr.members {
         let eqn = &g.eqns[m as usize];
         let mut srcs: Vec<Src> = Vec::with_capacity(3);
         for &v in &eqn.inputs {
             let (s, scalar) = resolve(g, v);
             if let (Var::Eqn(j), false) = (s, scalar) {
-                if let Some(&(_, src)) = value_of.iter().find(|(x, _)| *x == j) {
+                if let Some(&src) = value_of.get(&j) {
                     srcs.push(src);
                     continue;
                 }
             }
             let dtype = g.aval(s).dtype;
-            let idx = match k
-                .inputs
-                .iter()
-                .position(|i| i.var == s && i.scalar == scalar)
-            {
-                Some(i) => i as u32,
-                None => {
-                    k.inputs.push(KInput {
-                        var: s,
-                        scalar,
-                        dtype,
-                    });
-                    k.inputs.len() as u32 - 1
-                }
-            };
+            let idx = *input_index.entry((s, scalar)).or_insert_with(|| {
+                k.inputs.push(KInput {
+                    var: s,
+                    scalar,
+                    dtype,
+                });
+                k.inputs.len() as u32 - 1
+            });
             if !scalar && dtype != DType::Bool {
                 srcs.push(Src::In(idx));
                 continue;
             }
-            let r = match input_reg.iter().find(|(i, _)| *i == idx) {
-                Some(&(_, r)) => r,
+            let r = match input_reg.get(&idx) {
+                Some(&r) => r,
                 None => {
                     // A splatted input is loaded once before the first block: its register
                     // must be one no instruction has used.
@@ -305,7 +305,7 @@ fn lower(
                     } else {
                         regs.alloc()
                     };
-                    input_reg.push((idx, r));
+                    input_reg.insert(idx, r);
                     if scalar {
                         k.preload.push((r, idx));
                     } else {
@@ -356,8 +356,8 @@ fn lower(
         // Operands read for the last time give their registers back.
         for &v in &eqn.inputs {
             if let (Var::Eqn(j), false) = resolve(g, v) {
-                if last_use.iter().any(|&(x, l)| x == j && l == m) {
-                    if let Some(&(_, Src::Reg(r))) = value_of.iter().find(|(x, _)| *x == j) {
+                if last_use.get(&j) == Some(&m) {
+                    if let Some(&Src::Reg(r)) = value_of.get(&j) {
                         if !regs.free.contains(&r) {
                             regs.free.push(r);
                         }
@@ -365,8 +365,8 @@ fn lower(
                 }
             }
         }
-        if last_use.iter().any(|&(x, _)| x == m) {
-            value_of.push((m, Src::Reg(dst)));
+        if last_use.contains_key(&m) {
+            value_of.insert(m, Src::Reg(dst));
         } else {
             regs.free.push(dst);
         }
