@@ -9,8 +9,9 @@
 //! gradients are those of `sum(w · f(x))` with `w_k = 1 + k/10` over the flattened output.
 //! Values and gradients must agree to a relative 1e-12 (NaN with NaN, infinities exactly).
 
-// The literals are JAX's shortest round-trip representations, kept verbatim.
-#![allow(clippy::excessive_precision)]
+// The literals are JAX's shortest round-trip representations, kept verbatim (some of them
+// are ln 2, √2, … to the last digit).
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
 
 use cotangent::*;
 
@@ -135,8 +136,8 @@ fn weighted_grads(f: fn(&[Tensor]) -> Tensor, xs: &[Tensor]) -> Vec<Vec<f64>> {
     grad_n(move |x: &[Tensor]| {
         let y = f(x);
         let n = y.numel();
-        let w = Tensor::arange(0.0, n as f64, 1.0, DType::F64) / 10.0 + 1.0;
-        (y * w.reshape(&f(x).dims().to_vec())).sum()
+        let w = (Tensor::arange(0.0, n as f64, 1.0, DType::F64) / 10.0 + 1.0).reshape(y.dims());
+        (y * w).sum()
     })(xs)
     .iter()
     .map(|g| g.to_vec::<f64>())
@@ -217,6 +218,45 @@ fn hypot_of_extreme_legs_has_the_exact_derivative_where_jax_overflows() {
         assert!(
             compare("grad", g, w).is_empty(),
             "{got:?} vs exact {exact:?}"
+        );
+    }
+}
+
+#[test]
+fn errors_name_the_op_and_the_shape() {
+    let cube = Tensor::zeros(&[2, 3, 4], DType::F64);
+    let vector = Tensor::zeros(&[3], DType::F64);
+    let ints = Tensor::from_vec(vec![1i64, 2], &[2]);
+    let cases: Vec<(&str, Result<Tensor>, &[&str])> = vec![
+        ("diag", cube.try_diag(0), &["diag", "[2, 3, 4]"]),
+        ("trace", vector.try_trace(), &["trace", "[3]"]),
+        ("tril", vector.try_tril(0), &["tril", "[3]"]),
+        ("triu", vector.try_triu(0), &["triu", "[3]"]),
+        ("diagonal", vector.try_diagonal(0), &["diagonal", "[3]"]),
+        ("cumsum", cube.try_cumsum(3, false), &["cumsum", "3"]),
+        ("cumprod", ints.try_cumprod(0, false), &["cumprod", "i64"]),
+        ("cummax", cube.try_cummax(-4, false), &["cummax"]),
+        ("prod", ints.try_prod(), &["prod", "i64"]),
+        ("min", cube.narrow(1, 0, 0).try_min(), &["min", "[2, 0, 4]"]),
+        ("argmin", cube.try_argmin(5, false), &["argmin"]),
+        ("flip", cube.try_flip(&[3]), &["flip"]),
+        ("roll", cube.try_roll(1, 3), &["roll"]),
+        ("std", cube.try_std_axes(&[7], false), &["std", "7"]),
+        ("clamp", ints.try_clamp(0.0, 1.0), &["clamp", "i64"]),
+        ("hypot", ints.try_hypot(&ints), &["hypot"]),
+        ("kron", cube.try_kron(&ints), &["i64"]),
+    ];
+    for (what, r, words) in cases {
+        let msg = match r {
+            Ok(t) => panic!("{what}: no error, got shape {:?}", t.dims()),
+            Err(e) => e.to_string(),
+        };
+        for w in words {
+            assert!(msg.contains(w), "{what}: {msg:?} does not name {w:?}");
+        }
+        assert!(
+            msg.contains("ops_reference.rs"),
+            "{what}: {msg:?} is not located here"
         );
     }
 }

@@ -13,7 +13,7 @@ use smallvec::smallvec;
 
 use crate::core::bind::bind;
 use crate::core::shape::normalize_axis;
-use crate::core::{Error, Result, Tensor};
+use crate::core::{Result, Tensor};
 use crate::prim::cumsum::Cumsum;
 
 /// A binary combine step of a scan.
@@ -134,13 +134,7 @@ impl Tensor {
     ) -> Result<Tensor> {
         let loc = Location::caller();
         normalize_axis(op, axis, self.rank()).map_err(|e| e.at(loc))?;
-        if !self.dtype().is_float() {
-            return Err(Error::dtype(
-                op,
-                format!("expected a floating-point tensor, got {}", self.dtype()),
-            )
-            .at(loc));
-        }
+        crate::ops::need_float(op, self)?;
         self.try_associative_scan(axis, reverse, combine)
     }
 

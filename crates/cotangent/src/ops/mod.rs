@@ -19,6 +19,20 @@ macro_rules! panicking {
     };
 }
 
+/// A dtype error naming `op` unless `x` is a float tensor (for composites of float
+/// primitives, whose own errors would name the primitive instead).
+#[track_caller]
+pub(crate) fn need_float(op: &'static str, x: &crate::Tensor) -> crate::Result<()> {
+    if x.dtype().is_float() {
+        return Ok(());
+    }
+    Err(crate::core::Error::dtype(
+        op,
+        format!("expected a floating-point tensor, got {}", x.dtype()),
+    )
+    .at(std::panic::Location::caller()))
+}
+
 mod activation;
 mod arith;
 mod binary;

@@ -6,7 +6,7 @@
 use std::panic::Location;
 
 use crate::core::shape::normalize_axes;
-use crate::core::{Error, Result, Tensor};
+use crate::core::{Result, Tensor};
 
 impl Tensor {
     /// Product over `axes` (negative axes count from the end); `keepdim` keeps them as size 1.
@@ -25,13 +25,7 @@ impl Tensor {
     pub fn try_prod_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
         let loc = Location::caller();
         let dims = normalize_axes("prod", axes, self.rank()).map_err(|e| e.at(loc))?;
-        if !self.dtype().is_float() {
-            return Err(Error::dtype(
-                "prod",
-                format!("expected a floating-point tensor, got {}", self.dtype()),
-            )
-            .at(loc));
-        }
+        crate::ops::need_float("prod", self)?;
         let rest: Vec<usize> = (0..self.rank()).filter(|d| !dims.contains(d)).collect();
         let perm: Vec<usize> = dims.iter().chain(&rest).copied().collect();
         let n: usize = dims.iter().map(|&d| self.dims()[d]).product();

@@ -198,7 +198,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_std_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
-        self.try_var_axes(axes, keepdim)?.try_sqrt()
+        self.try_std_axes_ddof(axes, keepdim, 0)
     }
     panicking!(
         /// Population standard deviation over axes; see [`Tensor::try_std_axes`].
@@ -216,7 +216,13 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_std_axes_ddof(&self, axes: &[isize], keepdim: bool, ddof: usize) -> Result<Tensor> {
+        let loc = std::panic::Location::caller();
+        normalize_axes("std", axes, self.rank()).map_err(|e| e.at(loc))?;
+        crate::ops::need_float("std", self)?;
         let var = self.try_var_axes(axes, keepdim)?;
+        if ddof == 0 {
+            return var.try_sqrt();
+        }
         let n = (self.numel() / var.numel().max(1)) as f64;
         (var * (n / (n - ddof as f64).max(0.0))).try_sqrt()
     }

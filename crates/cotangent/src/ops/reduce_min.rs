@@ -22,13 +22,7 @@ impl Tensor {
     pub fn try_min_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
         let loc = Location::caller();
         let dims = normalize_axes("min", axes, self.rank()).map_err(|e| e.at(loc))?;
-        if !self.dtype().is_float() {
-            return Err(Error::dtype(
-                "min",
-                format!("expected a floating-point tensor, got {}", self.dtype()),
-            )
-            .at(loc));
-        }
+        crate::ops::need_float("min", self)?;
         if let Some(&d) = dims.iter().find(|&&d| self.dims()[d] == 0) {
             return Err(Error::shape(
                 "min",
