@@ -3,13 +3,11 @@
 //! differentiate it.
 //!
 //! Each operation of the expression language maps onto the library's ops:
-//! most one to one (`cbrt` is the library's own primitive), `log2`/`log10` as
-//! `log(x)/ln b`, `hypot(a, b)` as `sqrt(a² + b²)`, `max`/`min` as
+//! one to one (`cbrt`, `log2` and `log10` are the library's own primitives,
+//! `hypot` its overflow-free composite, as `jnp.hypot`), `max`/`min` as
 //! `maximum`/`minimum` (a tie splits the derivative evenly, as in JAX) and
 //! `relu` with derivative 0 at 0. The loop over the nodes is flat, so any
 //! depth builds without recursion.
-
-use std::f64::consts::{LN_10, LN_2};
 
 use cotangent::Tensor;
 
@@ -49,8 +47,8 @@ pub fn apply(op: Op, args: &[Tensor]) -> Tensor {
             Func::Expm1 => a.expm1(),
             Func::Log => a.log(),
             Func::Log1p => a.log1p(),
-            Func::Log2 => a.log() / LN_2,
-            Func::Log10 => a.log() / LN_10,
+            Func::Log2 => a.log2(),
+            Func::Log10 => a.log10(),
             Func::Sqrt => a.sqrt(),
             Func::Cbrt => a.cbrt(),
             Func::Abs => a.abs(),
@@ -62,7 +60,7 @@ pub fn apply(op: Op, args: &[Tensor]) -> Tensor {
             Func::Atan2 => a.atan2(b()),
             Func::Max => a.maximum(b()),
             Func::Min => a.minimum(b()),
-            Func::Hypot => (a.square() + b().square()).sqrt(),
+            Func::Hypot => a.hypot(b()),
         },
     }
 }

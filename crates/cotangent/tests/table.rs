@@ -136,9 +136,12 @@ fn elementwise_rows() -> Vec<Row> {
         }),
         ew!("exp", &[Any], true, |x| x[0].exp(), |v| v[0].exp()),
         ew!("expm1", &[Any], true, |x| x[0].expm1(), |v| v[0].exp_m1()),
+        ew!("exp2", &[Any], true, |x| x[0].exp2(), |v| v[0].exp2()),
         ew!("floor", &[Frac], false, |x| x[0].floor(), |v| v[0].floor()),
         ew!("log", &[Pos], true, |x| x[0].log(), |v| v[0].ln()),
         ew!("log1p", &[Pos], true, |x| x[0].log1p(), |v| v[0].ln_1p()),
+        ew!("log2", &[Pos], true, |x| x[0].log2(), |v| v[0].log2()),
+        ew!("log10", &[Pos], true, |x| x[0].log10(), |v| v[0].log10()),
         ew!("round", &[Frac], false, |x| x[0].round(), |v| v[0]
             .round_ties_even()),
         ew!("sign", &[AwayZero], false, |x| x[0].sign(), |v| v[0]
@@ -278,9 +281,93 @@ fn other_rows() -> Vec<Row> {
         ("grad of a chain", |x| {
             grad(|t: &Tensor| (t.sin() * t).exp().sum())(&x[0])
         }),
+        // Cumulative ops (cumsum is a primitive; the others scans of mul, max, min).
+        ("cumsum", |x| x[0].cumsum(1, false) * &x[1]),
+        ("cumsum reverse", |x| x[0].sin().cumsum(0, true)),
+        ("cumprod", |x| x[0].cumprod(1, false)),
+        ("cumprod reverse", |x| {
+            (&x[0] - 1.0).cumprod(0, true) * &x[1]
+        }),
+        ("cummax", |x| x[0].sin().cummax(1, false)),
+        ("cummax reverse", |x| x[0].cummax(0, true) * &x[1]),
+        ("cummin", |x| x[0].cummin(1, true)),
+        // Reductions.
+        ("prod", |x| x[0].prod()),
+        ("prod axes", |x| x[0].prod_axes(&[1], false)),
+        ("prod keepdim", |x| x[0].prod_axes(&[0], true) * &x[1]),
+        ("prod around zero", |x| (&x[0] - 1.2).prod_axes(&[1], false)),
+        ("min", |x| x[0].min()),
+        ("min axes", |x| x[0].cos().min_axes(&[0], false)),
+        ("argmin", |x| f64t(x[0].argmin(1, false))),
+        ("argmin keepdim", |x| f64t(x[0].argmin(0, true))),
+        ("std", |x| x[0].std_axes(&[1], false)),
+        ("std all", |x| (&x[0] * &x[1]).std()),
+        ("std ddof", |x| x[0].std_axes_ddof(&[0], true, 1)),
+        // Reordering, triangles and diagonals.
+        ("flip", |x| x[0].flip(&[0, 1]) * &x[1]),
+        ("roll", |x| x[0].roll(1, 1).exp() + x[1].roll(-4, 0)),
+        ("tril", |x| x[0].tril(0) + x[1].tril(-1)),
+        ("triu", |x| x[0].triu(1).sin()),
+        ("tril_indices", |x| {
+            let (r, c) = tril_indices(3, 0);
+            let flat = (f64t(r) * 4.0 + f64t(c)).cast(DType::I64);
+            x[0].flatten().index_select(0, &flat).exp()
+        }),
+        ("triu_indices", |x| {
+            let (r, c) = triu_indices(3, 1);
+            let flat = (f64t(r) * 4.0 + f64t(c)).cast(DType::I64);
+            x[0].flatten().index_select(0, &flat) * 2.0
+        }),
+        ("diag", |x| x[0].diag(0) + x[1].diag(1).sum()),
+        ("diag vector", |x| x[0].sum_axes(&[1], false).diag(-1)),
+        ("diagonal", |x| x[0].diagonal(-1).exp()),
+        ("trace", |x| (&x[0] * &x[1]).narrow(1, 0, 3).trace()),
+        // Products of tensors.
+        ("outer", |x| {
+            x[0].sum_axes(&[1], false)
+                .outer(&x[1].sum_axes(&[0], false))
+        }),
+        ("kron", |x| x[0].narrow(1, 0, 2).kron(&x[1].narrow(0, 0, 2))),
+        ("meshgrid xy", |x| {
+            let g = meshgrid(
+                &[x[0].sum_axes(&[0], false), x[1].sum_axes(&[1], false)],
+                Indexing::Xy,
+            );
+            &g[0] * &g[1].sin()
+        }),
+        ("meshgrid ij", |x| {
+            let g = meshgrid(
+                &[x[0].sum_axes(&[1], false), x[1].sum_axes(&[0], false)],
+                Indexing::Ij,
+            );
+            &g[0] / &g[1]
+        }),
+        // Elementwise composites.
+        ("clamp", |x| x[0].clamp(0.8, 1.6).square()),
+        ("clip", |x| x[0].clip(0.7, 1.9) * &x[1]),
+        ("clamp_t", |x| x[0].clamp_t(&x[1], &(&x[2] + 1.0))),
+        ("hypot", |x| x[0].hypot(&(&x[1] - 1.0))),
+        ("logaddexp", |x| x[0].logaddexp(&(&x[1] * 3.0 - 3.0))),
+        ("log_sigmoid", |x| (&x[0] * 4.0 - 6.0).log_sigmoid()),
+        ("silu", |x| (&x[0] - 1.0).silu()),
+        ("mish", |x| (&x[0] * 3.0 - 4.0).mish()),
+        ("isnan", |x| f64t(x[0].log().isnan())),
+        ("isfinite", |x| f64t(x[0].isfinite())),
+        ("nan_to_num", |x| {
+            (x[0].log() * &x[1]).nan_to_num(0.0, 1e300, -1e300)
+        }),
     ];
     // Not differentiable, or (cast) through f32, too coarse for finite differences in f64.
-    let not_smooth = ["argmax", "bool output", "cast", "stop_gradient"];
+    let not_smooth = [
+        "argmax",
+        "argmin",
+        "argmin keepdim",
+        "bool output",
+        "cast",
+        "isfinite",
+        "isnan",
+        "stop_gradient",
+    ];
     rows.into_iter()
         .map(|(name, f)| Row {
             name,

@@ -1,6 +1,6 @@
 //! Composite activations and normalizers, built from primitives only (so every transformation
-//! applies with no rule of their own): relu, gelu, sigmoid, softplus, square, logsumexp,
-//! softmax, log_softmax.
+//! applies with no rule of their own): relu, gelu, sigmoid, log_sigmoid, silu, mish, softplus,
+//! square, logsumexp, softmax, log_softmax.
 
 use crate::core::{Result, Tensor};
 
@@ -81,6 +81,53 @@ impl Tensor {
     panicking!(
         /// Softplus; see [`Tensor::try_softplus`].
         softplus() => try_softplus
+    );
+
+    /// `log(sigmoid(x))`, computed as `-softplus(-x)` (as `jax.nn.log_sigmoid`), so it stays
+    /// accurate for large negative `x`: `log_sigmoid(-800) = -800`, with derivative 1.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// assert_eq!(Tensor::scalar(-800.0).log_sigmoid().item::<f64>(), -800.0);
+    /// assert!((Tensor::scalar(0.0).log_sigmoid().item::<f64>() + 2f64.ln()).abs() < 1e-15);
+    /// ```
+    #[track_caller]
+    pub fn try_log_sigmoid(&self) -> Result<Tensor> {
+        self.try_neg()?.try_softplus()?.try_neg()
+    }
+    panicking!(
+        /// Log-sigmoid; see [`Tensor::try_log_sigmoid`].
+        log_sigmoid() => try_log_sigmoid
+    );
+
+    /// Sigmoid linear unit (swish) `x · sigmoid(x)`, as `jax.nn.silu`.
+    ///
+    /// ```
+    /// let y = cotangent::Tensor::scalar(1.0).silu().item::<f64>();
+    /// assert!((y - 0.7310585786300049).abs() < 1e-15);
+    /// ```
+    #[track_caller]
+    pub fn try_silu(&self) -> Result<Tensor> {
+        self.try_mul(&self.try_sigmoid()?)
+    }
+    panicking!(
+        /// SiLU; see [`Tensor::try_silu`].
+        silu() => try_silu
+    );
+
+    /// Mish `x · tanh(softplus(x))`, as `jax.nn.mish`.
+    ///
+    /// ```
+    /// let y = cotangent::Tensor::scalar(1.0).mish().item::<f64>();
+    /// assert!((y - 0.8650983882673103).abs() < 1e-15);
+    /// ```
+    #[track_caller]
+    pub fn try_mish(&self) -> Result<Tensor> {
+        self.try_mul(&self.try_softplus()?.try_tanh()?)
+    }
+    panicking!(
+        /// Mish; see [`Tensor::try_mish`].
+        mish() => try_mish
     );
 
     /// Gaussian error linear unit, exact form `x · Φ(x) = x/2 · erfc(-x/√2)`: `erfc` keeps the

@@ -1,6 +1,6 @@
 //! The user-facing operations on [`crate::Tensor`]: constructors, elementwise math, operators,
 //! reductions, shape and indexing ops, and composites (softmax, losses, …) built from primitives
-//! with no rules of their own.
+//! with no rules of their own (cumulative ops, products, triangles, extra elementwise math).
 //!
 //! Every op comes in two forms: `try_op` returns a [`crate::Result`] and `op` panics with the
 //! same message at the caller's line (both are `#[track_caller]`).
@@ -19,17 +19,40 @@ macro_rules! panicking {
     };
 }
 
+/// A dtype error naming `op` unless `x` is a float tensor (for composites of float
+/// primitives, whose own errors would name the primitive instead).
+#[track_caller]
+pub(crate) fn need_float(op: &'static str, x: &crate::Tensor) -> crate::Result<()> {
+    if x.dtype().is_float() {
+        return Ok(());
+    }
+    Err(crate::core::Error::dtype(
+        op,
+        format!("expected a floating-point tensor, got {}", x.dtype()),
+    )
+    .at(std::panic::Location::caller()))
+}
+
 mod activation;
 mod arith;
 mod binary;
 mod create;
+mod cumulative;
 mod display;
 mod index;
 mod linalg;
 mod loss;
+mod math;
+mod product;
+mod products;
 mod reduce;
+mod reduce_min;
+mod reorder;
 mod shape;
+mod triangular;
 mod unary;
 
 pub(crate) use binary::broadcast_binary;
 pub use binary::where_;
+pub use products::{meshgrid, try_meshgrid, Indexing};
+pub use triangular::{tril_indices, triu_indices};

@@ -1,4 +1,4 @@
-//! Reductions: sum and max over axes (with `keepdim`), and the composites mean and var.
+//! Reductions: sum and max over axes (with `keepdim`), and the composites mean, var and std.
 
 use smallvec::smallvec;
 
@@ -185,6 +185,66 @@ impl Tensor {
     panicking!(
         /// Population variance over axes; see [`Tensor::try_var_axes`].
         var_axes(axes: &[isize], keepdim: bool) => try_var_axes
+    );
+
+    /// Population standard deviation (`ddof = 0`, as `jnp.std`) over `axes`: the square root
+    /// of [`Tensor::try_var_axes`]. At a constant slice the value is 0 and the derivative NaN
+    /// (`0 · ∞`), as JAX gives.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 3.0, 2.0, 2.0], &[2, 2]);
+    /// assert_eq!(x.std_axes(&[1], false).to_vec::<f64>(), vec![1.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_std_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        self.try_std_axes_ddof(axes, keepdim, 0)
+    }
+    panicking!(
+        /// Population standard deviation over axes; see [`Tensor::try_std_axes`].
+        std_axes(axes: &[isize], keepdim: bool) => try_std_axes
+    );
+
+    /// Standard deviation with `ddof` delta degrees of freedom (the divisor is `n - ddof`;
+    /// `ddof = 1` is the sample standard deviation, as `jnp.std(x, ddof=1)`). With `n ≤ ddof`
+    /// the result is infinite or NaN, as in JAX.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let x = Tensor::from_vec(vec![1.0, 3.0], &[2]);
+    /// assert_eq!(x.std_axes_ddof(&[0], false, 1).item::<f64>(), 2f64.sqrt());
+    /// ```
+    #[track_caller]
+    pub fn try_std_axes_ddof(&self, axes: &[isize], keepdim: bool, ddof: usize) -> Result<Tensor> {
+        let loc = std::panic::Location::caller();
+        normalize_axes("std", axes, self.rank()).map_err(|e| e.at(loc))?;
+        crate::ops::need_float("std", self)?;
+        let var = self.try_var_axes(axes, keepdim)?;
+        if ddof == 0 {
+            return var.try_sqrt();
+        }
+        let n = (self.numel() / var.numel().max(1)) as f64;
+        (var * (n / (n - ddof as f64).max(0.0))).try_sqrt()
+    }
+    panicking!(
+        /// Standard deviation with `ddof`; see [`Tensor::try_std_axes_ddof`].
+        std_axes_ddof(axes: &[isize], keepdim: bool, ddof: usize) => try_std_axes_ddof
+    );
+
+    /// Population standard deviation of all elements.
+    ///
+    /// ```
+    /// let x = cotangent::Tensor::from_vec(vec![1.0, 3.0], &[2]);
+    /// assert_eq!(x.std().item::<f64>(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn try_std(&self) -> Result<Tensor> {
+        let all: Vec<isize> = (0..self.rank() as isize).collect();
+        self.try_std_axes(&all, false)
+    }
+    panicking!(
+        /// Population standard deviation of all elements; see [`Tensor::try_std`].
+        std() => try_std
     );
 
     /// Index (i64) of the largest element along `axis`; the first wins a tie, NaN counts as
