@@ -49,12 +49,15 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
         return Ok(no_grad(|| f(&plain)).value().clone());
     }
     let level = Level::new()?;
+    // Tensors made from here on were computed inside `f`; only older ones can be captured.
+    let start = crate::core::level::epoch();
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(&x.detach(), level.bit)).collect();
     let y = f(&inputs);
     let stops: FxHashSet<NodeId> = inputs.iter().map(Tensor::id).collect();
     for node in topo_order(std::slice::from_ref(&y), level.bit, &stops) {
         // The inputs' own aliases are where the walk stops (under a trace they have an origin:
-        // the `stop_gradient` of the traced input).
+        // the `stop_gradient` of the traced input). A value `f` detached itself (softmax's
+        // shifted max) is off this level too, but is newer than it: not captured.
         if stops.contains(&node.id()) {
             continue;
         }
@@ -64,7 +67,7 @@ pub(crate) fn try_eval_checked(op: &'static str, f: &Fun, xs: &[Tensor]) -> Resu
         if origin
             .inputs
             .iter()
-            .any(|i| i.levels() & level.bit == 0 && i.levels() & outer != 0)
+            .any(|i| i.levels() & level.bit == 0 && i.levels() & outer != 0 && i.0.epoch < start)
         {
             return Err(Error::usage(
                 op,
