@@ -22,6 +22,11 @@ use crate::Real;
 /// 0 and 1 of the float type.
 pub type BlockFn<T> = fn(out: &mut [T], ins: &[&[T]]);
 
+/// The same formula at one element (operands beyond the arity are ignored): what scalar
+/// programs and one-element tensors run, without the block machinery. It runs the very code
+/// of the block function (the generic kernel, or the vectorized fast path on one element).
+pub type OneFn<T> = fn(ins: [T; 3]) -> T;
+
 /// How an elementwise primitive computes, once, for every backend.
 ///
 /// ```
@@ -41,6 +46,10 @@ pub struct Elementwise {
     pub f32: BlockFn<f32>,
     /// The formula over f64 blocks.
     pub f64: BlockFn<f64>,
+    /// The formula at one f32 element.
+    pub f32_one: OneFn<f32>,
+    /// The formula at one f64 element.
+    pub f64_one: OneFn<f64>,
     /// Exact identities the simplifier may apply.
     pub algebra: Algebra,
     /// The formula as a C expression over operands `a`, `b`, `c` of one float type (using the
@@ -70,17 +79,25 @@ pub struct Algebra {
 pub trait BlockFloat: Real {
     /// The rule's block function for this type.
     fn block(rule: &Elementwise) -> BlockFn<Self>;
+    /// The rule's one-element function for this type.
+    fn one_fn(rule: &Elementwise) -> OneFn<Self>;
 }
 
 impl BlockFloat for f32 {
     fn block(rule: &Elementwise) -> BlockFn<f32> {
         rule.f32
     }
+    fn one_fn(rule: &Elementwise) -> OneFn<f32> {
+        rule.f32_one
+    }
 }
 
 impl BlockFloat for f64 {
     fn block(rule: &Elementwise) -> BlockFn<f64> {
         rule.f64
+    }
+    fn one_fn(rule: &Elementwise) -> OneFn<f64> {
+        rule.f64_one
     }
 }
 

@@ -58,26 +58,34 @@ impl Drop for Node {
             return;
         }
         // Iterative: a chain of inputs (and of tangents, which refer to their primals' inputs)
-        // is freed without recursion.
-        let mut stack: Vec<Tensor> = Vec::new();
-        if let Some(o) = origin {
-            RECORDED.fetch_sub(1, Ordering::Relaxed);
-            stack.extend(o.inputs);
+        // is freed without recursion. Only nodes this drop releases are stacked, so dropping a
+        // node whose inputs are still held allocates nothing.
+        let mut stack: Vec<Node> = Vec::new();
+        release(origin, tangents, &mut stack);
+        while let Some(mut node) = stack.pop() {
+            let (origin, tangents) = (node.origin.take(), node.tangents.take());
+            release(origin, tangents, &mut stack);
         }
-        if let Some(ts) = tangents {
-            stack.extend(ts.into_iter().map(|(_, t)| t));
+    }
+}
+
+/// Let go of a node's edges and tangents, stacking the nodes nobody else holds.
+fn release(
+    origin: Option<Origin>,
+    tangents: Option<Box<super::tangent::Tangents>>,
+    stack: &mut Vec<Node>,
+) {
+    let mut free = |t: Tensor| {
+        if let Some(node) = Arc::into_inner(t.0) {
+            stack.push(node);
         }
-        while let Some(t) = stack.pop() {
-            if let Some(mut node) = Arc::into_inner(t.0) {
-                if let Some(o) = node.origin.take() {
-                    RECORDED.fetch_sub(1, Ordering::Relaxed);
-                    stack.extend(o.inputs);
-                }
-                if let Some(ts) = node.tangents.take() {
-                    stack.extend(ts.into_iter().map(|(_, t)| t));
-                }
-            }
-        }
+    };
+    if let Some(o) = origin {
+        RECORDED.fetch_sub(1, Ordering::Relaxed);
+        o.inputs.into_iter().for_each(&mut free);
+    }
+    if let Some(ts) = tangents {
+        ts.into_iter().for_each(|(_, t)| free(t));
     }
 }
 

@@ -105,10 +105,7 @@ impl ScalarProgram {
             };
             match *ins_ {
                 Instr::Map { rule, dst, args } => {
-                    let [a, b, c] = args.map(|s| [val(s, regs)]);
-                    let mut out = [T::zero()];
-                    T::block(rule)(&mut out, &[&a[..], &b[..], &c[..]][..rule.arity]);
-                    regs[dst as usize] = out[0];
+                    regs[dst as usize] = T::one_fn(rule)(args.map(|s| val(s, regs)));
                 }
                 Instr::Load { dst, input } => regs[dst as usize] = ins[input as usize],
                 Instr::Store { out, src } => outs[out as usize] = val(src, regs),

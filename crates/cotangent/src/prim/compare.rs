@@ -55,8 +55,16 @@ fn holds<T: PartialOrd>(op: CmpOp, x: T, y: T) -> bool {
 
 /// The comparison `OPS[K]` over a block, as 1 or 0.
 fn block<T: Real, const K: usize>(o: &mut [T], i: &[&[T]]) {
-    let one = |c: bool| if c { T::one() } else { T::zero() };
-    vectorized(o.len(), || block2(o, i, |x, y| one(holds(OPS[K], x, y))))
+    vectorized(o.len(), || block2(o, i, at::<T, K>))
+}
+
+/// The comparison `OPS[K]` at one pair, as 1 or 0.
+fn at<T: Real, const K: usize>(x: T, y: T) -> T {
+    if holds(OPS[K], x, y) {
+        T::one()
+    } else {
+        T::zero()
+    }
 }
 
 macro_rules! rule {
@@ -66,6 +74,8 @@ macro_rules! rule {
             arity: 2,
             f32: block::<f32, $k>,
             f64: block::<f64, $k>,
+            f32_one: |a| at::<f32, $k>(a[0], a[1]),
+            f64_one: |a| at::<f64, $k>(a[0], a[1]),
             algebra: NO_UNITS,
             expr: $expr,
         }

@@ -61,8 +61,8 @@ pub(crate) fn binary_same_aval(op: &'static str, inputs: &[AvalRef<'_>]) -> Resu
 /// Run an elementwise rule on float operands of one shape and dtype, into a new buffer.
 pub(crate) fn eval_rule(op: &'static str, rule: &Elementwise, inputs: &[&Value]) -> Result<Value> {
     Ok(match inputs[0].dtype() {
-        crate::DType::F32 => block::apply(rule.f32, inputs),
-        crate::DType::F64 => block::apply(rule.f64, inputs),
+        crate::DType::F32 => block::apply(rule.f32, rule.f32_one, inputs),
+        crate::DType::F64 => block::apply(rule.f64, rule.f64_one, inputs),
         d => return Err(not_float(op, d)),
     })
 }
@@ -74,8 +74,8 @@ pub(crate) fn eval_rule_owned(
     inputs: Values,
 ) -> Result<Value> {
     Ok(match inputs[0].dtype() {
-        crate::DType::F32 => block::apply_owned(rule.f32, inputs),
-        crate::DType::F64 => block::apply_owned(rule.f64, inputs),
+        crate::DType::F32 => block::apply_owned(rule.f32, rule.f32_one, inputs),
+        crate::DType::F64 => block::apply_owned(rule.f64, rule.f64_one, inputs),
         d => return Err(not_float(op, d)),
     })
 }
@@ -94,8 +94,18 @@ pub(crate) fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Option<Tensor> {
 }
 
 /// An f32 block function: the primitive's vectorized fast path if it names one, else its
-/// generic kernel `k` over the block.
+/// generic kernel `k` over the block; with `one` first, the same at one element.
 macro_rules! f32_block {
+    (one $fast:path; $k:path) => {
+        |a: [f32; 3]| {
+            let mut o = [0.0f32];
+            $fast(&mut o, &a[..1]);
+            o[0]
+        }
+    };
+    (one; $k:path) => {
+        |a: [f32; 3]| $k(a[0])
+    };
     ($fast:path; $k:path) => {
         |o: &mut [f32], i: &[&[f32]]| $fast(o, i[0])
     };
@@ -166,6 +176,8 @@ macro_rules! unary_float_common {
                             $crate::prim::lowering::block1(o, i, Self::k::<f64>)
                         })
                     },
+                    f32_one: $crate::prim::elementwise::f32_block!(one $($fast)?; Self::k::<f32>),
+                    f64_one: |a| Self::k::<f64>(a[0]),
                     algebra: $crate::prim::lowering::Algebra {
                         right_unit: None,
                         left_unit: None,
@@ -340,6 +352,8 @@ macro_rules! binary_float_primitive {
                             $crate::prim::lowering::block2(o, i, Self::k::<f64>)
                         })
                     },
+                    f32_one: |a| Self::k::<f32>(a[0], a[1]),
+                    f64_one: |a| Self::k::<f64>(a[0], a[1]),
                     algebra: $algebra,
                     expr: $expr,
                 };
@@ -405,6 +419,8 @@ pub(crate) const MOVE: crate::prim::lowering::Elementwise = crate::prim::lowerin
     arity: 1,
     f32: copy_block::<f32>,
     f64: copy_block::<f64>,
+    f32_one: |a| a[0],
+    f64_one: |a| a[0],
     algebra: NO_UNITS,
     expr: "a",
 };

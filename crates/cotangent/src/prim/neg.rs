@@ -17,6 +17,8 @@ impl Neg {
         arity: 1,
         f32: |o, i| vectorized(o.len(), || block1(o, i, |x: f32| -x)),
         f64: |o, i| vectorized(o.len(), || block1(o, i, |x: f64| -x)),
+        f32_one: |a| -a[0],
+        f64_one: |a| -a[0],
         algebra: NO_UNITS,
         expr: "-a",
     };

@@ -15,7 +15,11 @@ pub struct Select;
 
 /// `c ? a : b` with the condition as 0 or 1 of the float type (fused loops).
 fn block<T: Real>(o: &mut [T], i: &[&[T]]) {
-    vectorized(o.len(), || block3(o, i, |c, a, b| zip::pick(c != T::zero(), a, b)))
+    vectorized(o.len(), || block3(o, i, pick))
+}
+
+fn pick<T: Real>(c: T, a: T, b: T) -> T {
+    zip::pick(c != T::zero(), a, b)
 }
 
 const RULE: Elementwise = Elementwise {
@@ -23,6 +27,8 @@ const RULE: Elementwise = Elementwise {
     arity: 3,
     f32: block::<f32>,
     f64: block::<f64>,
+    f32_one: |a| pick(a[0], a[1], a[2]),
+    f64_one: |a| pick(a[0], a[1], a[2]),
     algebra: NO_UNITS,
     expr: "(c != 0 ? a : b)",
 };

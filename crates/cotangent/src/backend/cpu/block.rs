@@ -10,7 +10,7 @@ use smallvec::SmallVec;
 
 use crate::core::storage::Buf;
 use crate::core::{Element, Value};
-use crate::prim::lowering::BlockFn;
+use crate::prim::lowering::{BlockFn, OneFn};
 use crate::prim::Values;
 
 use super::par::chunked_mut;
@@ -88,12 +88,13 @@ fn packed<'a, T: Element>(
 /// Below this many elements an output is built inline (as the other kernels do).
 const SMALL: usize = 64;
 
-/// `f` over `inputs` (one shape, one dtype `T`) into a new buffer.
-pub fn apply<T: Element>(f: BlockFn<T>, inputs: &[&Value]) -> Value {
+/// `f` over `inputs` (one shape, one dtype `T`) into a new buffer (`one`, the same formula at
+/// one element, for a one-element output).
+pub fn apply<T: Element>(f: BlockFn<T>, one: OneFn<T>, inputs: &[&Value]) -> Value {
     let shape = inputs[0].shape().clone();
     let n = shape.numel();
     if n == 1 {
-        return Value::from_buf(smallvec::smallvec![one(f, inputs)], shape);
+        return Value::from_buf(smallvec::smallvec![at_one(one, inputs)], shape);
     }
     let ops: Operands<'_, T> = inputs.iter().map(|v| Operand::of(v)).collect();
     if n <= SMALL {
@@ -106,25 +107,20 @@ pub fn apply<T: Element>(f: BlockFn<T>, inputs: &[&Value]) -> Value {
     Value::from_vec(out, shape)
 }
 
-/// `f` at one element: each operand's single element, wherever its view puts it.
-fn one<T: Element>(f: BlockFn<T>, inputs: &[&Value]) -> T {
+/// `one` at each operand's single element, wherever its view puts it.
+fn at_one<T: Element>(one: OneFn<T>, inputs: &[&Value]) -> T {
     let mut args = [T::default(); 3];
     for (a, v) in args.iter_mut().zip(inputs) {
         *a = T::slice(&v.storage).expect("block: dtype checked by caller")[v.layout.offset];
     }
-    let mut out = [T::default()];
-    f(
-        &mut out,
-        &[&args[0..1], &args[1..2], &args[2..3]][..inputs.len()],
-    );
-    out[0]
+    one(args)
 }
 
 /// Like [`apply`], writing into the first operand that owns its packed buffer alone.
-pub fn apply_owned<T: Element>(f: BlockFn<T>, mut inputs: Values) -> Value {
+pub fn apply_owned<T: Element>(f: BlockFn<T>, one: OneFn<T>, mut inputs: Values) -> Value {
     let Some(k) = (0..inputs.len()).find(|&i| inputs[i].unique_slice_mut::<T>().is_some()) else {
         let refs: SmallVec<[&Value; 3]> = inputs.iter().collect();
-        return apply(f, &refs);
+        return apply(f, one, &refs);
     };
     let mut dst = inputs.remove(k);
     let mut ops: Operands<'_, T> = inputs.iter().map(|v| Operand::of(v)).collect();
@@ -145,6 +141,17 @@ mod tests {
         }
     }
 
+    fn sub1(a: [f64; 3]) -> f64 {
+        a[0] - a[1]
+    }
+
+    #[test]
+    fn one_element_runs_the_one_element_formula() {
+        let a = Value::from_vec(vec![5.0], Shape::from(&[1][..]));
+        let b = Value::from_vec(vec![2.0], Shape::from(&[1][..]));
+        assert_eq!(apply(sub, sub1, &[&a, &b]).to_vec::<f64>(), vec![3.0]);
+    }
+
     #[test]
     fn in_place_keeps_operand_order() {
         let n = 1500;
@@ -155,11 +162,11 @@ mod tests {
         let vb = Value::from_vec(b.clone(), shape.clone());
         let keep_a = va.clone();
         // `a` is shared, so `b`'s buffer (operand 1) is overwritten: the result is still a − b.
-        let out = apply_owned(sub, [va, vb].into_iter().collect());
+        let out = apply_owned(sub, sub1, [va, vb].into_iter().collect());
         let want: Vec<f64> = a.iter().map(|x| x - 1.0).collect();
         assert_eq!(out.to_vec::<f64>(), want);
         assert_eq!(keep_a.to_vec::<f64>(), a);
-        let fresh = apply(sub, &[&keep_a, &Value::from_vec(b, shape)]);
+        let fresh = apply(sub, sub1, &[&keep_a, &Value::from_vec(b, shape)]);
         assert_eq!(fresh.to_vec::<f64>(), want);
     }
 }
