@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs both fuzz targets under libFuzzer for a bounded time each (FUZZ_SECONDS, default 30),
+# Runs the fuzz targets under libFuzzer for a bounded time each (FUZZ_SECONDS, default 30),
 # on the stable toolchain and without installing cargo-fuzz: the targets are built with the same
 # sanitizer-coverage flags `cargo fuzz build --sanitizer none` passes (all stable `-C` options).
 # New inputs go to a scratch corpus; the committed corpus is only read. A crash exits non-zero
@@ -15,7 +15,7 @@ triple="$(rustc -vV | sed -n 's/^host: //p')"
 cargo build -q --release --locked --bins --target "$triple"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-for target in expr_parse checkpoint_load; do
+for target in expr_parse checkpoint_load tensor_program; do
     mkdir -p "$scratch/$target" "artifacts/$target"
     extra=()
     [ "$target" = checkpoint_load ] && extra=(-max_len=4096)

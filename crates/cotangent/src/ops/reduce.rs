@@ -4,7 +4,7 @@ use smallvec::smallvec;
 
 use crate::core::bind::bind;
 use crate::core::shape::normalize_axes;
-use crate::core::{Result, Tensor};
+use crate::core::{DType, Result, Tensor};
 use crate::prim::{reduce_max::ReduceMax, sum::Sum};
 
 impl Tensor {
@@ -145,7 +145,12 @@ impl Tensor {
     /// assert_eq!(x.mean_axes(&[1], false).to_vec::<f64>(), vec![1.5, 4.0]);
     /// ```
     #[track_caller]
+    ///
+    /// An integer or bool tensor's mean is f64 (as in JAX).
     pub fn try_mean_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            return self.try_cast(DType::F64)?.try_mean_axes(axes, keepdim);
+        }
         let s = self.try_sum_axes(axes, keepdim)?;
         let n = self.numel() / s.numel().max(1);
         Ok(s / n as f64)
@@ -162,6 +167,9 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_mean(&self) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            return self.try_cast(DType::F64)?.try_mean();
+        }
         Ok(self.try_sum()? / self.numel() as f64)
     }
     panicking!(

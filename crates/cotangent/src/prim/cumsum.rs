@@ -2,8 +2,6 @@
 //! (`y[i] = x[i] + … + x[n-1]`). Linear: the JVP is the cumsum of the tangent and the VJP the
 //! cumsum of the cotangent in the other direction.
 
-use std::ops::Add;
-
 use crate::core::{DType, Element, Error, Result, Tensor, Value};
 use crate::prim::batching::{bind1, first_batched, shift, Batched};
 use crate::prim::{Aval, AvalRef, Primitive};
@@ -17,7 +15,31 @@ pub struct Cumsum {
     pub reverse: bool,
 }
 
-fn kernel<T: Element + Add<Output = T>>(v: &Value, axis: usize, reverse: bool) -> Value {
+/// Addition as the running sum does it: integers wrap on overflow (as NumPy and JAX do), floats
+/// add.
+trait RunningAdd: Element {
+    fn add(self, other: Self) -> Self;
+}
+
+impl RunningAdd for f32 {
+    fn add(self, other: f32) -> f32 {
+        self + other
+    }
+}
+
+impl RunningAdd for f64 {
+    fn add(self, other: f64) -> f64 {
+        self + other
+    }
+}
+
+impl RunningAdd for i64 {
+    fn add(self, other: i64) -> i64 {
+        self.wrapping_add(other)
+    }
+}
+
+fn kernel<T: RunningAdd>(v: &Value, axis: usize, reverse: bool) -> Value {
     let shape = v.shape().clone();
     let data = v.elements::<T>();
     let outer: usize = shape.dims()[..axis].iter().product();
@@ -30,7 +52,7 @@ fn kernel<T: Element + Add<Output = T>>(v: &Value, axis: usize, reverse: bool) -
             for step in 0..n {
                 let j = if reverse { n - 1 - step } else { step };
                 let at = (o * n + j) * inner + i;
-                let s = acc.map_or(data[at], |a| a + data[at]);
+                let s = acc.map_or(data[at], |a| a.add(data[at]));
                 out[at] = s;
                 acc = Some(s);
             }
