@@ -86,11 +86,23 @@ impl Error {
             "this tensor is being traced (by jit, vmap or trace): it has a shape and dtype but no values yet, so it cannot be read or steer Rust control flow; use cotangent::cond, while_loop, fori_loop or scan for value-dependent control flow, or move the read outside the traced function",
         )
     }
-    /// Attach the caller's location if none is set yet.
+    /// Attach the caller's location if none is set yet. A location inside this library (an
+    /// internal call that `#[track_caller]` could not see past, such as a batching rule's) is
+    /// not the user's line: it is skipped, so an outer, user-facing one fills it in.
     pub(crate) fn at(mut self, loc: &'static Location<'static>) -> Error {
-        self.location.get_or_insert(loc);
+        if !is_internal(loc) {
+            self.location.get_or_insert(loc);
+        }
         self
     }
+}
+
+/// Whether `loc` is in this library's own source (its `src/` folder, however the path to the
+/// crate is spelled: relative in the workspace, absolute when built as a dependency).
+fn is_internal(loc: &Location<'_>) -> bool {
+    let own = file!(); // …/src/core/error.rs
+    let root = &own[..own.len() - "core/error.rs".len()];
+    loc.file().starts_with(root)
 }
 
 /// Attaching the caller's location to a result's error from inside a `#[track_caller]`

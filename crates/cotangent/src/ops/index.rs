@@ -65,7 +65,8 @@ impl Tensor {
 
     /// `labels[..., None] == arange(classes)` as a bool mask, after checking that every label
     /// lies in `0..classes` (an out-of-range one would give an all-zero row silently; PyTorch
-    /// raises too). Traced labels have no values yet and are not checked. Errors name `op`.
+    /// raises too). Traced labels (under `jit` or `vmap`) are checked when the program runs.
+    /// Errors name `op`.
     #[track_caller]
     pub(crate) fn label_mask(&self, op: &'static str, classes: usize) -> Result<Tensor> {
         let loc = std::panic::Location::caller();
@@ -83,8 +84,21 @@ impl Tensor {
                 .at(loc));
             }
         }
+        let labels = if self.dtype() == DType::I64 && self.value().is_abstract() {
+            crate::core::bind::bind_at(
+                crate::prim::index_bound::IndexBound {
+                    len: classes,
+                    op,
+                    labels: true,
+                },
+                smallvec::smallvec![self.clone()],
+                loc,
+            )?
+        } else {
+            self.clone()
+        };
         let classes_t = Tensor::try_arange(0.0, classes as f64, 1.0, self.dtype())?;
-        self.try_unsqueeze(-1)?.try_eq(&classes_t)
+        labels.try_unsqueeze(-1)?.try_eq(&classes_t)
     }
     panicking!(
         /// One-hot encoding; see [`Tensor::try_one_hot`].

@@ -130,7 +130,11 @@ pub(crate) fn flat_index(
     // Checked and wrapped per example when it runs (also when traced): shifted into the
     // flattened operand, an out-of-range index would read a neighbouring example.
     let idx = bind(
-        crate::prim::index_bound::IndexBound { len, op },
+        crate::prim::index_bound::IndexBound {
+            len,
+            op,
+            labels: false,
+        },
         smallvec![move_axis(idx, dim, 0)?],
     )?;
     let n = idx.dims()[1];

@@ -1,6 +1,6 @@
 //! `index_bound`: an i64 index tensor passed through, each entry checked to lie in
 //! `-len..len` when it runs and negative entries wrapped to `entry + len` (NumPy's and JAX's
-//! reading of a negative index). Batching rules of gathers and scatters bind it on per-example
+//! reading of a negative index), or, for class labels, checked to lie in `0..len`. Batching rules of gathers and scatters bind it on per-example
 //! indices before shifting them into each example's range of a flattened operand, so an index
 //! that is out of range *for its example* is an error even when the indices are traced (under
 //! `jit`, or a replayed graph), never a read of the neighbouring example's data. Not
@@ -18,6 +18,8 @@ pub struct IndexBound {
     pub len: usize,
     /// The operation the indices belong to.
     pub op: &'static str,
+    /// Class labels: only `0..len` is valid (no negative wrapping).
+    pub labels: bool,
 }
 
 impl Primitive for IndexBound {
@@ -26,7 +28,7 @@ impl Primitive for IndexBound {
         "index_bound"
     }
     fn params(&self) -> String {
-        format!("len={} op={}", self.len, self.op)
+        format!("len={} op={} labels={}", self.len, self.op, self.labels)
     }
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         let idx = inputs[0];
@@ -45,6 +47,13 @@ impl Primitive for IndexBound {
         let idx = inputs[0].elements::<i64>();
         let mut out = Vec::with_capacity(idx.len());
         for &i in idx.iter() {
+            if self.labels && !(0..self.len as i64).contains(&i) {
+                return Err(Error::new(
+                    crate::core::ErrorKind::Index,
+                    self.op,
+                    format!("label {i} is out of range for {} classes", self.len),
+                ));
+            }
             out.push(resolve_index(self.op, i, self.len)? as i64);
         }
         Ok(Value::from_vec(out, inputs[0].shape().clone()))
@@ -69,5 +78,9 @@ impl Primitive for IndexBound {
 
 /// The primitives this module registers (with example parameters).
 pub(crate) fn instances() -> Vec<std::sync::Arc<dyn Primitive>> {
-    vec![std::sync::Arc::new(IndexBound { len: 1, op: "index" })]
+    vec![std::sync::Arc::new(IndexBound {
+        len: 1,
+        op: "index",
+        labels: false,
+    })]
 }

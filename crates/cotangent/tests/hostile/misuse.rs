@@ -97,3 +97,30 @@ fn non_scalar_outputs_are_reported_at_the_users_line() {
     let e = v.try_backward().map(|_| ()).unwrap_err();
     at_user_line(&e.to_string(), "must be a float scalar");
 }
+
+#[test]
+fn traced_out_of_range_labels_are_errors_at_the_users_line() {
+    // Eagerly they were refused; traced (jit, vmap) they gave a zero loss term or row.
+    let logits = Tensor::from_vec(vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6], &[2, 3]);
+    let bad = Tensor::from_vec(vec![2i64, 5], &[2]);
+    let ce = jit::Jit::new(|xs: &[Tensor]| vec![xs[0].cross_entropy(&xs[1])]);
+    let err = ce.try_call(&[logits.clone(), bad.clone()]).unwrap_err();
+    at_user_line(&err.to_string(), "label 5 is out of range for 3 classes");
+    let oh = jit::Jit::new(|xs: &[Tensor]| vec![xs[0].one_hot(3, DType::F64)]);
+    let err = oh.try_call(std::slice::from_ref(&bad)).unwrap_err();
+    at_user_line(&err.to_string(), "one_hot: label 5");
+    let negative = Tensor::from_vec(vec![-1i64, 0], &[2]);
+    let err = try_vmap_call(
+        |xs| vec![xs[0].reshape(&[1, 3]).cross_entropy(&xs[1].reshape(&[1]))],
+        &[logits.clone(), negative],
+        &[Some(0), Some(0)],
+        &[0],
+    )
+    .unwrap_err();
+    at_user_line(&err.to_string(), "label -1 is out of range");
+    // In range, the compiled loss equals the eager one.
+    let good = Tensor::from_vec(vec![2i64, 0], &[2]);
+    let want = logits.cross_entropy(&good).item::<f64>();
+    let got = ce.call(&[logits, good])[0].item::<f64>();
+    assert_eq!(got, want);
+}
