@@ -29,6 +29,7 @@ pub mod ir;
 pub mod jit;
 pub mod ops;
 pub mod prim;
+pub mod sparse;
 pub mod testing;
 pub mod transform;
 

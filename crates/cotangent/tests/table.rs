@@ -613,3 +613,56 @@ fn hostile_inputs_do_not_panic() {
     }
     report("hostile", failures);
 }
+
+/// Sparsity patterns (`cotangent::sparse`) never miss a nonzero of the dense Jacobian, for
+/// every row of the table with respect to its first input; extra entries are counted.
+#[test]
+fn sparsity_patterns_cover_the_dense_jacobian() {
+    let mut failures = Vec::new();
+    let (mut extra, mut conservative) = (0, BTreeSet::new());
+    for row in table() {
+        let xs = row.inputs(&[3, 4], 9);
+        let f = |x: &Tensor| {
+            let mut all = xs.clone();
+            all[0] = x.clone();
+            (row.f)(&all)
+        };
+        let y = f(&xs[0]);
+        if !y.dtype().is_float() || !row.smooth {
+            continue;
+        }
+        let m = y.numel();
+        let p = match cotangent::sparse::jacobian_sparsity(f, &xs[0]) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{}: {e}", row.name));
+                continue;
+            }
+        };
+        conservative.extend(p.conservative.iter().copied());
+        let d = jacobian(|x: &Tensor| f(x).reshape(&[m]))(&xs[0]).to_vec::<f64>();
+        let n = xs[0].numel();
+        let mut nonzeros = 0;
+        for i in 0..m {
+            for j in 0..n {
+                if d[i * n + j] != 0.0 {
+                    nonzeros += 1;
+                    if !p.contains(i, j) {
+                        failures.push(format!("{}: misses ({i}, {j})", row.name));
+                    }
+                }
+            }
+        }
+        let e = p.nnz() - nonzeros.min(p.nnz());
+        if e > 0 {
+            eprintln!(
+                "  {}: {e} of {} pattern entries are zero here",
+                row.name,
+                p.nnz()
+            );
+        }
+        extra += e;
+    }
+    eprintln!("sparsity over the table: {extra} extra entries; dense for {conservative:?}");
+    report("sparsity", failures);
+}

@@ -1,0 +1,15 @@
+//! Sparse Jacobians: what no mainstream framework builds in. [`jacobian_sparsity`] finds the
+//! exact nonzero pattern of a traced function's Jacobian from what each primitive tells the
+//! compiler about itself ([`pattern`]); [`color_columns`] groups columns that share no row
+//! ([`color`]); [`sparse_jacobian`] then computes the whole Jacobian with one batched
+//! forward-mode pass per color (or reverse-mode per row color, whichever needs fewer) and
+//! decompresses it into compressed rows ([`jacobian`]). A [`SparseJacobian`] plan keeps the
+//! pattern and coloring for reuse at many points.
+
+pub mod color;
+pub mod jacobian;
+pub mod pattern;
+
+pub use color::{color_columns, Coloring};
+pub use jacobian::{jacobian_sparsity, sparse_jacobian, Csr, SparseJacobian};
+pub use pattern::Pattern;

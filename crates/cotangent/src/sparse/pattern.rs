@@ -1,0 +1,324 @@
+//! Sparsity detection: which outputs of a traced function can depend on which inputs, element
+//! by element. Each value of the graph gets, per element, the sorted set of input elements it
+//! may depend on; each equation maps its operands' sets to its own through what the primitive
+//! tells the compiler about itself ([`Lowering`]): elementwise ops keep the diagonal, movement
+//! ops move sets along their index maps, reductions and matrix products take unions over what
+//! they combine. A primitive that describes nothing (`Opaque`) is taken as dense (each output
+//! element depends on every input element of every operand), conservatively, and named in
+//! [`Pattern::conservative`]. Integer and bool values carry no derivative, so they depend on
+//! nothing: comparisons and argmax cut the dependency.
+//!
+//! The pattern is global (valid for every input value), except that a gather whose indices are
+//! a constant of the trace reads exactly those indices.
+
+use crate::core::{Result, Shape};
+use crate::ir::{Graph, Var};
+use crate::prim::lowering::Lowering;
+
+/// Sorted input-element indices, per element of a value.
+type Deps = Vec<Vec<u32>>;
+
+/// A sparse boolean matrix in compressed rows: row `i`'s nonzero columns are
+/// `indices[indptr[i]..indptr[i + 1]]`, ascending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    /// Number of rows (output elements).
+    pub rows: usize,
+    /// Number of columns (input elements).
+    pub cols: usize,
+    /// Row starts into `indices`, `rows + 1` entries.
+    pub indptr: Vec<usize>,
+    /// Column indices of the nonzeros, row by row.
+    pub indices: Vec<usize>,
+    /// Names of the primitives taken as dense for want of a dependency description.
+    pub conservative: Vec<&'static str>,
+}
+
+impl Pattern {
+    /// The number of structural nonzeros.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// The nonzero columns of row `i`.
+    pub fn row(&self, i: usize) -> &[usize] {
+        &self.indices[self.indptr[i]..self.indptr[i + 1]]
+    }
+
+    /// Whether entry `(i, j)` may be nonzero.
+    pub fn contains(&self, i: usize, j: usize) -> bool {
+        self.row(i).binary_search(&j).is_ok()
+    }
+
+    /// The transposed pattern (columns become rows).
+    pub fn transpose(&self) -> Pattern {
+        let mut counts = vec![0usize; self.cols + 1];
+        for &j in &self.indices {
+            counts[j + 1] += 1;
+        }
+        for j in 0..self.cols {
+            counts[j + 1] += counts[j];
+        }
+        let mut next = counts.clone();
+        let mut indices = vec![0; self.indices.len()];
+        for i in 0..self.rows {
+            for &j in self.row(i) {
+                indices[next[j]] = i;
+                next[j] += 1;
+            }
+        }
+        Pattern {
+            rows: self.cols,
+            cols: self.rows,
+            indptr: counts,
+            indices,
+            conservative: self.conservative.clone(),
+        }
+    }
+}
+
+fn union(sets: &[&[u32]]) -> Vec<u32> {
+    let mut out: Vec<u32> = sets.iter().flat_map(|s| s.iter().copied()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn row_major(dims: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; dims.len()];
+    for d in (0..dims.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * dims[d + 1];
+    }
+    s
+}
+
+/// Multi-index of flat index `e` in `dims`.
+fn unravel(mut e: usize, dims: &[usize], out: &mut [usize]) {
+    for d in (0..dims.len()).rev() {
+        out[d] = e % dims[d].max(1);
+        e /= dims[d].max(1);
+    }
+}
+
+/// For each output element, the flat input element it reads (or `None`), by `read`, given the
+/// output's multi-index.
+fn gather_map(out: &Shape, input: &Deps, mut read: impl FnMut(&[usize]) -> Option<usize>) -> Deps {
+    let dims = out.dims();
+    let mut idx = vec![0; dims.len()];
+    (0..out.numel())
+        .map(|e| {
+            unravel(e, dims, &mut idx);
+            read(&idx).map(|i| input[i].clone()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The dependency sets of every output of `g`, given those of its inputs.
+fn propagate(g: &Graph, inputs: Vec<Deps>, conservative: &mut Vec<&'static str>) -> Vec<Deps> {
+    let mut eqn_deps: Vec<Deps> = Vec::with_capacity(g.eqns.len());
+    let none = |n: usize| vec![Vec::new(); n];
+    for eqn in &g.eqns {
+        let deps_of = |v: Var, eqn_deps: &[Deps]| -> Deps {
+            match v {
+                Var::Input(i) => inputs[i as usize].clone(),
+                Var::Const(c) => none(g.consts[c as usize].numel()),
+                Var::Eqn(j) => eqn_deps[j as usize].clone(),
+            }
+        };
+        let out = &eqn.aval.shape;
+        let n = out.numel();
+        if !eqn.aval.dtype.is_float() {
+            eqn_deps.push(none(n));
+            continue;
+        }
+        let ops: Vec<Deps> = eqn.inputs.iter().map(|&v| deps_of(v, &eqn_deps)).collect();
+        let shapes: Vec<Shape> = eqn.inputs.iter().map(|&v| g.aval(v).shape).collect();
+        let deps: Deps = match eqn.prim.lowering() {
+            Lowering::Elementwise(_) => (0..n)
+                .map(|e| {
+                    let sets: Vec<&[u32]> = ops
+                        .iter()
+                        .map(|o| if o.len() == n { &o[e][..] } else { &o[0][..] })
+                        .collect();
+                    union(&sets)
+                })
+                .collect(),
+            Lowering::Reshape { .. } => ops[0].clone(),
+            Lowering::Broadcast { shape } => {
+                let ins = shapes[0].dims();
+                let lead = shape.rank() - ins.len();
+                let st = row_major(ins);
+                gather_map(out, &ops[0], |o| {
+                    Some(
+                        (0..ins.len())
+                            .map(|d| (if ins[d] == 1 { 0 } else { o[lead + d] }) * st[d])
+                            .sum(),
+                    )
+                })
+            }
+            Lowering::Permute { perm } => {
+                let st = row_major(shapes[0].dims());
+                gather_map(out, &ops[0], |o| {
+                    Some((0..perm.len()).map(|k| o[k] * st[perm[k]]).sum())
+                })
+            }
+            Lowering::Slice { starts, steps, .. } => {
+                let st = row_major(shapes[0].dims());
+                gather_map(out, &ops[0], |o| {
+                    Some(
+                        (0..o.len())
+                            .map(|d| (starts[d] + o[d] * steps[d]) * st[d])
+                            .sum(),
+                    )
+                })
+            }
+            Lowering::Pad { lo, interior, .. } => {
+                let ins = shapes[0].dims();
+                let st = row_major(ins);
+                gather_map(out, &ops[0], |o| {
+                    let mut at = 0;
+                    for d in 0..o.len() {
+                        let k = o[d].checked_sub(lo[d])?;
+                        if k % (interior[d] + 1) != 0 || k / (interior[d] + 1) >= ins[d] {
+                            return None;
+                        }
+                        at += k / (interior[d] + 1) * st[d];
+                    }
+                    Some(at)
+                })
+            }
+            Lowering::Concat { axis } => {
+                let mut which = Vec::new(); // (operand, offset along axis) per output index
+                for (k, s) in shapes.iter().enumerate() {
+                    which.extend((0..s[axis]).map(|i| (k, i)));
+                }
+                let dims = out.dims();
+                let mut idx = vec![0; dims.len()];
+                (0..n)
+                    .map(|e| {
+                        unravel(e, dims, &mut idx);
+                        let (k, i) = which[idx[axis]];
+                        let mut src = idx.clone();
+                        src[axis] = i;
+                        let st = row_major(shapes[k].dims());
+                        ops[k][src.iter().zip(&st).map(|(a, b)| a * b).sum::<usize>()].clone()
+                    })
+                    .collect()
+            }
+            Lowering::Reduce { axes, .. } => {
+                let ins = shapes[0].dims();
+                let kept: Vec<usize> = (0..ins.len()).filter(|d| !axes.contains(d)).collect();
+                let kept_dims: Vec<usize> = kept.iter().map(|&d| ins[d]).collect();
+                let st = row_major(&kept_dims);
+                let mut acc: Vec<Vec<u32>> = none(n);
+                let mut idx = vec![0; ins.len()];
+                for (e, set) in ops[0].iter().enumerate() {
+                    unravel(e, ins, &mut idx);
+                    let o: usize = kept.iter().zip(&st).map(|(&d, s)| idx[d] * s).sum();
+                    acc[o].extend_from_slice(set);
+                }
+                acc.into_iter().map(|s| union(&[&s])).collect()
+            }
+            Lowering::Matmul => {
+                let (a, b) = (shapes[0].dims(), shapes[1].dims());
+                let r = a.len();
+                let (m, k, p) = (a[r - 2], a[r - 1], b[r - 1]);
+                (0..n)
+                    .map(|e| {
+                        let (batch, i, j) = (e / (m * p), e / p % m, e % p);
+                        let mut sets: Vec<&[u32]> = Vec::with_capacity(2 * k);
+                        for t in 0..k {
+                            sets.push(&ops[0][(batch * m + i) * k + t]);
+                            sets.push(&ops[1][(batch * k + t) * p + j]);
+                        }
+                        union(&sets)
+                    })
+                    .collect()
+            }
+            Lowering::Gather { axis } => {
+                let ins = shapes[0].dims();
+                let st = row_major(ins);
+                let known = match eqn.inputs[1] {
+                    Var::Const(c) => Some(g.consts[c as usize].to_f64_vec()),
+                    _ => None,
+                };
+                let dims = out.dims();
+                let mut idx = vec![0; dims.len()];
+                (0..n)
+                    .map(|e| {
+                        unravel(e, dims, &mut idx);
+                        let rows: Vec<usize> = match &known {
+                            Some(v) => {
+                                let i = v[idx[axis]] as i64;
+                                vec![if i < 0 {
+                                    (i + ins[axis] as i64) as usize
+                                } else {
+                                    i as usize
+                                }]
+                            }
+                            None => (0..ins[axis]).collect(),
+                        };
+                        let mut src = idx.clone();
+                        let sets: Vec<Vec<u32>> = rows
+                            .into_iter()
+                            .filter(|&r| r < ins[axis])
+                            .map(|r| {
+                                src[axis] = r;
+                                ops[0][src.iter().zip(&st).map(|(a, b)| a * b).sum::<usize>()]
+                                    .clone()
+                            })
+                            .collect();
+                        let refs: Vec<&[u32]> = sets.iter().map(|s| &s[..]).collect();
+                        union(&refs)
+                    })
+                    .collect()
+            }
+            Lowering::ScatterAdd { .. } | Lowering::Opaque => {
+                if !matches!(eqn.prim.lowering(), Lowering::ScatterAdd { .. })
+                    && !conservative.contains(&eqn.prim.name())
+                {
+                    conservative.push(eqn.prim.name());
+                }
+                // Every output element depends on everything its operands depend on (for a
+                // scatter-add, position-wise on its first operand and on all the updates).
+                let all: Vec<&[u32]> = ops.iter().flatten().map(|s| &s[..]).collect();
+                let all = union(&all);
+                vec![all; n]
+            }
+        };
+        eqn_deps.push(deps);
+    }
+    g.outputs
+        .iter()
+        .map(|&v| match v {
+            Var::Input(i) => inputs[i as usize].clone(),
+            Var::Const(c) => none(g.consts[c as usize].numel()),
+            Var::Eqn(j) => eqn_deps[j as usize].clone(),
+        })
+        .collect()
+}
+
+/// The pattern of the Jacobian of the graph's first output with respect to its first input.
+pub(crate) fn of_graph(g: &Graph) -> Result<Pattern> {
+    let n = g.inputs[0].shape.numel();
+    let mut inputs: Vec<Deps> = vec![(0..n as u32).map(|j| vec![j]).collect()];
+    for a in &g.inputs[1..] {
+        inputs.push(vec![Vec::new(); a.shape.numel()]);
+    }
+    let mut conservative = Vec::new();
+    let out = propagate(g, inputs, &mut conservative).swap_remove(0);
+    let mut indptr = Vec::with_capacity(out.len() + 1);
+    let mut indices = Vec::new();
+    indptr.push(0);
+    for row in out {
+        indices.extend(row.into_iter().map(|j| j as usize));
+        indptr.push(indices.len());
+    }
+    Ok(Pattern {
+        rows: indptr.len() - 1,
+        cols: n,
+        indptr,
+        indices,
+        conservative,
+    })
+}

@@ -1,0 +1,179 @@
+//! Sparse Jacobians: detected patterns never miss a nonzero of the dense Jacobian, colorings
+//! are valid, and compressed differentiation equals the dense Jacobian, on a 1-D
+//! finite-difference PDE residual (tridiagonal, n = 100,000), an arrow-head residual like
+//! bundle adjustment's, and a plan reused at several points.
+
+use cotangent::sparse::{color::is_valid, color_columns, jacobian_sparsity, sparse_jacobian};
+use cotangent::sparse::{Pattern, SparseJacobian};
+use cotangent::*;
+
+/// The dense Jacobian of `f` at `x`, `[outputs, inputs]`.
+fn dense(f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> (usize, usize, Vec<f64>) {
+    let m = f(x).numel();
+    let n = x.numel();
+    let j = jacobian(|x: &Tensor| f(x).reshape(&[m]))(x).reshape(&[m, n]);
+    (m, n, j.to_vec::<f64>())
+}
+
+/// Every nonzero of the dense Jacobian is in the pattern; returns the pattern's extra entries.
+fn covers(p: &Pattern, m: usize, n: usize, d: &[f64]) -> usize {
+    assert_eq!((p.rows, p.cols), (m, n));
+    for i in 0..m {
+        for j in 0..n {
+            assert!(
+                d[i * n + j] == 0.0 || p.contains(i, j),
+                "pattern misses ({i}, {j}) = {}",
+                d[i * n + j]
+            );
+        }
+    }
+    p.nnz() - d.iter().filter(|v| **v != 0.0).count()
+}
+
+type Fun = fn(&Tensor) -> Tensor;
+
+fn residual(x: &Tensor) -> Tensor {
+    // −u'' + sin(u) on a uniform grid with zero boundary values.
+    let n = x.numel();
+    let h2 = 1.0 / ((n + 1) * (n + 1)) as f64;
+    let padded = x.pad(&[(1, 1)], 0.0);
+    let lap = padded.narrow(0, 0, n) - x * 2.0 + padded.narrow(0, 2, n);
+    -lap / h2 + x.sin()
+}
+
+fn arrow(x: &Tensor) -> Tensor {
+    // Each residual depends on its own parameter and on one shared parameter (the last).
+    let n = x.numel();
+    let shared = x.narrow(0, n - 1, 1);
+    (x.narrow(0, 0, n - 1) * &shared).sin() + x.narrow(0, 0, n - 1).square()
+}
+
+#[test]
+fn pde_residual_is_tridiagonal_and_three_colors_compute_it() {
+    let small = Tensor::linspace(0.1, 0.9, 40, DType::F64);
+    let p = jacobian_sparsity(residual, &small).unwrap();
+    let (m, n, d) = dense(residual, &small);
+    assert_eq!(covers(&p, m, n, &d), 0, "the pattern is exact");
+    let coloring = color_columns(&p);
+    assert_eq!(coloring.count, 3);
+    assert!(is_valid(&p, &coloring));
+    let j = sparse_jacobian(residual, &small).unwrap();
+    assert_eq!(j.to_dense().to_vec::<f64>(), d);
+
+    // n = 100,000: three forward passes; checked against the formula.
+    let n = 100_000;
+    let x = Tensor::linspace(0.0, 1.0, n, DType::F64);
+    let j = sparse_jacobian(residual, &x).unwrap();
+    assert_eq!(j.values.len(), 3 * n - 2);
+    let h2 = 1.0 / ((n + 1) * (n + 1)) as f64;
+    let xs = x.to_vec::<f64>();
+    for (i, &xi) in xs.iter().enumerate().step_by(997) {
+        for k in j.indptr[i]..j.indptr[i + 1] {
+            let want = if j.indices[k] == i {
+                2.0 / h2 + xi.cos()
+            } else {
+                -1.0 / h2
+            };
+            assert!((j.values[k] - want).abs() <= 1e-9 * want.abs(), "row {i}");
+        }
+    }
+}
+
+#[test]
+fn arrow_head_residual_takes_two_colors() {
+    let x = Tensor::linspace(0.2, 1.4, 30, DType::F64);
+    let p = jacobian_sparsity(arrow, &x).unwrap();
+    let (m, n, d) = dense(arrow, &x);
+    assert_eq!(covers(&p, m, n, &d), 0);
+    let plan = SparseJacobian::new(arrow, &x).unwrap();
+    assert_eq!(plan.coloring.count, 2);
+    let got = plan.eval(arrow, &x).unwrap().to_dense().to_vec::<f64>();
+    for (a, b) in got.iter().zip(&d) {
+        assert!((a - b).abs() < 1e-14);
+    }
+    // The plan is reused at another point.
+    let y = &x * 0.5 - 1.0;
+    let (_, _, d2) = dense(arrow, &y);
+    let got = plan.eval(arrow, &y).unwrap().to_dense().to_vec::<f64>();
+    for (a, b) in got.iter().zip(&d2) {
+        assert!((a - b).abs() < 1e-14);
+    }
+    // And refuses inputs of another shape.
+    let err = plan
+        .eval(arrow, &Tensor::zeros(&[7], DType::F64))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the plan is for f64[30] inputs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn few_outputs_pick_reverse_mode() {
+    // Two outputs reading everything: two reverse passes instead of one per input.
+    let f = |x: &Tensor| Tensor::stack(&[x.sin().sum(), (x * x).sum()], 0);
+    let x = Tensor::linspace(0.0, 1.0, 50, DType::F64);
+    let plan = SparseJacobian::new(f, &x).unwrap();
+    assert_eq!((plan.mode, plan.coloring.count), (Mode::Reverse, 2));
+    let (_, _, d) = dense(f, &x);
+    let got = plan.eval(f, &x).unwrap().to_dense().to_vec::<f64>();
+    for (a, b) in got.iter().zip(&d) {
+        assert!((a - b).abs() < 1e-13);
+    }
+}
+
+#[test]
+fn movement_reductions_and_products_keep_exact_patterns() {
+    // The pattern is global: a max may pick any element of its row, so at one point the dense
+    // Jacobian has fewer nonzeros (8 of its 12 possible ones are zero here).
+    let cases: Vec<(&str, Fun)> = vec![
+        ("permute", |x| x.reshape(&[3, 4]).t().sin()),
+        ("slice step", |x| x.slice_axis(0, 1, 11, 3).exp()),
+        ("broadcast", |x| {
+            x.reshape(&[3, 4]).sum_axes(&[1], true) * x.reshape(&[3, 4])
+        }),
+        ("reduce max", |x| x.reshape(&[3, 4]).max_axes(&[0], false)),
+        ("matmul", |x| x.reshape(&[3, 4]).matmul(&x.reshape(&[4, 3]))),
+        ("concat", |x| {
+            Tensor::concat(&[x.narrow(0, 6, 6), x.narrow(0, 0, 3)], 0)
+        }),
+        ("pad", |x| x.pad(&[(2, 1)], 1.0).cos()),
+        ("gather by constant", |x| {
+            x.index_select(0, &Tensor::from_vec(vec![3i64, -1, 3], &[3]))
+        }),
+        ("compare cuts", |x| {
+            where_(&x.gt(&x.sin()), &x.square(), &x.exp())
+        }),
+        ("softmax", |x| x.reshape(&[3, 4]).softmax(1)),
+    ];
+    let x = Tensor::linspace(0.3, 1.7, 12, DType::F64);
+    for (name, f) in cases {
+        let p = jacobian_sparsity(f, &x).unwrap();
+        let (m, n, d) = dense(f, &x);
+        let extra = covers(&p, m, n, &d);
+        let expected = if name == "reduce max" { 8 } else { 0 };
+        assert_eq!(extra, expected, "{name}: {extra} extra entries");
+        assert!(p.conservative.is_empty(), "{name}: {:?}", p.conservative);
+        let j = sparse_jacobian(f, &x).unwrap().to_dense().to_vec::<f64>();
+        for (a, b) in j.iter().zip(&d) {
+            assert!((a - b).abs() < 1e-13, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_primitive_without_a_dependency_description_is_dense_and_named() {
+    let f = |x: &Tensor| {
+        let (c, _) = scan(
+            |c: &[Tensor], t: &[Tensor]| (vec![&c[0] + &t[0]], vec![]),
+            &[Tensor::zeros(&[], DType::F64)],
+            &[x.clone()],
+        );
+        c[0].reshape(&[1]) * x.narrow(0, 0, 1)
+    };
+    let x = Tensor::linspace(0.1, 0.5, 5, DType::F64);
+    let p = jacobian_sparsity(f, &x).unwrap();
+    assert!(p.conservative.contains(&"scan"), "{:?}", p.conservative);
+    let (m, n, d) = dense(f, &x);
+    covers(&p, m, n, &d);
+}
