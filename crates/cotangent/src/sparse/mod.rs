@@ -4,12 +4,15 @@
 //! ([`color`]); [`sparse_jacobian`] then computes the whole Jacobian with one batched
 //! forward-mode pass per color (or reverse-mode per row color, whichever needs fewer) and
 //! decompresses it into compressed rows ([`jacobian`]). A [`SparseJacobian`] plan keeps the
-//! pattern and coloring for reuse at many points.
+//! pattern and coloring for reuse at many points. [`hessian_sparsity`] and [`sparse_hessian`]
+//! do the same for the Hessian, as the Jacobian of the gradient ([`hessian`]).
 
 pub mod color;
+pub mod hessian;
 pub mod jacobian;
 pub mod pattern;
 
 pub use color::{color_columns, Coloring};
+pub use hessian::{hessian_sparsity, sparse_hessian};
 pub use jacobian::{jacobian_sparsity, sparse_jacobian, Csr, SparseJacobian};
 pub use pattern::Pattern;
