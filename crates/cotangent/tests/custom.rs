@@ -279,3 +279,43 @@ fn detach_inside_a_custom_function_works_under_jit_and_vmap() {
     let want_lse = (0.1f64.exp() + 0.2f64.exp() + 0.3f64.exp()).ln();
     assert!((v - want_lse).abs() < 1e-14);
 }
+
+#[test]
+fn a_user_primitive_whose_kernel_breaks_its_shape_rule_is_an_error() {
+    use cotangent::prim::{Aval, AvalRef, Primitive};
+    #[derive(Debug)]
+    struct Liar;
+    impl Primitive for Liar {
+        fn name(&self) -> &'static str {
+            "liar"
+        }
+        fn abstract_eval(&self, i: &[AvalRef<'_>]) -> Result<Aval> {
+            Ok(Aval {
+                shape: i[0].shape.clone(),
+                dtype: i[0].dtype,
+            })
+        }
+        fn eval(&self, _: &[&Value]) -> Result<Value> {
+            Ok(Value::from_vec(
+                vec![1.0f64, 2.0, 3.0],
+                Shape::from(&[3][..]),
+            ))
+        }
+        fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+            Ok(None)
+        }
+        fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
+            Ok(vec![None])
+        }
+    }
+    let x = Tensor::from_vec(vec![1.0f64, 2.0], &[2]);
+    let err = apply_primitive(Liar, std::slice::from_ref(&x)).unwrap_err();
+    let want = "liar: its kernel returned f64[3] but its shape rule promised f64[2]";
+    assert!(err.to_string().contains(want), "{err}");
+    assert!(err.to_string().contains("tests/custom.rs"), "{err}");
+    // Compiled too: the traced graph trusts the shape rule, the run checks the kernel.
+    let j =
+        cotangent::jit::Jit::new(|xs: &[Tensor]| vec![apply_primitive(Liar, xs).unwrap() * 2.0]);
+    let err = j.try_call(std::slice::from_ref(&x)).unwrap_err();
+    assert!(err.to_string().contains(want), "{err}");
+}

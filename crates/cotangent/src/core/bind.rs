@@ -79,10 +79,13 @@ pub(crate) fn bind_at<B: Bindable>(
         let value = prim
             .prim()
             .eval_consuming(values)
+            .and_then(|v| as_promised(prim.prim().name(), &aval, v))
             .map_err(|e| e.at(location))?;
         return Ok(Tensor::from_value(value, location));
     } else {
-        let value = eval_borrowed(prim.prim(), &inputs).map_err(|e| e.at(location))?;
+        let value = eval_borrowed(prim.prim(), &inputs)
+            .and_then(|v| as_promised(prim.prim().name(), &aval, v))
+            .map_err(|e| e.at(location))?;
         if checking {
             let refs: Vec<&Value> = inputs.iter().map(Tensor::value).collect();
             check_output(prim.prim().name(), &refs, &value, location)?;
@@ -118,6 +121,25 @@ fn record(
         location,
         tangents,
     }))
+}
+
+/// `value` if it has the shape and dtype the primitive's shape rule promised (a user
+/// primitive whose kernel disagrees with its `abstract_eval` would otherwise corrupt
+/// everything downstream, and compiled programs would disagree with eager ones).
+pub(crate) fn as_promised(op: &'static str, aval: &Aval, value: Value) -> Result<Value> {
+    if value.shape() == &aval.shape && value.dtype() == aval.dtype {
+        return Ok(value);
+    }
+    Err(super::error::Error::shape(
+        op,
+        format!(
+            "its kernel returned {}{} but its shape rule promised {}{}",
+            value.dtype(),
+            value.shape(),
+            aval.dtype,
+            aval.shape
+        ),
+    ))
 }
 
 /// Ask the allocator for the output's bytes plus those of the contiguous copies the kernel
