@@ -27,6 +27,7 @@ pub mod core;
 mod interop;
 pub mod ir;
 pub mod jit;
+pub mod linalg;
 pub mod ops;
 pub mod prim;
 pub mod sparse;

@@ -102,6 +102,17 @@ fn idx() -> Tensor {
     Tensor::from_vec(vec![2i64, 0, 1, 0], &[4])
 }
 
+/// A well-conditioned general `[3, 3]` matrix from a `[3, 4]` input: its first three columns
+/// plus `shift · I`.
+fn square(x: &Tensor, shift: f64) -> Tensor {
+    x.narrow(1, 0, 3) + Tensor::eye(3, DType::F64) * shift
+}
+
+/// A symmetric positive-definite `[3, 3]` matrix from a `[3, 4]` input: `x xᵀ + 3 I`.
+fn spd(x: &Tensor) -> Tensor {
+    x.matmul(&x.t()) + Tensor::eye(3, DType::F64) * 3.0
+}
+
 macro_rules! ew {
     ($name:literal, $doms:expr, $smooth:expr, |$x:ident| $f:expr, |$v:ident| $r:expr) => {
         Row {
@@ -341,6 +352,35 @@ fn other_rows() -> Vec<Row> {
                 Indexing::Ij,
             );
             &g[0] / &g[1]
+        }),
+        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor and slogdet are
+        // primitives; cho_solve and inv composites).
+        ("cholesky", |x| spd(&x[0]).cholesky()),
+        ("cholesky of a non-symmetric input", |x| {
+            (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).cholesky() * &square(&x[2], 0.0)
+        }),
+        ("triangular_solve", |x| {
+            square(&x[0], 2.0).triangular_solve(&x[1], true, false)
+        }),
+        ("triangular_solve upper transposed", |x| {
+            square(&x[0], 2.0).triangular_solve(&x[1].sum_axes(&[1], false), false, true)
+        }),
+        ("cho_solve", |x| spd(&x[0]).cholesky().cho_solve(&x[1])),
+        ("solve", |x| square(&x[0], 4.0).solve(&x[1])),
+        ("solve vector", |x| {
+            square(&x[0], 4.0).solve(&x[1].sum_axes(&[1], false))
+        }),
+        ("inv", |x| square(&x[0], 4.0).inv() * &square(&x[1], 0.0)),
+        ("det", |x| square(&x[0], 1.0).det()),
+        ("det batched", |x| {
+            Tensor::stack(&[square(&x[0], 1.0), square(&x[1], -1.0)], 0).det()
+        }),
+        ("det gradient (cofactor)", |x| {
+            grad(|t: &Tensor| square(t, 1.0).det())(&x[0])
+        }),
+        ("slogdet", |x| {
+            let (sign, logdet) = square(&(&x[0] - 1.0), 0.5).slogdet();
+            Tensor::stack(&[sign, logdet], 0)
         }),
         // Elementwise composites.
         ("clamp", |x| x[0].clamp(0.8, 1.6).square()),

@@ -10,6 +10,7 @@ pub use crate::core::primitive::{Aval, AvalRef, Primitive, Values};
 pub(crate) mod batching;
 pub(crate) mod elementwise;
 pub(crate) mod fastmath;
+pub(crate) mod linalg_common;
 pub mod lowering;
 
 /// The registration: every built-in primitive's module, once. Each module declares its
@@ -48,11 +49,14 @@ register! {
     broadcast,
     cast,
     cbrt,
+    cholesky,
+    cofactor,
     compare,
     concat,
     cos,
     cosh,
     cumsum,
+    det,
     div,
     erf,
     erfc,
@@ -84,12 +88,15 @@ register! {
     sin,
     sinh,
     slice,
+    slogdet,
+    solve,
     sqrt,
     stop_gradient,
     sub,
     sum,
     tan,
     tanh,
+    triangular_solve,
 }
 
 /// [`Primitive::is_equivalent`] and [`Primitive::hash_params`] from the type's `PartialEq` and

@@ -6,6 +6,7 @@
 pub mod block;
 pub mod dispatch;
 pub mod index;
+pub mod linalg;
 pub mod map;
 pub mod matmul;
 pub mod movement;

@@ -1,0 +1,57 @@
+//! Differentiable linear algebra as free functions, `cotangent::linalg::solve(&a, &b)`, as in
+//! `jnp.linalg`: each is the [`Tensor`] method of the same name (whose `try_` form returns a
+//! [`crate::Result`]), batched over leading dims, f32 and f64, derivable to any order.
+//!
+//! ```
+//! use cotangent::{linalg, Tensor};
+//! let a = Tensor::from_vec(vec![4.0, 2.0, 2.0, 3.0], &[2, 2]);
+//! let b = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+//! let x = linalg::solve(&a, &b);
+//! let y = linalg::cho_solve(&linalg::cholesky(&a), &b);
+//! assert!(x.to_vec::<f64>().iter().zip(y.to_vec::<f64>()).all(|(p, q)| (p - q).abs() < 1e-12));
+//! assert!((linalg::det(&a).item::<f64>() - 8.0).abs() < 1e-12);
+//! ```
+
+use crate::Tensor;
+
+/// Lower Cholesky factor; see [`Tensor::try_cholesky`].
+#[track_caller]
+pub fn cholesky(a: &Tensor) -> Tensor {
+    a.cholesky()
+}
+
+/// `op(A)⁻¹ B` for triangular `A`; see [`Tensor::try_triangular_solve`].
+#[track_caller]
+pub fn triangular_solve(a: &Tensor, b: &Tensor, lower: bool, transpose: bool) -> Tensor {
+    a.triangular_solve(b, lower, transpose)
+}
+
+/// `A⁻¹ B` given the lower Cholesky factor of `A`; see [`Tensor::try_cho_solve`].
+#[track_caller]
+pub fn cho_solve(l: &Tensor, b: &Tensor) -> Tensor {
+    l.cho_solve(b)
+}
+
+/// `A⁻¹ B` by LU with partial pivoting; see [`Tensor::try_solve`].
+#[track_caller]
+pub fn solve(a: &Tensor, b: &Tensor) -> Tensor {
+    a.solve(b)
+}
+
+/// Matrix inverse; see [`Tensor::try_inv`].
+#[track_caller]
+pub fn inv(a: &Tensor) -> Tensor {
+    a.inv()
+}
+
+/// Determinant; see [`Tensor::try_det`].
+#[track_caller]
+pub fn det(a: &Tensor) -> Tensor {
+    a.det()
+}
+
+/// Sign and `log|det|`; see [`Tensor::try_slogdet`].
+#[track_caller]
+pub fn slogdet(a: &Tensor) -> (Tensor, Tensor) {
+    a.slogdet()
+}

@@ -1,0 +1,89 @@
+//! Cholesky factorization and the triangular solves around it: `cholesky` (the `cholesky`
+//! primitive applied to the symmetric part, as `jnp.linalg.cholesky`), `triangular_solve` (the
+//! `triangular_solve` primitive, as `jax.scipy.linalg.solve_triangular`) and `cho_solve` (two
+//! triangular solves, as `jax.scipy.linalg.cho_solve`). All batch over leading dims.
+
+use std::panic::Location;
+
+use crate::core::{Result, Tensor};
+use crate::ops::linalg_shapes::{solve_operands, square_matrix, unvector};
+use crate::prim::linalg_common::{chol, sym, tri_solve};
+
+impl Tensor {
+    /// The lower Cholesky factor `L` of a symmetric positive-definite matrix (`A = L Lᵀ`), or
+    /// of each matrix of a batch `[..., n, n]`. As `jnp.linalg.cholesky`, the input is first
+    /// symmetrized, `(A + Aᵀ)/2`, so the gradient is symmetric. A matrix that is not positive
+    /// definite is not an error: as JAX's, its factor is NaN on and below the diagonal (zero
+    /// above); test the diagonal for NaN where that matters.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let a = Tensor::from_vec(vec![4.0, 2.0, 2.0, 5.0], &[2, 2]);
+    /// assert_eq!(a.cholesky().to_vec::<f64>(), vec![2.0, 0.0, 1.0, 2.0]);
+    /// let bad = Tensor::from_vec(vec![1.0, 2.0, 2.0, 1.0], &[2, 2]);
+    /// let l = bad.cholesky().to_vec::<f64>();
+    /// assert!(l[0].is_nan() && l[1] == 0.0 && l[2].is_nan() && l[3].is_nan());
+    /// let err = Tensor::zeros(&[2, 3], cotangent::DType::F64).try_cholesky().unwrap_err();
+    /// assert!(err.to_string().contains("cholesky") && err.to_string().contains("[2, 3]"));
+    /// ```
+    #[track_caller]
+    pub fn try_cholesky(&self) -> Result<Tensor> {
+        square_matrix("cholesky", self, Location::caller())?;
+        chol(&sym(self)?)
+    }
+    panicking!(
+        /// Lower Cholesky factor; see [`Tensor::try_cholesky`].
+        cholesky() => try_cholesky
+    );
+
+    /// Solves `op(A) X = B` for triangular `A = self` (`[..., n, n]`; only its `lower` or
+    /// upper triangle, diagonal included, is read), `op(A) = Aᵀ` when `transpose`. `B` is a
+    /// vector `[n]` or a batch of matrices `[..., n, k]`; batch dims broadcast. As
+    /// `jax.scipy.linalg.solve_triangular(a, b, trans=transpose, lower=lower)`; a zero on the
+    /// diagonal gives infinities or NaNs. Right-side solves `X A = B` are
+    /// `a.triangular_solve(&b.t(), lower, !transpose).t()`.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let l = Tensor::from_vec(vec![2.0, 0.0, 1.0, 4.0], &[2, 2]);
+    /// let b = Tensor::from_vec(vec![2.0, 9.0], &[2]);
+    /// assert_eq!(l.triangular_solve(&b, true, false).to_vec::<f64>(), vec![1.0, 2.0]);
+    /// // Lᵀ x = b: [[2, 1], [0, 4]] x = [2, 9].
+    /// assert_eq!(l.triangular_solve(&b, true, true).to_vec::<f64>(), vec![-0.125, 2.25]);
+    /// let err = l.try_triangular_solve(&Tensor::zeros(&[3], cotangent::DType::F64), true, false);
+    /// let msg = err.unwrap_err().to_string();
+    /// assert!(msg.contains("triangular_solve") && msg.contains("[2, 2]") && msg.contains("[3]"));
+    /// ```
+    #[track_caller]
+    pub fn try_triangular_solve(&self, b: &Tensor, lower: bool, transpose: bool) -> Result<Tensor> {
+        let loc = Location::caller();
+        let (a, b, vector) = solve_operands("triangular_solve", self, b, loc)?;
+        unvector(tri_solve(&a, &b, lower, transpose)?, vector)
+    }
+    panicking!(
+        /// Triangular solve; see [`Tensor::try_triangular_solve`].
+        triangular_solve(b: &Tensor, lower: bool, transpose: bool) => try_triangular_solve
+    );
+
+    /// Solves `A X = B` given the lower Cholesky factor `L = self` of `A = L Lᵀ`
+    /// (`[..., n, n]`), by two triangular solves: as
+    /// `jax.scipy.linalg.cho_solve((l, True), b)`. `B` is `[n]` or `[..., n, k]`.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let a = Tensor::from_vec(vec![4.0, 2.0, 2.0, 5.0], &[2, 2]);
+    /// let x = a.cholesky().cho_solve(&Tensor::from_vec(vec![6.0, 7.0], &[2]));
+    /// assert_eq!(x.to_vec::<f64>(), vec![1.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn try_cho_solve(&self, b: &Tensor) -> Result<Tensor> {
+        let loc = Location::caller();
+        let (l, b, vector) = solve_operands("cho_solve", self, b, loc)?;
+        let y = tri_solve(&l, &b, true, false)?;
+        unvector(tri_solve(&l, &y, true, true)?, vector)
+    }
+    panicking!(
+        /// Solve with a Cholesky factor; see [`Tensor::try_cho_solve`].
+        cho_solve(b: &Tensor) => try_cho_solve
+    );
+}
