@@ -95,33 +95,12 @@ fn op(name: &str) -> fn(&[Tensor]) -> Tensor {
 /// (checked by [`known_differences_from_jax`]).
 const DIFFERENCES: &[&str] = &["logaddexp -inf -inf", "hypot extreme"];
 
-/// Within a relative 1e-12 of `want`, or within rounding (1e-15) of the array's scale (a
-/// derivative that is 0 exactly may come out as ±1e-17 from either side), NaN against NaN.
-fn close(got: f64, want: f64, scale: f64) -> bool {
-    (got.is_nan() && want.is_nan())
-        || got == want
-        || (got - want).abs() <= 1e-12 * want.abs() + 1e-15 * scale
-}
+#[path = "reference/compare.rs"]
+mod compare_jax;
 
-/// Mismatches of `got` against `want`, element by element.
+/// Mismatches of `got` against JAX's `want` (relative 1e-12, or 1e-15 of the array's scale).
 fn compare(what: &str, got: &[f64], want: &[f64]) -> Vec<String> {
-    if got.len() != want.len() {
-        return vec![format!(
-            "{what}: {} elements, want {}",
-            got.len(),
-            want.len()
-        )];
-    }
-    let scale = want
-        .iter()
-        .filter(|w| w.is_finite())
-        .fold(0.0f64, |m, w| m.max(w.abs()));
-    got.iter()
-        .zip(want)
-        .enumerate()
-        .filter(|(_, (g, w))| !close(**g, **w, scale))
-        .map(|(i, (g, w))| format!("{what}[{i}]: {g:e} vs JAX {w:e}"))
-        .collect()
+    compare_jax::compare_to(what, got, want, 1e-12, 1e-15)
 }
 
 fn inputs(case: &Case) -> Vec<Tensor> {
