@@ -20,6 +20,9 @@
 
 #![warn(missing_docs)]
 
+// `#[derive(Tree)]` names `::cotangent::...`; this makes that path work inside the crate too.
+extern crate self as cotangent;
+
 pub mod backend;
 pub mod control;
 pub mod core;
@@ -33,6 +36,7 @@ pub mod prim;
 pub mod sparse;
 pub mod testing;
 pub mod transform;
+pub mod tree;
 
 mod extend;
 
@@ -49,7 +53,8 @@ pub use ops::{meshgrid, tril_indices, triu_indices, try_meshgrid, where_, Indexi
 pub use transform::checkpoint::checkpoint;
 pub use transform::custom::{custom_jvp, custom_vjp};
 pub use transform::grad::{
-    grad, grad_n, try_value_and_grad_n, try_vjp, value_and_grad, vjp, Gradients, Pullback,
+    grad, grad_n, try_value_and_grad_n, try_vjp, value_and_grad, value_and_grad_n, vjp, Gradients,
+    Pullback,
 };
 pub use transform::jacobian::{hessian, hvp, jacfwd, jacobian, jacrev, try_jacobian_in, Mode};
 pub use transform::jvp::{jvp, linearize, try_jvp, try_linearize, Linearized};

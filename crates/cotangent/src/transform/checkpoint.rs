@@ -68,7 +68,13 @@ pub fn checkpoint<F>(f: F) -> impl Fn(&[Tensor]) -> Tensor
 where
     F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
 {
-    let f: Fun = Arc::new(f);
-    let location = std::panic::Location::caller();
+    checkpoint_at(Arc::new(f), std::panic::Location::caller())
+}
+
+/// [`checkpoint`] reporting at `location` (the line that made it).
+pub(crate) fn checkpoint_at(
+    f: Fun,
+    location: &'static std::panic::Location<'static>,
+) -> impl Fn(&[Tensor]) -> Tensor {
     move |xs: &[Tensor]| apply_function(Box::new(Checkpoint { f: f.clone() }), &f, xs, location)
 }

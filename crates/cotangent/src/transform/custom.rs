@@ -30,7 +30,7 @@ use crate::{jvp, no_grad, vjp};
 
 /// A user function of several tensors.
 pub(crate) type Fun = Arc<dyn Fn(&[Tensor]) -> Tensor + Send + Sync>;
-type VjpRule = Arc<dyn Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Tensor> + Send + Sync>;
+pub(crate) type VjpRule = Arc<dyn Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Tensor> + Send + Sync>;
 type JvpRule = Arc<dyn Fn(&[Tensor], &[Tensor]) -> Tensor + Send + Sync>;
 
 /// Evaluate `f` on `xs` for a primitive that carries it: only the output value is kept.
@@ -250,9 +250,15 @@ where
     F: Fn(&[Tensor]) -> Tensor + Send + Sync + 'static,
     R: Fn(&[Tensor], &Tensor, &Tensor) -> Vec<Tensor> + Send + Sync + 'static,
 {
-    let f: Fun = Arc::new(f);
-    let rule: VjpRule = Arc::new(rule);
-    let location = Location::caller();
+    custom_vjp_at(Arc::new(f), Arc::new(rule), Location::caller())
+}
+
+/// [`custom_vjp`] reporting at `location` (the line that made it).
+pub(crate) fn custom_vjp_at(
+    f: Fun,
+    rule: VjpRule,
+    location: &'static Location<'static>,
+) -> impl Fn(&[Tensor]) -> Tensor {
     move |xs: &[Tensor]| {
         let prim = CustomVjp {
             f: f.clone(),

@@ -172,10 +172,21 @@ pub(crate) fn value_and_grad_at(
     xs: &[Tensor],
     loc: &'static Location<'static>,
 ) -> Result<(Tensor, Vec<Tensor>)> {
+    let (y, grads, _) = value_and_grad_aux_at(|xs| (f(xs), Vec::new()), xs, loc)?;
+    Ok((y, grads))
+}
+
+/// [`value_and_grad_at`] for a function that also returns auxiliary tensors (JAX's
+/// `has_aux`): they are handed back as values, not differentiated.
+pub(crate) fn value_and_grad_aux_at(
+    f: impl FnOnce(&[Tensor]) -> (Tensor, Vec<Tensor>),
+    xs: &[Tensor],
+    loc: &'static Location<'static>,
+) -> Result<(Tensor, Vec<Tensor>, Vec<Tensor>)> {
     check_float_inputs("grad", xs).map_err(|e| e.at(loc))?;
     let level = Level::new().map_err(|e| e.at(loc))?;
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
-    let y = f(&inputs);
+    let (y, aux) = f(&inputs);
     check_scalar("grad", &y).map_err(|e| e.at(loc))?;
     let mut map = backward(
         std::slice::from_ref(&y),
@@ -193,7 +204,8 @@ pub(crate) fn value_and_grad_at(
         })
         .map(|g| exit(g, level.bit))
         .collect();
-    Ok((exit(y, level.bit), grads))
+    let aux = aux.into_iter().map(|a| exit(a, level.bit)).collect();
+    Ok((exit(y, level.bit), grads, aux))
 }
 
 /// `x ↦ (f(x), ∇f(x))` for a scalar function of one tensor. Panics (at the caller) if `f`
@@ -244,40 +256,68 @@ pub fn grad_n<F: Fn(&[Tensor]) -> Tensor>(f: F) -> impl Fn(&[Tensor]) -> Vec<Ten
     }
 }
 
+/// `xs ↦ (f(xs), [∂f/∂x_i])`: the value and gradients of a scalar function of several
+/// tensors. Panics (at the caller) if `f` does not return a float scalar; see
+/// [`try_value_and_grad_n`] for a `Result`.
+///
+/// ```
+/// use cotangent::{value_and_grad_n, Tensor};
+/// let vg = value_and_grad_n(|xs: &[Tensor]| &xs[0] * &xs[1]);
+/// let (v, g) = vg(&[Tensor::scalar(2.0), Tensor::scalar(3.0)]);
+/// assert_eq!((v.item::<f64>(), g[0].item::<f64>(), g[1].item::<f64>()), (6.0, 3.0, 2.0));
+/// ```
+#[track_caller]
+pub fn value_and_grad_n<F: Fn(&[Tensor]) -> Tensor>(
+    f: F,
+) -> impl Fn(&[Tensor]) -> (Tensor, Vec<Tensor>) {
+    let loc = Location::caller();
+    move |xs| value_and_grad_at(&f, xs, loc).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The pullback of a function at a point, from [`vjp`]: maps an output cotangent to the input
 /// cotangents, as often as needed, without re-running the function.
 pub struct Pullback {
     level: Level,
     inputs: Vec<Tensor>,
-    output: Tensor,
+    outputs: Vec<Tensor>,
 }
 
 impl Pullback {
     /// Input cotangents `uᵀJ` for the output cotangent `u` (same shape and dtype as the output).
     #[track_caller]
     pub fn try_call(&self, u: &Tensor) -> Result<Vec<Tensor>> {
+        self.try_call_n(std::slice::from_ref(u)).at_caller()
+    }
+
+    /// Input cotangents for one cotangent per output, for a pullback of several outputs (from
+    /// `tree::vjp`); each must have its output's shape and dtype.
+    #[track_caller]
+    pub fn try_call_n(&self, us: &[Tensor]) -> Result<Vec<Tensor>> {
         let loc = Location::caller();
-        if u.shape() != self.output.shape() || u.dtype() != self.output.dtype() {
+        if us.len() != self.outputs.len() {
             return Err(Error::shape(
                 "vjp",
-                format!(
-                    "the cotangent {}{} does not match the output {}{}",
-                    u.dtype(),
-                    u.shape(),
-                    self.output.dtype(),
-                    self.output.shape()
-                ),
+                format!("{} cotangents for {} outputs", us.len(), self.outputs.len()),
             )
             .at(loc));
         }
+        for (u, y) in us.iter().zip(&self.outputs) {
+            if u.shape() != y.shape() || u.dtype() != y.dtype() {
+                return Err(Error::shape(
+                    "vjp",
+                    format!(
+                        "the cotangent {}{} does not match the output {}{}",
+                        u.dtype(),
+                        u.shape(),
+                        y.dtype(),
+                        y.shape()
+                    ),
+                )
+                .at(loc));
+            }
+        }
         let bit = self.level.bit;
-        let mut map = backward(
-            std::slice::from_ref(&self.output),
-            std::slice::from_ref(u),
-            bit,
-            &self.inputs,
-            false,
-        )?;
+        let mut map = backward(&self.outputs, us, bit, &self.inputs, false)?;
         Ok(self
             .inputs
             .iter()
@@ -314,21 +354,36 @@ pub fn vjp(f: impl FnOnce(&[Tensor]) -> Tensor, xs: &[Tensor]) -> (Tensor, Pullb
 /// Like [`vjp`], returning an error when no recording level is free.
 #[track_caller]
 pub fn try_vjp(f: impl FnOnce(&[Tensor]) -> Tensor, xs: &[Tensor]) -> Result<(Tensor, Pullback)> {
-    check_float_inputs("vjp", xs).at_caller()?;
-    let level = Level::new().at_caller()?;
+    let (mut ys, pb) = vjp_n_at(|xs| vec![f(xs)], xs, Location::caller())?;
+    Ok((ys.pop().expect("one output"), pb))
+}
+
+/// [`try_vjp`] for a function of several outputs, errors attributed to `loc`.
+pub(crate) fn vjp_n_at(
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+    xs: &[Tensor],
+    loc: &'static Location<'static>,
+) -> Result<(Vec<Tensor>, Pullback)> {
+    check_float_inputs("vjp", xs).map_err(|e| e.at(loc))?;
+    let level = Level::new().map_err(|e| e.at(loc))?;
     let inputs: Vec<Tensor> = xs.iter().map(|x| alias(x, level.bit)).collect();
-    let output = f(&inputs);
-    let y = if output.levels() & !level.bit != 0 {
-        output.clone()
-    } else {
-        output.detach()
-    };
+    let outputs = f(&inputs);
+    let ys = outputs
+        .iter()
+        .map(|y| {
+            if y.levels() & !level.bit != 0 {
+                y.clone()
+            } else {
+                y.detach()
+            }
+        })
+        .collect();
     Ok((
-        y,
+        ys,
         Pullback {
             level,
             inputs,
-            output,
+            outputs,
         },
     ))
 }

@@ -77,7 +77,7 @@ pub fn try_jacobian_in(
 
 /// [`try_jacobian_in`] with errors of its own attributed to `location` (the user's line that
 /// made the `jacfwd` / `jacrev` / `jacobian` / `hessian` closure).
-fn jacobian_at(
+pub(crate) fn jacobian_at(
     f: impl FnOnce(&Tensor) -> Tensor,
     x: &Tensor,
     mode: Option<Mode>,

@@ -2,6 +2,8 @@
 //! as the function runs, recording nothing (see `core::tangent`); `linearize` records the
 //! function once and then applies its JVP to many tangents by a walk over that record.
 
+use std::panic::Location;
+
 use crate::core::error::AtCaller;
 
 use crate::core::level::Level;
@@ -61,10 +63,24 @@ pub fn try_jvp(
     primals: &[Tensor],
     tangents: &[Tensor],
 ) -> Result<(Tensor, Tensor)> {
-    crate::transform::grad::check_float_inputs("jvp", primals).at_caller()?;
-    check_tangents(primals, tangents).at_caller()?;
+    let (mut ys, mut ts) = jvp_n_at(|xs| vec![f(xs)], primals, tangents, Location::caller())?;
+    Ok((
+        ys.pop().expect("one output"),
+        ts.pop().expect("one tangent"),
+    ))
+}
+
+/// [`try_jvp`] for a function of several outputs, errors attributed to `loc`.
+pub(crate) fn jvp_n_at(
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+    primals: &[Tensor],
+    tangents: &[Tensor],
+    loc: &'static Location<'static>,
+) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
+    crate::transform::grad::check_float_inputs("jvp", primals).map_err(|e| e.at(loc))?;
+    check_tangents(primals, tangents).map_err(|e| e.at(loc))?;
     count_forward();
-    let level = Level::new_forward().at_caller()?;
+    let level = Level::new_forward().map_err(|e| e.at(loc))?;
     let bit = level.bit;
     let _ = take_failure(bit); // left by a jvp that unwound at this bit
     let inputs: Vec<Tensor> = primals
@@ -72,40 +88,48 @@ pub fn try_jvp(
         .zip(tangents)
         .map(|(x, t)| alias_with_tangent(x, bit, Some(t.clone())))
         .collect();
-    let output = f(&inputs);
+    let outputs = f(&inputs);
     if let Some(e) = take_failure(bit) {
         return Err(e);
     }
-    let t = output
-        .tangent(bit)
-        .cloned()
-        .unwrap_or_else(|| output.zeros_like());
-    Ok((exit(output, bit), exit(t, bit)))
+    let ts = outputs
+        .iter()
+        .map(|y| {
+            let t = y.tangent(bit).cloned().unwrap_or_else(|| y.zeros_like());
+            exit(t, bit)
+        })
+        .collect();
+    let ys = outputs.into_iter().map(|y| exit(y, bit)).collect();
+    Ok((ys, ts))
 }
 
 /// A function linearized at a point by [`linearize`]: applies its Jacobian to tangents.
 pub struct Linearized {
     level: Level,
     inputs: Vec<Tensor>,
-    output: Tensor,
+    outputs: Vec<Tensor>,
 }
 
 impl Linearized {
     /// `J·t` for one tangent per input.
     #[track_caller]
     pub fn try_call(&self, tangents: &[Tensor]) -> Result<Tensor> {
+        let mut ts = self.try_call_n(tangents).at_caller()?;
+        Ok(ts.swap_remove(0))
+    }
+
+    /// `J·t` for each output, for a linearization of several outputs (from
+    /// `tree::linearize`).
+    #[track_caller]
+    pub fn try_call_n(&self, tangents: &[Tensor]) -> Result<Vec<Tensor>> {
         check_tangents(&self.inputs, tangents).at_caller()?;
         let bit = self.level.bit;
-        let t = forward(
-            std::slice::from_ref(&self.output),
-            &self.inputs,
-            tangents,
-            bit,
-        )?
-        .pop()
-        .flatten()
-        .unwrap_or_else(|| self.output.zeros_like());
-        Ok(exit(t, bit))
+        let ts = forward(&self.outputs, &self.inputs, tangents, bit)?;
+        Ok(ts
+            .into_iter()
+            .zip(&self.outputs)
+            .map(|(t, y)| exit(t.unwrap_or_else(|| y.zeros_like()), bit))
+            .collect())
     }
 
     /// Like [`Linearized::try_call`], panicking on mismatched tangents.
@@ -134,21 +158,36 @@ pub fn try_linearize(
     f: impl FnOnce(&[Tensor]) -> Tensor,
     primals: &[Tensor],
 ) -> Result<(Tensor, Linearized)> {
-    crate::transform::grad::check_float_inputs("jvp", primals).at_caller()?;
-    let level = Level::new().at_caller()?;
+    let (mut ys, lin) = linearize_n_at(|xs| vec![f(xs)], primals, Location::caller())?;
+    Ok((ys.pop().expect("one output"), lin))
+}
+
+/// [`try_linearize`] for a function of several outputs, errors attributed to `loc`.
+pub(crate) fn linearize_n_at(
+    f: impl FnOnce(&[Tensor]) -> Vec<Tensor>,
+    primals: &[Tensor],
+    loc: &'static Location<'static>,
+) -> Result<(Vec<Tensor>, Linearized)> {
+    crate::transform::grad::check_float_inputs("jvp", primals).map_err(|e| e.at(loc))?;
+    let level = Level::new().map_err(|e| e.at(loc))?;
     let inputs: Vec<Tensor> = primals.iter().map(|x| alias(x, level.bit)).collect();
-    let output = f(&inputs);
-    let y = if output.levels() & !level.bit != 0 {
-        output.clone()
-    } else {
-        output.detach()
-    };
+    let outputs = f(&inputs);
+    let ys = outputs
+        .iter()
+        .map(|y| {
+            if y.levels() & !level.bit != 0 {
+                y.clone()
+            } else {
+                y.detach()
+            }
+        })
+        .collect();
     Ok((
-        y,
+        ys,
         Linearized {
             level,
             inputs,
-            output,
+            outputs,
         },
     ))
 }
