@@ -37,6 +37,9 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+// `#[derive(Module)]` names `::cotangent_nn::Module`; this makes that path work in this crate.
+extern crate self as cotangent_nn;
+
 pub mod checkpoint;
 #[cfg(feature = "demos")]
 pub mod demos;

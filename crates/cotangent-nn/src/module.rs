@@ -7,6 +7,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cotangent::Tensor;
+use cotangent::tree::Tree;
+
+/// `#[derive(Module)]`: see [`Module`].
+pub use cotangent_derive::Module;
 
 use crate::error::NnError;
 
@@ -18,52 +22,49 @@ use crate::error::NnError;
 /// assert_eq!(child_name("fc", "weight"), "fc.weight");
 /// ```
 pub fn child_name(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
-    }
+    cotangent::tree::child_path(prefix, name)
 }
 
-/// A component with named parameters.
+/// A component with named parameters: a [`Tree`] of tensors with a train/eval switch.
 ///
-/// Implementors write [`Module::visit`] and [`Module::visit_mut`], which must walk the same
-/// parameters in the same order; everything else is provided. Containers pass
-/// `child_name(prefix, "field")` down to their children. Layers with a train/eval difference
-/// (dropout) override [`Module::set_training`], and containers forward it.
+/// Write `#[derive(Clone, Module)]` on a struct: its parameters are the tensor leaves of its
+/// fields, named by field (`blocks.0.attn.qkv.weight`), and `set_training` is forwarded to
+/// every field. Plain numbers and flags are carried along, not parameters; a field of any
+/// other type is marked `#[tree(skip)]`. Layers with a train/eval difference (dropout)
+/// implement `set_training` by hand and derive only `Tree`.
+///
+/// Because a module is a tree, [`cotangent::tree::grad`] of a loss over a model returns
+/// gradients shaped like the model.
 ///
 /// ```
-/// use cotangent::{DType, Tensor};
-/// use cotangent_nn::module::child_name;
+/// use cotangent::{tree, DType, Tensor};
 /// use cotangent_nn::{Init, Linear, Module};
 ///
-/// #[derive(Clone)]
-/// struct TwoLayer { a: Linear, b: Linear }
-///
-/// impl Module for TwoLayer {
-///     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-///         self.a.visit(&child_name(prefix, "a"), f);
-///         self.b.visit(&child_name(prefix, "b"), f);
-///     }
-///     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-///         self.a.visit_mut(&child_name(prefix, "a"), f);
-///         self.b.visit_mut(&child_name(prefix, "b"), f);
-///     }
-/// }
+/// #[derive(Clone, Module)]
+/// struct TwoLayer { a: Linear, b: Linear, scale: f64 }
 ///
 /// let mut init = Init::new(0, DType::F32);
-/// let m = TwoLayer { a: Linear::new(4, 3, &mut init), b: Linear::new(3, 1, &mut init) };
+/// let m = TwoLayer { a: Linear::new(4, 3, &mut init), b: Linear::new(3, 1, &mut init), scale: 2.0 };
 /// let names: Vec<String> = m.params().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["a.weight", "a.bias", "b.weight", "b.bias"]);
 /// assert_eq!(m.num_params(), 4 * 3 + 3 + 3 + 1);
+///
+/// let x = Tensor::ones(&[2, 4], DType::F32);
+/// let g = tree::grad(|m: &TwoLayer| m.b.forward(&m.a.forward(&x)).sum() * m.scale)(&m);
+/// assert_eq!(g.a.weight.dims(), &[4, 3]); // gradients shaped like the model
 /// ```
-pub trait Module {
-    /// Call `f` with the dotted name and value of every parameter, in a fixed order.
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor));
+pub trait Module: Tree {
+    /// Call `f` with the dotted name and value of every parameter, in a fixed order (the
+    /// tree's leaf order).
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
+        self.visit_leaves(prefix, f);
+    }
 
     /// Call `f` with the dotted name and a mutable slot of every parameter, in the same order as
     /// [`Module::visit`]; `f` may replace the tensor in the slot.
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor));
+    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
+        self.visit_leaves_mut(prefix, f);
+    }
 
     /// Switch train mode (`true`) or eval mode (`false`). The default does nothing: only layers
     /// that behave differently (dropout) and containers of them override it.
@@ -267,7 +268,9 @@ pub trait Module {
     }
 }
 
-/// A list of modules, named `0`, `1`, … (`blocks.0.ln1.gamma`).
+/// Containers of modules are modules: a list is named `0`, `1`, … (`blocks.0.ln1.gamma`),
+/// and train/eval mode reaches every element. Tensors and plain values are modules with no
+/// train/eval behaviour, so that `#[derive(Module)]` can forward to every field.
 ///
 /// ```
 /// use cotangent::DType;
@@ -277,19 +280,51 @@ pub trait Module {
 /// assert_eq!(layers.params()[2].0, "1.weight");
 /// ```
 impl<M: Module> Module for Vec<M> {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        for (i, m) in self.iter().enumerate() {
-            m.visit(&child_name(prefix, &i.to_string()), f);
-        }
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        for (i, m) in self.iter_mut().enumerate() {
-            m.visit_mut(&child_name(prefix, &i.to_string()), f);
-        }
-    }
     fn set_training(&mut self, training: bool) {
-        for m in self {
+        self.iter_mut().for_each(|m| m.set_training(training));
+    }
+}
+
+impl<M: Module, const N: usize> Module for [M; N] {
+    fn set_training(&mut self, training: bool) {
+        self.iter_mut().for_each(|m| m.set_training(training));
+    }
+}
+
+impl<M: Module> Module for Option<M> {
+    fn set_training(&mut self, training: bool) {
+        if let Some(m) = self {
             m.set_training(training);
         }
     }
 }
+
+impl<M: Module> Module for Box<M> {
+    fn set_training(&mut self, training: bool) {
+        (**self).set_training(training);
+    }
+}
+
+impl<M: Module> Module for BTreeMap<String, M> {
+    fn set_training(&mut self, training: bool) {
+        self.values_mut().for_each(|m| m.set_training(training));
+    }
+}
+
+/// Leaves and static fields: modules that ignore train/eval mode.
+macro_rules! inert_modules {
+    ($($t:ty),*) => { $(impl Module for $t {})* };
+}
+inert_modules!(
+    Tensor,
+    (),
+    bool,
+    f32,
+    f64,
+    i32,
+    i64,
+    u32,
+    u64,
+    usize,
+    String
+);

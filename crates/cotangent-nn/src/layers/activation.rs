@@ -46,3 +46,14 @@ impl Activation {
         }
     }
 }
+
+/// An activation is static data in a tree: no leaves, and its kind keys `jit`'s cache.
+impl cotangent::tree::Tree for Activation {
+    fn visit_leaves(&self, _: &str, _: &mut dyn FnMut(&str, &Tensor)) {}
+    fn visit_leaves_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Tensor)) {}
+    fn hash_static(&self, state: &mut dyn std::hash::Hasher) {
+        state.write_u8(*self as u8);
+    }
+}
+
+impl crate::Module for Activation {}

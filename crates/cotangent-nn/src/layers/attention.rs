@@ -5,7 +5,7 @@ use cotangent::{DType, Tensor};
 
 use crate::init::Init;
 use crate::layers::Linear;
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// Additive causal mask `[t, t]`: 0 where key `j ≤` query `i`, `-1e9` above the diagonal (a
 /// large finite number rather than `-inf`, so no rule can meet `0 · ∞`).
@@ -37,7 +37,7 @@ pub fn causal_bias(t: usize, dtype: DType) -> Tensor {
 /// let y = attn.forward(&Tensor::randn(&[2, 5, 16], 0, DType::F32));
 /// assert_eq!(y.dims(), &[2, 5, 16]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct MultiHeadAttention {
     /// The fused input projection `[dim, 3·dim]`.
     pub qkv: Linear,
@@ -119,16 +119,5 @@ impl MultiHeadAttention {
         let weights = scores.softmax(-1);
         let ctx = weights.matmul(&v).transpose(1, 2).reshape(&[b, t, d]);
         self.out.forward(&ctx)
-    }
-}
-
-impl Module for MultiHeadAttention {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        self.qkv.visit(&child_name(prefix, "qkv"), f);
-        self.out.visit(&child_name(prefix, "out"), f);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        self.qkv.visit_mut(&child_name(prefix, "qkv"), f);
-        self.out.visit_mut(&child_name(prefix, "out"), f);
     }
 }

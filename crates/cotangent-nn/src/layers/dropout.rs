@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use cotangent::{DType, Tensor};
 
 use crate::module::Module;
+use cotangent::tree::Tree;
 
 /// Inverted dropout with a seeded mask stream.
 ///
@@ -27,13 +28,14 @@ use crate::module::Module;
 /// d.set_training(false);
 /// assert_eq!(d.forward(&Tensor::ones(&[3], DType::F64)).to_vec::<f64>(), vec![1.0; 3]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Tree)]
 pub struct Dropout {
     /// The probability of dropping an element.
     pub p: f64,
     /// Train mode (masks applied) or eval mode (identity).
     pub training: bool,
     seed: u64,
+    #[tree(skip)]
     calls: Arc<AtomicU64>,
 }
 
@@ -102,8 +104,6 @@ impl Dropout {
 }
 
 impl Module for Dropout {
-    fn visit(&self, _: &str, _: &mut dyn FnMut(&str, &Tensor)) {}
-    fn visit_mut(&mut self, _: &str, _: &mut dyn FnMut(&str, &mut Tensor)) {}
     fn set_training(&mut self, training: bool) {
         self.training = training;
     }

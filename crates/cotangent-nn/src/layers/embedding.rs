@@ -4,7 +4,7 @@
 use cotangent::{DType, Tensor};
 
 use crate::init::{Init, WeightInit};
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// A table `weight: [vocab, dim]`; `forward(ids)` maps i64 ids of any shape `[...]` to
 /// `[..., dim]`.
@@ -16,7 +16,7 @@ use crate::module::{Module, child_name};
 /// let ids = Tensor::from_vec(vec![1i64, 2, 3, 1, 2, 3], &[2, 3]);
 /// assert_eq!(emb.forward(&ids).dims(), &[2, 3, 4]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct Embedding {
     /// `[vocab, dim]`.
     pub weight: Tensor,
@@ -101,14 +101,5 @@ impl Embedding {
         let mut dims = ids.dims().to_vec();
         dims.push(self.dim());
         self.weight.index_select(0, &ids.flatten()).reshape(&dims)
-    }
-}
-
-impl Module for Embedding {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        f(&child_name(prefix, "weight"), &self.weight);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        f(&child_name(prefix, "weight"), &mut self.weight);
     }
 }

@@ -3,7 +3,7 @@
 use cotangent::Tensor;
 
 use crate::init::Init;
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// `(x - mean) / √(var + eps) · gamma + beta` over the last axis (population variance, as
 /// PyTorch and JAX).
@@ -17,7 +17,7 @@ use crate::module::{Module, child_name};
 /// let v = y.to_vec::<f64>();
 /// assert!((v[0] + 1.0).abs() < 1e-5 && (v[1] - 1.0).abs() < 1e-5);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct LayerNorm {
     /// Scale `[dim]`, initially ones.
     pub gamma: Tensor,
@@ -60,16 +60,5 @@ impl LayerNorm {
         let var = d.square().mean_axes(&[-1], true);
         let inv = (var + self.eps).sqrt().recip();
         d * inv * &self.gamma + &self.beta
-    }
-}
-
-impl Module for LayerNorm {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        f(&child_name(prefix, "gamma"), &self.gamma);
-        f(&child_name(prefix, "beta"), &self.beta);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        f(&child_name(prefix, "gamma"), &mut self.gamma);
-        f(&child_name(prefix, "beta"), &mut self.beta);
     }
 }

@@ -3,7 +3,7 @@
 use cotangent::Tensor;
 
 use crate::init::{Init, WeightInit};
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// A dense layer `y = x @ weight + bias` over the last axis of `x` (any leading dims).
 ///
@@ -14,7 +14,7 @@ use crate::module::{Module, child_name};
 /// let y = fc.forward(&Tensor::zeros(&[2, 5, 4], DType::F32));
 /// assert_eq!(y.dims(), &[2, 5, 3]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct Linear {
     /// `[in, out]`.
     pub weight: Tensor,
@@ -122,21 +122,6 @@ impl Linear {
         match &self.bias {
             Some(b) => y + b,
             None => y,
-        }
-    }
-}
-
-impl Module for Linear {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        f(&child_name(prefix, "weight"), &self.weight);
-        if let Some(b) = &self.bias {
-            f(&child_name(prefix, "bias"), b);
-        }
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        f(&child_name(prefix, "weight"), &mut self.weight);
-        if let Some(b) = &mut self.bias {
-            f(&child_name(prefix, "bias"), b);
         }
     }
 }

@@ -5,7 +5,7 @@ use cotangent::Tensor;
 
 use crate::init::Init;
 use crate::layers::{Activation, Dropout, Linear};
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// `Linear → act → [dropout] → Linear → … → Linear`: no activation after the last layer.
 ///
@@ -16,7 +16,7 @@ use crate::module::{Module, child_name};
 /// assert_eq!(mlp.forward(&Tensor::zeros(&[5, 64], DType::F32)).dims(), &[5, 10]);
 /// assert_eq!(mlp.params()[2].0, "layers.1.weight");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct Mlp {
     /// The dense layers, in order.
     pub layers: Vec<Linear>,
@@ -98,19 +98,5 @@ impl Mlp {
             }
         }
         h
-    }
-}
-
-impl Module for Mlp {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        self.layers.visit(&child_name(prefix, "layers"), f);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        self.layers.visit_mut(&child_name(prefix, "layers"), f);
-    }
-    fn set_training(&mut self, training: bool) {
-        if let Some(d) = &mut self.dropout {
-            d.set_training(training);
-        }
     }
 }

@@ -5,7 +5,7 @@ use cotangent::Tensor;
 
 use crate::init::Init;
 use crate::layers::{Activation, Dropout, LayerNorm, Mlp, MultiHeadAttention};
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// `h = x + drop(attn(ln1(x)))`, `y = h + drop(mlp(ln2(h)))` on `[batch, time, dim]`, with a
 /// GELU MLP of hidden width `mlp_ratio · dim`.
@@ -18,7 +18,7 @@ use crate::module::{Module, child_name};
 /// assert_eq!(y.dims(), &[2, 6, 16]);
 /// assert_eq!(block.params()[0].0, "ln1.gamma");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct TransformerBlock {
     /// Norm before attention.
     pub ln1: LayerNorm,
@@ -77,24 +77,5 @@ impl TransformerBlock {
             .dropout
             .forward(&self.mlp.forward(&self.ln2.forward(&h)));
         h + m
-    }
-}
-
-impl Module for TransformerBlock {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        self.ln1.visit(&child_name(prefix, "ln1"), f);
-        self.attn.visit(&child_name(prefix, "attn"), f);
-        self.ln2.visit(&child_name(prefix, "ln2"), f);
-        self.mlp.visit(&child_name(prefix, "mlp"), f);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        self.ln1.visit_mut(&child_name(prefix, "ln1"), f);
-        self.attn.visit_mut(&child_name(prefix, "attn"), f);
-        self.ln2.visit_mut(&child_name(prefix, "ln2"), f);
-        self.mlp.visit_mut(&child_name(prefix, "mlp"), f);
-    }
-    fn set_training(&mut self, training: bool) {
-        self.dropout.set_training(training);
-        self.mlp.set_training(training);
     }
 }

@@ -6,7 +6,7 @@ use cotangent::Tensor;
 use super::data::{SEQ_LEN, VOCAB};
 use crate::init::{Init, WeightInit};
 use crate::layers::{Embedding, LayerNorm, Linear, TransformerBlock};
-use crate::module::{Module, child_name};
+use crate::module::Module;
 
 /// A decoder-only transformer over the addition vocabulary.
 ///
@@ -18,7 +18,7 @@ use crate::module::{Module, child_name};
 /// let logits = m.forward(&Tensor::zeros(&[3, 5], DType::I64));
 /// assert_eq!(logits.dims(), &[3, 5, 12]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Module)]
 pub struct AdditionModel {
     /// Token embeddings `[VOCAB, dim]`.
     pub tok: Embedding,
@@ -75,25 +75,5 @@ impl AdditionModel {
             h = block.forward(&h);
         }
         self.head.forward(&self.ln_f.forward(&h))
-    }
-}
-
-impl Module for AdditionModel {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Tensor)) {
-        self.tok.visit(&child_name(prefix, "tok"), f);
-        self.pos.visit(&child_name(prefix, "pos"), f);
-        self.blocks.visit(&child_name(prefix, "blocks"), f);
-        self.ln_f.visit(&child_name(prefix, "ln_f"), f);
-        self.head.visit(&child_name(prefix, "head"), f);
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Tensor)) {
-        self.tok.visit_mut(&child_name(prefix, "tok"), f);
-        self.pos.visit_mut(&child_name(prefix, "pos"), f);
-        self.blocks.visit_mut(&child_name(prefix, "blocks"), f);
-        self.ln_f.visit_mut(&child_name(prefix, "ln_f"), f);
-        self.head.visit_mut(&child_name(prefix, "head"), f);
-    }
-    fn set_training(&mut self, training: bool) {
-        self.blocks.set_training(training);
     }
 }
