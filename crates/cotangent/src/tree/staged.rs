@@ -30,14 +30,14 @@ fn structure_key<T: Tree>(t: &T) -> u64 {
 }
 
 /// The flattened function a [`jit`] compiles.
-type Body = Box<dyn Fn(&[Tensor]) -> Vec<Tensor>>;
-type Program = Jit<Body>;
+type Body<'a> = Box<dyn Fn(&[Tensor]) -> Vec<Tensor> + 'a>;
+type Program<'a> = Jit<Body<'a>>;
 /// Where a trace leaves the structure of its output.
 type OutSlot<O> = Rc<RefCell<Option<O>>>;
 
 /// One compiled program per argument structure, with the output structure it returns.
-struct Cache<O> {
-    programs: HashMap<u64, (Program, OutSlot<O>)>,
+struct Cache<'a, O> {
+    programs: HashMap<u64, (Program<'a>, OutSlot<O>)>,
 }
 
 /// Compile a function between trees (see [`crate::jit`]): traced once per argument structure,
@@ -52,9 +52,7 @@ struct Cache<O> {
 /// let b = step(&Step { w: Tensor::scalar(1.0), lr: 0.25 }); // a new lr retraces
 /// assert_eq!((a.w.item::<f64>(), b.w.item::<f64>()), (0.5, 0.75));
 /// ```
-pub fn jit<P: Tree + 'static, O: Tree + 'static, F: Fn(&P) -> O + 'static>(
-    f: F,
-) -> impl Fn(&P) -> O {
+pub fn jit<'a, P: Tree + 'a, O: Tree + 'a, F: Fn(&P) -> O + 'a>(f: F) -> impl Fn(&P) -> O + 'a {
     let f = Rc::new(f);
     let cache = RefCell::new(Cache::<O> {
         programs: HashMap::new(),
@@ -65,7 +63,7 @@ pub fn jit<P: Tree + 'static, O: Tree + 'static, F: Fn(&P) -> O + 'static>(
         let (program, out) = cache.programs.entry(key).or_insert_with(|| {
             let out: OutSlot<O> = Rc::new(RefCell::new(None));
             let (f, template, slot) = (f.clone(), skeleton(p), out.clone());
-            let body: Body = Box::new(move |xs: &[Tensor]| {
+            let body: Body<'a> = Box::new(move |xs: &[Tensor]| {
                 let o = f(&unflatten(&template, xs.iter().cloned()));
                 let leaves = flatten(&o);
                 // Keep the structure only: no traced value outlives the trace.
