@@ -28,7 +28,7 @@ impl Primitive for Cholesky {
         })
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
-        Ok(dispatch_float!("cholesky", inputs[0].dtype(), T => cholesky::<T>(inputs[0])))
+        dispatch_float!("cholesky", inputs[0].dtype(), T => cholesky::<T>(inputs[0]))
     }
     fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], l: &Tensor) -> Result<Option<Tensor>> {
         let Some(da) = &t[0] else { return Ok(None) };

@@ -49,7 +49,7 @@ impl Primitive for TriangularSolve {
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         let (a, b) = (inputs[0], inputs[1]);
         let (l, t) = (self.lower, self.transpose);
-        Ok(dispatch_float!("triangular_solve", a.dtype(), T => triangular_solve::<T>(a, b, l, t)))
+        dispatch_float!("triangular_solve", a.dtype(), T => triangular_solve::<T>(a, b, l, t))
     }
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], x: &Tensor) -> Result<Option<Tensor>> {
         let rhs = match &t[0] {

@@ -6,84 +6,34 @@
 //! Numerical failure is never a panic: a Cholesky that meets a non-positive pivot gives a
 //! triangle of NaNs, a zero LU pivot the infinities or NaNs of the division, as JAX.
 
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::cholesky::llt::factor as llt;
-use faer::linalg::triangular_solve as tri;
-use faer::{MatMut, MatRef, Par};
-
 use crate::core::{Real, Shape, Value};
 
+#[cfg(feature = "faer")]
+pub use super::linalg_faer::{cholesky, solve_unit_lower, solve_upper, triangular_solve};
+#[cfg(not(feature = "faer"))]
+pub use super::linalg_faer_off::{cholesky, solve_unit_lower, solve_upper, triangular_solve};
+
 /// The float types the kernels run on (f32 and f64).
+#[cfg(feature = "faer")]
 pub trait LinalgFloat:
     Real + faer::traits::RealField + std::ops::MulAssign + std::ops::SubAssign + std::ops::AddAssign
+{
+}
+/// The float types the kernels run on (f32 and f64).
+#[cfg(not(feature = "faer"))]
+pub trait LinalgFloat:
+    Real + std::ops::MulAssign + std::ops::SubAssign + std::ops::AddAssign
 {
 }
 impl LinalgFloat for f32 {}
 impl LinalgFloat for f64 {}
 
 /// The matrix size `n` and the number of matrices of a `[..., n, m]` value.
-fn dims(v: &Value) -> (usize, usize, usize) {
+pub(crate) fn dims(v: &Value) -> (usize, usize, usize) {
     let d = v.shape().dims();
     let r = d.len();
     let (n, m) = (d[r - 2], d[r - 1]);
     (d[..r - 2].iter().product(), n, m)
-}
-
-/// The lower Cholesky factor of each matrix (reading its lower triangle); a matrix that is not
-/// positive definite gives NaNs on and below the diagonal (zeros above), as
-/// `jnp.linalg.cholesky`.
-pub fn cholesky<T: LinalgFloat>(a: &Value) -> Value {
-    let (batch, n, _) = dims(a);
-    let mut data = a.elements::<T>().into_owned();
-    let req = llt::cholesky_in_place_scratch::<T>(n, Par::Seq, Default::default());
-    let mut buf = MemBuffer::new(req);
-    for b in 0..batch {
-        let m = &mut data[b * n * n..(b + 1) * n * n];
-        let ok = llt::cholesky_in_place(
-            MatMut::from_row_major_slice_mut(m, n, n),
-            Default::default(),
-            Par::Seq,
-            MemStack::new(&mut buf),
-            Default::default(),
-        )
-        .is_ok();
-        for i in 0..n {
-            for j in 0..n {
-                if j > i {
-                    m[i * n + j] = T::zero();
-                } else if !ok {
-                    m[i * n + j] = T::nan();
-                }
-            }
-        }
-    }
-    Value::from_vec(data, a.shape().clone())
-}
-
-/// `op(A) X = B` for each triangular `A: [n, n]` (only its `lower` or upper triangle is read)
-/// and `B: [n, k]`; `op(A) = Aᵀ` when `transpose`.
-pub fn triangular_solve<T: LinalgFloat>(
-    a: &Value,
-    b: &Value,
-    lower: bool,
-    transpose: bool,
-) -> Value {
-    let (batch, n, k) = dims(b);
-    let sa = a.elements::<T>();
-    let mut x = b.elements::<T>().into_owned();
-    if n > 0 && k > 0 {
-        for i in 0..batch {
-            let m = MatRef::from_row_major_slice(&sa[i * n * n..(i + 1) * n * n], n, n);
-            let rhs = MatMut::from_row_major_slice_mut(&mut x[i * n * k..(i + 1) * n * k], n, k);
-            match (lower, transpose) {
-                (true, false) => tri::solve_lower_triangular_in_place(m, rhs, Par::Seq),
-                (true, true) => tri::solve_upper_triangular_in_place(m.transpose(), rhs, Par::Seq),
-                (false, false) => tri::solve_upper_triangular_in_place(m, rhs, Par::Seq),
-                (false, true) => tri::solve_lower_triangular_in_place(m.transpose(), rhs, Par::Seq),
-            }
-        }
-    }
-    Value::from_vec(x, b.shape().clone())
 }
 
 /// One matrix factored in place as `P A = L U` (unit `L` below the diagonal, `U` on and above)
@@ -129,16 +79,19 @@ fn lu_factor<T: LinalgFloat>(m: &mut [T], n: usize) -> (Vec<usize>, bool) {
     (perm, odd)
 }
 
-/// `x ← U⁻¹ L⁻¹ P x` for `x: [n, k]` given a factored matrix of [`lu_factor`].
-fn lu_apply<T: LinalgFloat>(f: &[T], perm: &[usize], x: &mut [T], n: usize, k: usize) {
+/// `x ← P x` (row `i` of the result is row `perm[i]` of `x: [n, k]`).
+pub(crate) fn permute_rows<T: Copy>(perm: &[usize], x: &mut [T], k: usize) {
     let src = x.to_vec();
     for (i, &p) in perm.iter().enumerate() {
         x[i * k..(i + 1) * k].copy_from_slice(&src[p * k..(p + 1) * k]);
     }
-    let f = MatRef::from_row_major_slice(f, n, n);
-    let mut rhs = MatMut::from_row_major_slice_mut(x, n, k);
-    tri::solve_unit_lower_triangular_in_place(f, rhs.as_mut(), Par::Seq);
-    tri::solve_upper_triangular_in_place(f, rhs, Par::Seq);
+}
+
+/// `x ← U⁻¹ L⁻¹ P x` for `x: [n, k]` given a factored matrix of [`lu_factor`].
+fn lu_apply<T: LinalgFloat>(f: &[T], perm: &[usize], x: &mut [T], n: usize, k: usize) {
+    permute_rows(perm, x, k);
+    solve_unit_lower(f, x, n, k);
+    solve_upper(f, x, n, k);
 }
 
 /// `A X = B` for each general `A: [n, n]` and `B: [n, k]`, by LU with partial pivoting. A
@@ -222,24 +175,12 @@ pub fn cofactor<T: LinalgFloat>(a: &Value) -> Value {
         for j in 0..n {
             x[j * n + j] = T::one();
         }
-        let src = x.clone();
-        for (r, &p) in perm.iter().enumerate() {
-            x[r * n..(r + 1) * n].copy_from_slice(&src[p * n..(p + 1) * n]);
-        }
-        let fm = MatRef::from_row_major_slice(f, n, n);
-        tri::solve_unit_lower_triangular_in_place(
-            fm,
-            MatMut::from_row_major_slice_mut(&mut x, n, n),
-            Par::Seq,
-        );
+        permute_rows(&perm, &mut x, n);
+        solve_unit_lower(f, &mut x, n, n);
         for v in &mut x[..(n - 1) * n] {
             *v *= full;
         }
-        tri::solve_upper_triangular_in_place(
-            fm,
-            MatMut::from_row_major_slice_mut(&mut x, n, n),
-            Par::Seq,
-        );
+        solve_upper(f, &mut x, n, n);
         if x.iter().all(|v| v.is_finite()) {
             for r in 0..n {
                 for s in 0..n {

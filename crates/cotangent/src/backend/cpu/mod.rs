@@ -7,6 +7,11 @@ pub mod block;
 pub mod dispatch;
 pub mod index;
 pub mod linalg;
+#[cfg(feature = "faer")]
+mod linalg_faer;
+// Compiled in every build, so that its substitutions are tested against faer's.
+#[cfg_attr(feature = "faer", allow(dead_code))]
+mod linalg_faer_off;
 pub mod map;
 pub mod matmul;
 pub mod movement;

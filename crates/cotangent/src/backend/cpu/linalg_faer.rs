@@ -1,0 +1,83 @@
+//! The kernels taken from `faer` (the `faer` feature, on by default): Cholesky factorization
+//! and triangular solves over batches of row-major matrices.
+
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt::factor as llt;
+use faer::linalg::triangular_solve as tri;
+use faer::{MatMut, MatRef, Par};
+
+use super::linalg::{dims, LinalgFloat};
+use crate::core::{Result, Value};
+
+/// The lower Cholesky factor of each matrix (reading its lower triangle); a matrix that is not
+/// positive definite gives NaNs on and below the diagonal (zeros above), as
+/// `jnp.linalg.cholesky`.
+pub fn cholesky<T: LinalgFloat>(a: &Value) -> Result<Value> {
+    let (batch, n, _) = dims(a);
+    let mut data = a.elements::<T>().into_owned();
+    let req = llt::cholesky_in_place_scratch::<T>(n, Par::Seq, Default::default());
+    let mut buf = MemBuffer::new(req);
+    for b in 0..batch {
+        let m = &mut data[b * n * n..(b + 1) * n * n];
+        let ok = llt::cholesky_in_place(
+            MatMut::from_row_major_slice_mut(m, n, n),
+            Default::default(),
+            Par::Seq,
+            MemStack::new(&mut buf),
+            Default::default(),
+        )
+        .is_ok();
+        for i in 0..n {
+            for j in 0..n {
+                if j > i {
+                    m[i * n + j] = T::zero();
+                } else if !ok {
+                    m[i * n + j] = T::nan();
+                }
+            }
+        }
+    }
+    Ok(Value::from_vec(data, a.shape().clone()))
+}
+
+/// `op(A) X = B` for each triangular `A: [n, n]` (only its `lower` or upper triangle is read)
+/// and `B: [n, k]`; `op(A) = Aᵀ` when `transpose`.
+pub fn triangular_solve<T: LinalgFloat>(
+    a: &Value,
+    b: &Value,
+    lower: bool,
+    transpose: bool,
+) -> Result<Value> {
+    let (batch, n, k) = dims(b);
+    let sa = a.elements::<T>();
+    let mut x = b.elements::<T>().into_owned();
+    if n > 0 && k > 0 {
+        for i in 0..batch {
+            let m = MatRef::from_row_major_slice(&sa[i * n * n..(i + 1) * n * n], n, n);
+            let rhs = MatMut::from_row_major_slice_mut(&mut x[i * n * k..(i + 1) * n * k], n, k);
+            match (lower, transpose) {
+                (true, false) => tri::solve_lower_triangular_in_place(m, rhs, Par::Seq),
+                (true, true) => tri::solve_upper_triangular_in_place(m.transpose(), rhs, Par::Seq),
+                (false, false) => tri::solve_upper_triangular_in_place(m, rhs, Par::Seq),
+                (false, true) => tri::solve_lower_triangular_in_place(m.transpose(), rhs, Par::Seq),
+            }
+        }
+    }
+    Ok(Value::from_vec(x, b.shape().clone()))
+}
+
+/// `x ← L⁻¹ x` for `x: [n, k]`, `L` the unit lower triangle of the row-major `f: [n, n]`.
+pub fn solve_unit_lower<T: LinalgFloat>(f: &[T], x: &mut [T], n: usize, k: usize) {
+    let f = MatRef::from_row_major_slice(f, n, n);
+    tri::solve_unit_lower_triangular_in_place(
+        f,
+        MatMut::from_row_major_slice_mut(x, n, k),
+        Par::Seq,
+    );
+}
+
+/// `x ← U⁻¹ x` for `x: [n, k]`, `U` the upper triangle (with diagonal) of `f: [n, n]`.
+pub fn solve_upper<T: LinalgFloat>(f: &[T], x: &mut [T], n: usize, k: usize) {
+    let f = MatRef::from_row_major_slice(f, n, n);
+    tri::solve_upper_triangular_in_place(f, MatMut::from_row_major_slice_mut(x, n, k), Par::Seq);
+}
