@@ -48,7 +48,7 @@ enum Dom {
     Distinct,
 }
 
-fn gen(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
+fn sample(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
     let u = || Tensor::rand(shape, seed, DType::F64);
     let n = || Tensor::randn(shape, seed.wrapping_add(7919), DType::F64);
     match dom {
@@ -105,20 +105,20 @@ fn describe(v: &Variant) -> String {
 
 fn build(dom: Dom, shape: &[usize], lay: Lay, seed: u64) -> Tensor {
     let x = match lay {
-        C => gen(dom, shape, seed),
+        C => sample(dom, shape, seed),
         T => {
             assert!(shape.len() >= 2, "a transposed variant needs rank >= 2");
             let mut s = shape.to_vec();
             let r = s.len();
             s.swap(r - 1, r - 2);
-            gen(dom, &s, seed).t()
+            sample(dom, &s, seed).t()
         }
         S => {
             let mut s = shape.to_vec();
             s[0] = 2 * s[0] + 1;
-            gen(dom, &s, seed).slice_axis(0, 1, -1, 2)
+            sample(dom, &s, seed).slice_axis(0, 1, -1, 2)
         }
-        B => gen(dom, &shape[1..], seed).broadcast_to(shape),
+        B => sample(dom, &shape[1..], seed).broadcast_to(shape),
     };
     assert_eq!(x.dims(), shape, "generated input has the wrong shape");
     if lay != C {

@@ -46,7 +46,7 @@ enum Dom {
     Frac,
 }
 
-fn gen(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
+fn sample(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
     let u = || Tensor::rand(shape, seed, DType::F64);
     let n = || Tensor::randn(shape, seed.wrapping_add(7919), DType::F64);
     match dom {
@@ -79,7 +79,7 @@ impl Row {
         self.doms
             .iter()
             .enumerate()
-            .map(|(i, &d)| gen(d, shape, seed + 31 * i as u64))
+            .map(|(i, &d)| sample(d, shape, seed + 31 * i as u64))
             .collect()
     }
 }

@@ -30,7 +30,7 @@ enum Dom {
     Idx(i64),
 }
 
-fn gen(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
+fn sample(dom: Dom, shape: &[usize], seed: u64) -> Tensor {
     let u = || Tensor::rand(shape, seed, DType::F64);
     match dom {
         Dom::Any => Tensor::randn(shape, seed, DType::F64),
@@ -147,7 +147,7 @@ fn check_row(r: &Row, seed: u64) -> Vec<String> {
         .enumerate()
         .map(|(i, (s, d))| {
             (0..B)
-                .map(|b| gen(*d, s, seed * 1000 + i as u64 * 10 + b as u64))
+                .map(|b| sample(*d, s, seed * 1000 + i as u64 * 10 + b as u64))
                 .collect()
         })
         .collect();

@@ -187,7 +187,7 @@ pub fn grad_with_aux<P: Tree, A: Tree, F: Fn(&P) -> (Tensor, A)>(f: F) -> impl F
 pub fn value_and_grad_argnums<P: Tree, F: Fn(&P) -> Tensor>(
     f: F,
     argnums: &[usize],
-) -> impl Fn(&P) -> (Tensor, P) {
+) -> impl Fn(&P) -> (Tensor, P) + use<P, F> {
     let loc = Location::caller();
     let argnums = argnums.to_vec();
     move |p| argnums_at(&f, p, &argnums, loc).unwrap_or_else(|e| panic!("{e}"))
@@ -203,7 +203,10 @@ pub fn value_and_grad_argnums<P: Tree, F: Fn(&P) -> Tensor>(
 /// assert_eq!((d.0.item::<f64>(), d.1.item::<f64>(), d.2.item::<f64>()), (12.0, 0.0, 6.0));
 /// ```
 #[track_caller]
-pub fn grad_argnums<P: Tree, F: Fn(&P) -> Tensor>(f: F, argnums: &[usize]) -> impl Fn(&P) -> P {
+pub fn grad_argnums<P: Tree, F: Fn(&P) -> Tensor>(
+    f: F,
+    argnums: &[usize],
+) -> impl Fn(&P) -> P + use<P, F> {
     let vg = value_and_grad_argnums(f, argnums);
     move |p| vg(p).1
 }
@@ -228,7 +231,7 @@ fn argnums_at<P: Tree>(
     let chosen: Vec<Tensor> = leaves
         .iter()
         .zip(&picked)
-        .filter(|(_, &k)| k)
+        .filter(|&(_, &k)| k)
         .map(|(x, _)| x.clone())
         .collect();
     for (path, (x, &k)) in all.iter().zip(leaves.iter().zip(&picked)) {
