@@ -2,9 +2,9 @@
 //! program on later calls. Compiling takes the [`crate::ir::Graph`] of one trace through
 //! rewriting passes (algebraic simplification, constant folding, common-subexpression and
 //! dead-code elimination, see [`passes`]), groups chains of elementwise operations, and an
-//! elementwise chain feeding a reduction, into fused loops ([`fuse`]), and plans the buffers
-//! those loops write so that they are allocated once and reused across calls ([`plan`]). The
-//! executor ([`run`]) runs fused loops as a small register bytecode over blocks of elements
+//! elementwise chain feeding a reduction, into fused loops (`fuse`), and plans the buffers
+//! those loops write so that they are allocated once and reused across calls (`plan`). The
+//! executor (`run`) runs fused loops as a small register bytecode over blocks of elements
 //! and every other operation through its primitive's kernel.
 //!
 //! Composition: when an input is being traced (`jit` inside `vmap`, `trace` or another `jit`)

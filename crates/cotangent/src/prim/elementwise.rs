@@ -198,7 +198,7 @@ macro_rules! unary_float_common {
 
             #[doc = $mdoc]
             #[doc = ""]
-            #[doc = concat!("Panics where [`Tensor::", stringify!($try), "`] fails.")]
+            #[doc = concat!("Panics where [`Tensor::", stringify!($try), "`](crate::Tensor::", stringify!($try), ") fails.")]
             #[track_caller]
             pub fn $method(&self) -> $crate::Tensor {
                 match self.$try() {

@@ -40,7 +40,7 @@ struct Cache<'a, O> {
     programs: HashMap<u64, (Program<'a>, OutSlot<O>)>,
 }
 
-/// Compile a function between trees (see [`crate::jit`]): traced once per argument structure,
+/// Compile a function between trees (see [`crate::jit()`]): traced once per argument structure,
 /// static data and leaf shapes, then run as one optimized program.
 ///
 /// ```
@@ -79,7 +79,7 @@ pub fn jit<'a, P: Tree + 'a, O: Tree + 'a, F: Fn(&P) -> O + 'a>(f: F) -> impl Fn
 }
 
 /// Recompute-in-backward for a scalar-or-tensor function of a tree (see
-/// [`crate::checkpoint`]).
+/// [`crate::checkpoint()`]).
 ///
 /// ```
 /// use cotangent::{tree, Tensor};
@@ -104,7 +104,7 @@ where
 
 /// A tensor function of a tree with a user-supplied reverse-mode rule
 /// `rule(primals, output, cotangent) -> cotangent shaped like the primals` (see
-/// [`crate::custom_vjp`]).
+/// [`crate::custom_vjp()`]).
 ///
 /// ```
 /// use cotangent::{tree, Tensor};
