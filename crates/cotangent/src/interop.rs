@@ -20,6 +20,7 @@ impl<T: Element> From<ArrayD<T>> for Tensor {
     }
 }
 
+/// **`ndarray` interop** (the `ndarray` feature).
 impl Tensor {
     /// Copy into an `ndarray` array of element type `T` (which must be this tensor's dtype).
     ///

@@ -8,6 +8,18 @@
 //! value. Every primitive's derivative rules are written with the library's own differentiable
 //! ops, so a derivative is again an ordinary graph that can be differentiated again.
 //!
+//! ## Start here
+//!
+//! 1. Make tensors with [`Tensor::from_vec`], [`Tensor::scalar`], [`Tensor::zeros`],
+//!    [`Tensor::randn`]; combine them with operators (`&a + &b`, `&a * 2.0`) and methods
+//!    (`a.sin()`, `a.matmul(&b)`, `a.sum()`).
+//! 2. Differentiate a function: [`grad`] for one tensor, [`grad_n`] for a slice of them, and
+//!    [`tree::grad`] for any nested structure (tuples, `Vec`s, maps, your structs with
+//!    `#[derive(Tree)]`), which returns gradients shaped like the input.
+//! 3. Compose: `jit(grad(f))`, `vmap(grad(f))`, `jacfwd(grad(f))` — each transformation takes
+//!    and returns plain functions.
+//! 4. Neural networks (layers, losses, optimizers, safetensors) are in the `cotangent-nn` crate.
+//!
 //! The teaching example, `f(x1, x2) = log((x1 + x2)² + sin(x1·x2))` at (1.5, 0.5):
 //!
 //! ```
@@ -17,6 +29,36 @@
 //! assert!((g[0].item::<f64>() - 0.9325462).abs() < 1e-7);
 //! assert!((g[1].item::<f64>() - 1.0888353).abs() < 1e-7);
 //! ```
+//!
+//! ## Names, for PyTorch and JAX users
+//!
+//! | PyTorch | JAX | cotangent |
+//! |---|---|---|
+//! | `torch.tensor(data)` | `jnp.array(data)` | [`Tensor::from_vec`]`(data, &shape)` |
+//! | `x.requires_grad_(); y.backward(); x.grad` | — | [`Tensor::requires_grad`], [`Tensor::backward`], [`Gradients::wrt`] |
+//! | `torch.autograd.grad` | `jax.grad` | [`grad`], [`grad_n`], [`tree::grad`] |
+//! | — | `jax.value_and_grad(f, has_aux=True)` | [`value_and_grad`], [`tree::value_and_grad_with_aux`] |
+//! | — | `argnums=(0, 2)` | [`tree::grad_argnums`] |
+//! | `torch.func.jvp` | `jax.jvp`, `jax.linearize` | [`jvp`], [`linearize`], [`tree::jvp`] |
+//! | `torch.func.vjp` | `jax.vjp` | [`vjp`], [`tree::vjp`] |
+//! | `torch.func.jacfwd/jacrev/hessian` | `jax.jacfwd/jacrev/hessian` | [`jacfwd`], [`jacrev`], [`hessian`], [`hvp`] |
+//! | `torch.vmap` | `jax.vmap(in_axes=...)` | [`vmap`], [`vmap_n`], [`tree::vmap`] with [`tree::Axes`] |
+//! | `torch.compile` | `jax.jit` | [`jit()`], [`jit_n`], [`tree::jit`] |
+//! | `torch.utils.checkpoint` | `jax.checkpoint` | [`checkpoint()`], [`tree::checkpoint`] |
+//! | `torch.autograd.Function` | `jax.custom_vjp` / `custom_jvp` | [`custom_vjp()`], [`custom_jvp()`] |
+//! | — | `lax.cond/while_loop/fori_loop/scan` | [`cond`], [`while_loop`], [`fori_loop`], [`scan`] (and in [`tree`]) |
+//! | `torch.no_grad()` | `lax.stop_gradient` | [`no_grad`], [`Tensor::detach`] |
+//! | `torch.linalg.solve` … | `jnp.linalg.solve` … | [`linalg`] |
+//! | — | `jax.flatten_util.ravel_pytree`, `tree_map` | [`tree::ravel`], [`tree::tree_map`], [`tree::flatten`] |
+//!
+//! ## Errors: `x` and `try_x`
+//!
+//! Every operation that can fail on bad input (a shape or dtype mismatch, an axis out of range)
+//! comes in two forms: `try_x` returns a [`Result`] whose [`Error`] names the operation, the
+//! shapes and dtypes involved, and the caller's line; `x` panics with that same message at the
+//! caller's line. The methods of [`Tensor`] are grouped by topic below (creation, elementwise,
+//! reductions, shape, indexing, products, linear algebra, losses); each group's `try_` forms sit
+//! next to the panicking ones.
 
 #![warn(missing_docs)]
 

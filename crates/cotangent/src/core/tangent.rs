@@ -29,6 +29,7 @@ use super::tensor::{Inputs, Node, Origin, Tensor};
 /// The tangents a node carries: one per forward level (its bit), absent ones being zero.
 pub(crate) type Tangents = SmallVec<[(u64, Tensor); 1]>;
 
+/// **Forward-mode internals**: the tangents a tensor carries during `jvp`.
 impl Tensor {
     /// This tensor's tangent at the forward level `bit` (`None`: zero, or not tracked there).
     pub(crate) fn tangent(&self, bit: u64) -> Option<&Tensor> {

@@ -110,6 +110,7 @@ pub fn recorded_nodes() -> usize {
 /// A stable identity for a live tensor node (its address).
 pub(crate) type NodeId = usize;
 
+/// **Inspecting a tensor**: shape, dtype, values, graph membership.
 impl Tensor {
     pub(crate) fn from_value(value: Value, location: &'static Location<'static>) -> Tensor {
         Tensor(Arc::new(Node {

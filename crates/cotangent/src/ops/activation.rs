@@ -4,6 +4,7 @@
 
 use crate::core::{Result, Tensor};
 
+/// **Activations**: relu, sigmoid, gelu, softplus, silu, ...
 impl Tensor {
     /// `max(x, 0)`, with derivative 0 at 0 (as JAX).
     ///

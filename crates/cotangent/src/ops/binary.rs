@@ -80,6 +80,7 @@ binary_methods! {
     ge, try_ge, Compare(CmpOp::Ge), "Elementwise `self >= other` as a bool tensor.";
 }
 
+/// **Elementwise binary ops and comparisons** (with broadcasting).
 impl Tensor {
     /// `self ^ p` for a constant exponent.
     ///

@@ -10,6 +10,7 @@ use rand_distr::{Distribution, StandardNormal, Uniform};
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::core::{DType, Element, Error, Result, Shape, Tensor, Value};
 
+/// **Creating tensors**: from data, constants, ranges, random draws.
 impl Tensor {
     /// A tensor holding `data` in row-major order with the given shape.
     ///

@@ -61,6 +61,7 @@ fn scan(x: &Tensor, axis: usize, combine: Combine<'_>) -> Result<Tensor> {
     interleave(&even, &odd, axis)
 }
 
+/// **Cumulative ops**: cumsum, cumprod, cummax, cummin.
 impl Tensor {
     /// Inclusive scan along `axis` with an associative binary op `combine` (written with
     /// differentiable tensor ops), as `jax.lax.associative_scan`: `O(log n)` steps. `reverse`

@@ -8,6 +8,7 @@ use crate::core::shape::normalize_axis;
 use crate::core::{DType, Result, Tensor};
 use crate::prim::{index_select::IndexSelect, scatter_add::ScatterAdd};
 
+/// **Indexing**: gather by indices, scatter-add, one-hot.
 impl Tensor {
     /// Entries at the i64 indices `idx` along `axis` (`x[.., idx, ..]`).
     ///

@@ -10,6 +10,7 @@ use crate::core::shape::broadcast_shapes;
 use crate::core::{Error, Result, Tensor};
 use crate::prim::matmul::Matmul;
 
+/// **Linear algebra (methods)**; see also [`crate::linalg`].
 impl Tensor {
     /// `[..., m, k] @ [..., k, n]` with equal batch dims (no promotion).
     #[track_caller]

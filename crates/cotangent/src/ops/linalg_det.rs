@@ -12,6 +12,7 @@ use crate::ops::linalg_shapes::square_matrix;
 use crate::prim::det::Det;
 use crate::prim::slogdet::Slogdet;
 
+/// **Determinants**: det, slogdet.
 impl Tensor {
     /// The determinant of a square matrix, or of each matrix of `[..., n, n]` (shape `[...]`),
     /// from an LU factorization. Its gradient is the cofactor matrix `det(A) A⁻ᵀ`, computed as

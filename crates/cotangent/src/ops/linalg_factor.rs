@@ -9,6 +9,7 @@ use crate::core::{Result, Tensor};
 use crate::ops::linalg_shapes::{solve_operands, square_matrix, unvector};
 use crate::prim::linalg_common::{chol, sym, tri_solve};
 
+/// **Factorizations**: Cholesky and triangular solves.
 impl Tensor {
     /// The lower Cholesky factor `L` of a symmetric positive-definite matrix (`A = L Lᵀ`), or
     /// of each matrix of a batch `[..., n, n]`. As `jnp.linalg.cholesky`, the input is first

@@ -8,6 +8,7 @@ use crate::core::{Result, Tensor};
 use crate::ops::linalg_shapes::{solve_operands, square_matrix, unvector};
 use crate::prim::linalg_common::{eye_of, lu_solve};
 
+/// **Solving linear systems**: solve, inverse, Cholesky solve.
 impl Tensor {
     /// Solves `A X = B` for a general square `A = self` (`[..., n, n]`) by LU with partial
     /// pivoting. `B` is a vector `[n]` or a batch of matrices `[..., n, k]` (batch dims

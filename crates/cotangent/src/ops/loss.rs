@@ -8,6 +8,7 @@ use std::panic::Location;
 
 use crate::core::{DType, Error, Result, Tensor};
 
+/// **Losses and log-probabilities**: log_softmax, cross-entropy, ...
 impl Tensor {
     /// Mean cross-entropy of `self` (logits `[batch, classes]`) against i64 `labels`
     /// `[batch]`, with natural log: `mean(-log_softmax(logits)[i, labels[i]])`.

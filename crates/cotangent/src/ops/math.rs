@@ -6,6 +6,7 @@
 use crate::core::{DType, Result, Tensor};
 use crate::ops::need_float;
 
+/// **More elementwise math**: powers, clamps, rounding helpers and friends.
 impl Tensor {
     /// `x` limited to `[lo, hi]`: `minimum(maximum(x, lo), hi)`, as `jnp.clip(x, lo, hi)`
     /// (so `hi` wins when `lo > hi`, and NaN stays NaN). The derivative is 1 inside, 0 outside

@@ -8,6 +8,7 @@ use std::panic::Location;
 use crate::core::shape::normalize_axes;
 use crate::core::{Result, Tensor};
 
+/// **Products**: matmul, dot, outer, kron.
 impl Tensor {
     /// Product over `axes` (negative axes count from the end); `keepdim` keeps them as size 1.
     /// The product over an empty axis is 1.

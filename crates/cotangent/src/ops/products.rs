@@ -3,6 +3,7 @@
 
 use crate::core::{Result, Tensor};
 
+/// **More products**: prod over axes.
 impl Tensor {
     /// The outer product `out[i, j] = a[i] · b[j]` of the flattened operands (as `jnp.outer`).
     ///

@@ -7,6 +7,7 @@ use crate::core::shape::normalize_axes;
 use crate::core::{DType, Result, Tensor};
 use crate::prim::{reduce_max::ReduceMax, sum::Sum};
 
+/// **Reductions**: sum, mean, max, var, ... over all or some axes.
 impl Tensor {
     /// Sum over already-normalized axes, dropping them.
     #[track_caller]

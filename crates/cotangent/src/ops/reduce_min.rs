@@ -6,6 +6,7 @@ use std::panic::Location;
 use crate::core::shape::normalize_axes;
 use crate::core::{Error, Result, Tensor};
 
+/// **Minimum-type reductions**: min, argmin.
 impl Tensor {
     /// Minimum over `axes`; the gradient is shared evenly among tied minima. Reducing an
     /// empty axis is an error, as for [`Tensor::try_max_axes`].

@@ -7,6 +7,7 @@ use crate::core::shape::normalize_axes;
 use crate::core::shape::normalize_axis;
 use crate::core::{Result, Tensor};
 
+/// **Reordering**: flip, roll.
 impl Tensor {
     /// The elements in reverse order along each of `axes` (as `jnp.flip(x, axes)`).
     ///

@@ -14,6 +14,7 @@ use crate::prim::{
     slice::Slice,
 };
 
+/// **Shape and layout**: reshape, transpose, broadcast, slice, concat, ...
 impl Tensor {
     /// The same elements in a new shape with the same element count.
     ///

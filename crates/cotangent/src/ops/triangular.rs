@@ -25,6 +25,7 @@ fn offset_mask(n: usize, m: usize, keep: impl Fn(isize) -> bool) -> Tensor {
     Tensor::from_vec(data, &[n, m])
 }
 
+/// **Triangles and diagonals**: tril, triu, diag, diagonal, trace.
 impl Tensor {
     /// `self` with the entries at offset `j - i` kept where `keep` holds, zero elsewhere.
     #[track_caller]

@@ -7,6 +7,7 @@ use crate::core::bind::bind;
 use crate::core::{Result, Tensor};
 use crate::prim;
 
+/// **Elementwise math** (composites; the primitive ones such as `sin` are listed under their own blocks).
 impl Tensor {
     /// `-x` elementwise (also on i64).
     ///

@@ -187,6 +187,7 @@ macro_rules! unary_float_common {
                 };
         }
 
+        #[doc = concat!("**Elementwise math**: `", stringify!($method), "`, a primitive (its rules live in `prim/`).")]
         impl $crate::Tensor {
             #[doc = $mdoc]
             #[doc = ""]

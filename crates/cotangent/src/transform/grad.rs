@@ -65,6 +65,7 @@ fn check_scalar(op: &'static str, y: &Tensor) -> Result<()> {
     Ok(())
 }
 
+/// **PyTorch style**: `requires_grad`, `backward`.
 impl Tensor {
     /// Reverse-mode gradients of this scalar with respect to every `requires_grad` leaf it
     /// depends on (PyTorch style). The gradients are not themselves recorded.
