@@ -13,11 +13,15 @@ fn unavailable(op: &'static str) -> Error {
 }
 
 /// Unavailable without the `faer` feature.
+// `T` keeps the signature of the faer build, whose callers name it.
+#[allow(clippy::extra_unused_type_parameters)]
 pub fn cholesky<T: LinalgFloat>(_a: &Value) -> Result<Value> {
     Err(unavailable("cholesky"))
 }
 
 /// Unavailable without the `faer` feature.
+// `T` keeps the signature of the faer build, whose callers name it.
+#[allow(clippy::extra_unused_type_parameters)]
 pub fn triangular_solve<T: LinalgFloat>(
     _a: &Value,
     _b: &Value,
@@ -53,7 +57,8 @@ pub fn solve_upper<T: LinalgFloat>(f: &[T], x: &mut [T], n: usize, k: usize) {
             }
         }
         for c in 0..k {
-            x[i * k + c] = x[i * k + c] / f[i * n + i];
+            let d = f[i * n + i];
+            x[i * k + c] = x[i * k + c] / d;
         }
     }
 }
