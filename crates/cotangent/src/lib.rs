@@ -75,6 +75,7 @@ pub mod jit;
 pub mod linalg;
 pub mod ops;
 pub mod prim;
+pub mod random;
 pub mod sparse;
 pub mod testing;
 pub mod transform;

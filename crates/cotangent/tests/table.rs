@@ -24,6 +24,7 @@ use cotangent::ir::trace_n;
 use cotangent::jit::Jit;
 use cotangent::prim::lowering::Lowering;
 use cotangent::prim::{registry, Aval};
+use cotangent::random::Key;
 use cotangent::testing::check_grads;
 use cotangent::*;
 
@@ -245,6 +246,21 @@ fn other_rows() -> Vec<Row> {
         ("reduce_max", |x| x[0].cos().max_axes(&[1], false)),
         ("reduce_max outer", |x| x[0].max_axes(&[0], false)),
         ("argmax", |x| f64t(x[0].argmax(1, false))),
+        // Random keys, taken from the input (argmax: one key per row) so that they are traced
+        // and batched; the samples are constants of the float inputs.
+        ("random", |x| {
+            let k = Key::try_from_tensor(x[0].argmax(1, false)).unwrap();
+            &x[0] * k.fold_in(1).uniform(&[4], DType::F64) + k.normal(&[4], DType::F64)
+        }),
+        ("random split", |x| {
+            let (_, k) = Key::try_from_tensor(x[1].argmax(1, false))
+                .unwrap()
+                .split2();
+            (&x[0] * f64t(k.randint(&[4], 0, 5)) * f64t(k.bernoulli(0.5, &[4]))).exp()
+        }),
+        ("random permutation", |x| {
+            x[0].index_select(1, &Key::new(1).permutation(4))
+        }),
         ("matmul", |x| x[0].matmul(&x[1].t()).tanh()),
         ("index_select", |x| {
             x[0].index_select(0, &Tensor::from_vec(vec![2i64, 0, 1], &[3]))

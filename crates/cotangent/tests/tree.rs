@@ -128,7 +128,7 @@ fn tree_grad_equals_grad_n_over_the_flattened_leaves() {
     for (a, b) in tree::flatten(&g).iter().zip(&g2) {
         close(a, b, 0.0);
     }
-    assert_eq!(g.layers[1].b.is_none(), true);
+    assert!(g.layers[1].b.is_none());
     assert_eq!(g.scale, 0.5);
     // Second order: grad of a function built from tree::grad.
     let p = (Tensor::scalar(1.5), Tensor::scalar(0.5));

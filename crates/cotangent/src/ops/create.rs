@@ -222,7 +222,9 @@ impl Tensor {
     }
 
     /// Uniform samples in `[0, 1)` from a seeded generator (ChaCha8: the same seed gives the
-    /// same numbers on every platform).
+    /// same numbers on every platform). One seed is one stream, so two shapes from one seed
+    /// share their leading values; for independent draws, and for randomness inside `jit` or
+    /// `vmap`, use the splittable keys of [`crate::random::Key`].
     ///
     /// ```
     /// use cotangent::{DType, Tensor};

@@ -79,6 +79,7 @@ register! {
     pad,
     permute,
     pow,
+    random,
     reduce_max,
     reshape,
     round,

@@ -16,13 +16,18 @@ pub use super::linalg_faer_off::{cholesky, solve_unit_lower, solve_upper, triang
 /// The float types the kernels run on (f32 and f64).
 #[cfg(feature = "faer")]
 pub trait LinalgFloat:
-    Real + faer::traits::RealField + std::ops::MulAssign + std::ops::SubAssign + std::ops::AddAssign
+    Real
+    + faer::traits::RealField
+    + std::ops::MulAssign
+    + std::ops::SubAssign
+    + std::ops::AddAssign
+    + std::ops::DivAssign
 {
 }
 /// The float types the kernels run on (f32 and f64).
 #[cfg(not(feature = "faer"))]
 pub trait LinalgFloat:
-    Real + std::ops::MulAssign + std::ops::SubAssign + std::ops::AddAssign
+    Real + std::ops::MulAssign + std::ops::SubAssign + std::ops::AddAssign + std::ops::DivAssign
 {
 }
 impl LinalgFloat for f32 {}

@@ -57,8 +57,7 @@ pub fn solve_upper<T: LinalgFloat>(f: &[T], x: &mut [T], n: usize, k: usize) {
             }
         }
         for c in 0..k {
-            let d = f[i * n + i];
-            x[i * k + c] = x[i * k + c] / d;
+            x[i * k + c] /= f[i * n + i];
         }
     }
 }
