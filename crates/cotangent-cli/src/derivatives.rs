@@ -45,7 +45,7 @@ fn output(dag: &Dag, x: &Tensor, point: &Point, wrt: &[String]) -> Tensor {
         .vars
         .iter()
         .map(|name| match wrt.iter().position(|w| w == name) {
-            Some(j) => x.narrow(0, j, 1).reshape(&[]),
+            Some(j) => x.narrow(0, j, 1).reshape(()),
             None => Tensor::scalar(
                 point
                     .get(name)

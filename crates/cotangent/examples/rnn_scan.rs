@@ -17,7 +17,7 @@ struct Rnn {
 fn loss(p: &Rnn, xs: &Tensor, targets: &Tensor) -> Tensor {
     let step = |h: &Tensor, x: &Tensor| {
         let h = (x.reshape(&[1]).matmul(&p.wx) + h.matmul(&p.wh) + &p.b).tanh();
-        (h.clone(), h.matmul(&p.wo).reshape(&[]))
+        (h.clone(), h.matmul(&p.wo).reshape(()))
     };
     let (_, preds) = tree::scan(step, &Tensor::zeros(&[8], DType::F64), xs);
     (preds - targets).square().mean()

@@ -258,6 +258,16 @@ fn other_rows() -> Vec<Row> {
                 .split2();
             (&x[0] * f64t(k.randint(&[4], 0, 5)) * f64t(k.bernoulli(0.5, &[4]))).exp()
         }),
+        // Exact integer arithmetic on integers made from the inputs (so they are traced).
+        ("int arithmetic", |x| {
+            let a = (&x[0] * 10.0).floor().cast(DType::I64);
+            let b = (&x[1] * 10.0).floor().cast(DType::I64) + 1.0;
+            let c = ((&a + &b) * &a - &b).maximum(&a).minimum(&(&b * 100.0));
+            f64t(c.floor_divide(&b) + c.remainder(&b)) * &x[2]
+        }),
+        ("int sum", |x| {
+            f64t(x[0].gt(&x[1]).sum_axes(&[1], true)) * &x[2]
+        }),
         ("random permutation", |x| {
             x[0].index_select(1, &Key::new(1).permutation(4))
         }),

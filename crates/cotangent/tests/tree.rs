@@ -138,8 +138,8 @@ fn tree_grad_equals_grad_n_over_the_flattened_leaves() {
         vec![1.5, 0.5],
         &[2],
     ));
-    close(&d2.0, &at(&h, 0, 0).narrow(0, 0, 1).reshape(&[]), 1e-12);
-    close(&d2.1, &at(&h, 0, 0).narrow(0, 1, 1).reshape(&[]), 1e-12);
+    close(&d2.0, &at(&h, 0, 0).narrow(0, 0, 1).reshape(()), 1e-12);
+    close(&d2.1, &at(&h, 0, 0).narrow(0, 1, 1).reshape(()), 1e-12);
 }
 
 fn teaching(p: &(Tensor, Tensor)) -> Tensor {
@@ -306,7 +306,7 @@ fn tree_jacobians_and_hessian_blocks_match_the_raveled_ones() {
     );
     close(
         &h[1][1],
-        &hf.narrow(0, 2, 1).narrow(1, 2, 1).reshape(&[]),
+        &hf.narrow(0, 2, 1).narrow(1, 2, 1).reshape(()),
         1e-13,
     );
 }

@@ -90,7 +90,7 @@ impl Plan {
             let minors = terms.numel() / level.width;
             dets = terms.reshape(&[minors, level.width]).sum_axes(&[1], false);
         }
-        dets.reshape(&[])
+        dets.reshape(())
     }
 }
 

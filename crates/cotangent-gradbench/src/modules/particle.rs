@@ -24,7 +24,7 @@ struct Input {
 pub fn naive_euler(inner: Mode, w: &Tensor) -> Tensor {
     let one = |v: f64| Tensor::from_vec(vec![0.0, v], &[2]);
     let charges = [
-        Tensor::from_vec(vec![10.0, 10.0], &[2]) - one(1.0) * w.reshape(&[]),
+        Tensor::from_vec(vec![10.0, 10.0], &[2]) - one(1.0) * w.reshape(()),
         Tensor::from_vec(vec![10.0, 0.0], &[2]),
     ];
     let potential = |x: &Tensor| {
@@ -56,7 +56,7 @@ pub fn naive_euler(inner: Mode, w: &Tensor) -> Tensor {
 /// The control `w` found by descent from `w0`.
 pub fn solve(outer: Mode, inner: Mode, w0: f64) -> Tensor {
     let f = |w: &Tensor| naive_euler(inner, w);
-    argmin(outer, &f, &Tensor::from_vec(vec![w0], &[1])).reshape(&[])
+    argmin(outer, &f, &Tensor::from_vec(vec![w0], &[1])).reshape(())
 }
 
 /// Evaluates `ff`, `fr`, `rf` or `rr`.

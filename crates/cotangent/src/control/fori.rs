@@ -64,7 +64,7 @@ fn bound(name: &str, b: Tensor) -> Result<Tensor> {
             ),
         ));
     }
-    b.try_reshape(&[])?.try_cast(DType::I64)
+    b.try_reshape(())?.try_cast(DType::I64)
 }
 
 /// Like [`fori_loop`], returning an error for bounds that are not integer scalars or a body

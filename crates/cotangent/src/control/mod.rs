@@ -68,7 +68,7 @@ pub(crate) fn bool_scalar(op: &'static str, p: &Tensor) -> Result<Tensor> {
     let p = if p.rank() == 0 {
         p.clone()
     } else {
-        p.try_reshape(&[])?
+        p.try_reshape(())?
     };
     p.try_cast(DType::Bool)
 }

@@ -64,6 +64,22 @@ impl Tensor {
         Tensor::full(&[], x, self.dtype())
     }
 
+    /// A Rust number as the other operand of `self`: in `self`'s dtype when it is a float, or
+    /// an integer `x` for an integer tensor; otherwise an f64 scalar (so `i64 * 2.5` is f64,
+    /// by the weak-typing rule of the binary ops).
+    pub(crate) fn weak_scalar(&self, x: f64) -> Tensor {
+        let exact = match self.dtype() {
+            DType::F32 | DType::F64 => true,
+            DType::I64 => x.fract() == 0.0 && x.abs() < 9.2e18,
+            DType::Bool => false,
+        };
+        if exact {
+            self.scalar_like(x)
+        } else {
+            Tensor::scalar(x)
+        }
+    }
+
     /// A tensor of the given shape filled with `value` (converted to `dtype`).
     ///
     /// ```

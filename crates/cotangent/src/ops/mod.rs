@@ -52,11 +52,12 @@ mod products;
 mod reduce;
 mod reduce_min;
 mod reorder;
+mod reshape_arg;
 mod shape;
 mod triangular;
 mod unary;
 
-pub(crate) use binary::broadcast_binary;
 pub use binary::where_;
 pub use products::{meshgrid, try_meshgrid, Indexing};
+pub use reshape_arg::{ReshapeArg, ReshapeDim};
 pub use triangular::{tril_indices, triu_indices};

@@ -5,6 +5,7 @@ use smallvec::smallvec;
 use crate::core::bind::bind;
 use crate::core::shape::normalize_axes;
 use crate::core::{DType, Result, Tensor};
+use crate::prim::int_arith::IntSum;
 use crate::prim::{reduce_max::ReduceMax, sum::Sum};
 
 /// **Reductions**: sum, mean, max, var, ... over all or some axes.
@@ -62,6 +63,12 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_sum_axes(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            // Integers sum exactly; a bool tensor counts its `true`s.
+            return self
+                .try_cast(DType::I64)?
+                .reduce_with("sum", axes, keepdim, |a| IntSum { axes: a.into() });
+        }
         self.reduce_with("sum", axes, keepdim, |a| Sum { axes: a.into() })
     }
     panicking!(
@@ -76,6 +83,10 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn try_sum(&self) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            let all: Vec<isize> = (0..self.rank() as isize).collect();
+            return self.try_sum_axes(&all, false);
+        }
         let all: Vec<usize> = (0..self.rank()).collect();
         self.sum_dims(&all)
     }

@@ -9,6 +9,7 @@ use smallvec::smallvec;
 use crate::core::bind::bind;
 use crate::core::shape::{normalize_axis, Dims};
 use crate::core::{Error, Result, Shape, Tensor};
+use crate::ops::reshape_arg::{resolve, ReshapeArg};
 use crate::prim::{
     broadcast::BroadcastTo, concat::Concat, pad::Pad, permute::Permute, reshape::Reshape,
     slice::Slice,
@@ -16,25 +17,33 @@ use crate::prim::{
 
 /// **Shape and layout**: reshape, transpose, broadcast, slice, concat, ...
 impl Tensor {
-    /// The same elements in a new shape with the same element count.
+    /// The same elements in a new shape with the same element count. One size may be `-1`
+    /// (inferred); the sizes may be a slice, an array, a `Vec` or `()` for a scalar (see
+    /// [`ReshapeArg`](crate::ops::ReshapeArg)).
     ///
     /// ```
     /// use cotangent::Tensor;
     /// let x = Tensor::arange(0.0, 6.0, 1.0, cotangent::DType::F64);
     /// assert_eq!(x.reshape(&[2, 3]).dims(), &[2, 3]);
+    /// assert_eq!(x.reshape(&[-1, 2]).dims(), &[3, 2]);
     /// ```
     #[track_caller]
-    pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor> {
-        if self.shape().dims() == shape {
+    pub fn try_reshape(&self, shape: impl ReshapeArg) -> Result<Tensor> {
+        let sizes = shape.sizes();
+        let dims = self.shape().dims();
+        if sizes.len() == dims.len() && sizes.iter().zip(dims).all(|(&s, &d)| s == d as i128) {
             return Ok(self.clone());
         }
-        let shape = Shape::try_new(shape).at_caller()?;
+        let target = resolve(&sizes, self.numel()).at_caller()?;
+        let shape = Shape::try_new(&target).at_caller()?;
         bind(Reshape { shape }, smallvec![self.clone()])
     }
-    panicking!(
-        /// Reshape; see [`Tensor::try_reshape`].
-        reshape(shape: &[usize]) => try_reshape
-    );
+
+    /// Reshape; see [`Tensor::try_reshape`].
+    #[track_caller]
+    pub fn reshape(&self, shape: impl ReshapeArg) -> Tensor {
+        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+    }
 
     /// All elements as one dimension.
     ///

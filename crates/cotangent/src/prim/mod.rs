@@ -67,6 +67,7 @@ register! {
     identity,
     index_bound,
     index_select,
+    int_arith,
     log,
     log1p,
     log10,
