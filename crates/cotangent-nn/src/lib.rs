@@ -57,7 +57,8 @@ pub use checkpoint::{load, load_tensors, save, save_tensors};
 pub use error::NnError;
 pub use init::Init;
 pub use layers::{
-    Activation, Dropout, Embedding, LayerNorm, Linear, Mlp, MultiHeadAttention, TransformerBlock,
+    Activation, Dropout, Embedding, Layer, LayerNorm, Linear, Mlp, MultiHeadAttention, Sequential,
+    TransformerBlock,
 };
 pub use module::Module;
 
