@@ -43,6 +43,7 @@
 extern crate self as cotangent_nn;
 
 pub mod checkpoint;
+pub mod data;
 #[cfg(feature = "demos")]
 pub mod demos;
 pub mod error;
