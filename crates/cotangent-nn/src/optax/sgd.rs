@@ -184,7 +184,11 @@ impl<P: Tree> GradientTransformation<P> for Sgd {
             }
             updates.push(-(g * self.lr));
         }
-        let trace = state.trace.as_ref().map(|t| tree::unflatten(t, new_bs));
+        // Without momentum the buffers (if a state from elsewhere has any) are left as they are.
+        let trace = match &state.trace {
+            Some(t) if self.momentum != 0.0 => Some(tree::unflatten(t, new_bs)),
+            other => other.clone(),
+        };
         let state = SgdState {
             count: next_count(&state.count),
             trace,
