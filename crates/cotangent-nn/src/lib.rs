@@ -7,7 +7,9 @@
 //!
 //! Training is functional: take the parameter list, differentiate a loss of a model rebuilt from
 //! that list with [`cotangent::try_value_and_grad_n`], and let an optimizer turn parameters and
-//! gradients into new parameters.
+//! gradients into new parameters. The same optimizers also exist as pure functions whose state
+//! is a tree ([`optax`]), so that a whole training step can be compiled with
+//! [`cotangent::tree::jit`].
 //!
 //! ```
 //! use cotangent::{try_value_and_grad_n, DType, Tensor};
@@ -41,6 +43,7 @@
 extern crate self as cotangent_nn;
 
 pub mod checkpoint;
+pub mod data;
 #[cfg(feature = "demos")]
 pub mod demos;
 pub mod error;
@@ -48,13 +51,15 @@ pub mod init;
 pub mod layers;
 pub mod loss;
 pub mod module;
+pub mod optax;
 pub mod optim;
 
 pub use checkpoint::{load, load_tensors, save, save_tensors};
 pub use error::NnError;
 pub use init::Init;
 pub use layers::{
-    Activation, Dropout, Embedding, LayerNorm, Linear, Mlp, MultiHeadAttention, TransformerBlock,
+    Activation, Dropout, Embedding, Layer, LayerNorm, Linear, Mlp, MultiHeadAttention, Sequential,
+    TransformerBlock,
 };
 pub use module::Module;
 

@@ -7,9 +7,8 @@
 
 pub mod addition;
 pub mod digits;
-mod rng;
 
-pub use rng::SplitMix;
+pub use crate::data::SplitMix;
 
 use cotangent::Tensor;
 

@@ -9,6 +9,7 @@ mod embedding;
 mod layer_norm;
 mod linear;
 mod mlp;
+mod sequential;
 mod transformer;
 
 pub use activation::Activation;
@@ -18,4 +19,5 @@ pub use embedding::Embedding;
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use mlp::Mlp;
+pub use sequential::{Layer, Sequential};
 pub use transformer::TransformerBlock;

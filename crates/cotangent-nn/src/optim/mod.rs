@@ -6,7 +6,7 @@
 
 mod adam;
 mod clip;
-mod hyper;
+pub(crate) mod hyper;
 mod schedule;
 mod sgd;
 

@@ -1,10 +1,11 @@
-//! [`SplitMix`]: a tiny seeded generator for shuffling and sampling in the demos (the same
-//! numbers on every platform).
+//! [`SplitMix`]: a tiny seeded generator for shuffling and sampling (the same numbers on every
+//! platform and every version, which a general-purpose generator crate does not promise for
+//! its shuffle).
 
 /// SplitMix64 (Steele, Lea and Flood 2014).
 ///
 /// ```
-/// use cotangent_nn::demos::SplitMix;
+/// use cotangent_nn::data::SplitMix;
 /// let mut a = SplitMix::new(1);
 /// let mut b = SplitMix::new(1);
 /// assert_eq!(a.next_u64(), b.next_u64());
@@ -18,7 +19,7 @@ impl SplitMix {
     /// A generator seeded with `seed`.
     ///
     /// ```
-    /// let mut r = cotangent_nn::demos::SplitMix::new(0);
+    /// let mut r = cotangent_nn::data::SplitMix::new(0);
     /// assert!(r.below(10) < 10);
     /// ```
     pub fn new(seed: u64) -> SplitMix {
@@ -28,7 +29,7 @@ impl SplitMix {
     /// The next 64 random bits.
     ///
     /// ```
-    /// let mut r = cotangent_nn::demos::SplitMix::new(0);
+    /// let mut r = cotangent_nn::data::SplitMix::new(0);
     /// assert_ne!(r.next_u64(), r.next_u64());
     /// ```
     pub fn next_u64(&mut self) -> u64 {
@@ -43,7 +44,7 @@ impl SplitMix {
     /// here).
     ///
     /// ```
-    /// let mut r = cotangent_nn::demos::SplitMix::new(3);
+    /// let mut r = cotangent_nn::data::SplitMix::new(3);
     /// assert!((0..100).all(|_| r.below(7) < 7));
     /// ```
     pub fn below(&mut self, n: u64) -> u64 {
@@ -54,7 +55,7 @@ impl SplitMix {
     ///
     /// ```
     /// let mut v: Vec<u32> = (0..10).collect();
-    /// cotangent_nn::demos::SplitMix::new(0).shuffle(&mut v);
+    /// cotangent_nn::data::SplitMix::new(0).shuffle(&mut v);
     /// let mut sorted = v.clone();
     /// sorted.sort();
     /// assert_eq!(sorted, (0..10).collect::<Vec<u32>>());
