@@ -278,6 +278,20 @@ fn unknown_function_is_named() {
 }
 
 #[test]
+fn double_star_is_power() {
+    let r = run(&[
+        "diff", "--at", "x=3", "--json", "--", "-x**2", "2**3**2", "x**-1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["value"], serde_json::json!([-9.0, 512.0, 1.0 / 3.0]));
+    assert_eq!(matrix(&j["jacobian"]), [[-6.0], [0.0], [-1.0 / 9.0]]);
+    let r = run(&["diff", "--at", "x=3", "x ** * 2"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("found `*`"), "{}", r.stderr);
+}
+
+#[test]
 fn variable_without_a_value_is_named() {
     let r = run(&["diff", "--at", "x=1", "--json", "x * y"]);
     assert_eq!(r.code, 2);

@@ -16,7 +16,8 @@ use super::lexer::{Lexer, Tok, Token};
 ///
 /// The grammar, loosest binding first: `+ -` (left-associative), `* /`
 /// (left-associative), prefix `-` and `+`, `^` (right-associative; its
-/// exponent may itself start with a sign, so `x^-1` works), then atoms:
+/// exponent may itself start with a sign, so `x^-1` works; `**` is a synonym,
+/// as in Python, so `x**2` is `x^2`), then atoms:
 /// numbers (`2`, `.5`, `1e-3`), the constants `pi` and `e`, variables,
 /// parenthesized expressions and calls such as `sin(x)` or `atan2(y, x)`.
 /// Thus `-x^2` is `-(x^2)` and `2^3^2` is `2^(3^2)`.

@@ -80,6 +80,12 @@ fn precedence_and_associativity() {
         ("e^x", "(^ e x)"),
         ("atan2(y - 1, -x)", "(atan2 (- y 1) (neg x))"),
         (" \t2 *\n( x ) ", "(* 2 x)"),
+        // `**` is `^`: same precedence, same right associativity.
+        ("-x**2", "(neg (^ x 2))"),
+        ("2**3**2", "(^ 2 (^ 3 2))"),
+        ("2**3^2", "(^ 2 (^ 3 2))"),
+        ("x**-y*2", "(* (^ x (neg y)) 2)"),
+        ("a*b**c", "(* a (^ b c))"),
     ];
     for (src, want) in table {
         assert_eq!(tree(src), want, "for `{src}`");
@@ -285,6 +291,9 @@ fn error_cases() {
     );
     check_err("  ", "expected an expression, found end of input", 0, 0);
     check_err("x + * y", "expected an expression, found `*`", 4, 1);
+    check_err("x + ** y", "expected an expression, found `**`", 4, 2);
+    check_err("x * * y", "expected an expression, found `*`", 4, 1);
+    check_err("x *** y", "expected an expression, found `*`", 4, 1);
     check_err("()", "expected an expression, found `)`", 1, 1);
     check_err("sin(x,)", "expected an expression, found `)`", 6, 1);
     check_err("x y", "expected an operator, found `y`", 2, 1);
