@@ -292,6 +292,28 @@ fn double_star_is_power() {
 }
 
 #[test]
+fn rounding_functions_and_exp2() {
+    let x = 1.3f64;
+    let r = run(&[
+        "diff",
+        "--at",
+        "x=1.3",
+        "--json",
+        "--check",
+        "floor(x) + ceil(x) + round(x) + sign(x) + exp2(x)",
+        "round(2.5) + round(-2.5) + ceil(-0.5) + sign(x - 2)",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_close(num(&j["value"][0]), 1.0 + 2.0 + 1.0 + 1.0 + x.exp2(), 1e-15);
+    assert_eq!(num(&j["value"][1]), -1.0, "round half to even");
+    let jac = matrix(&j["jacobian"]);
+    assert_close(jac[0][0], std::f64::consts::LN_2 * x.exp2(), 1e-15);
+    assert_eq!(jac[1][0], 0.0);
+    assert!(num(&j["check"]) < 1e-8, "{j}");
+}
+
+#[test]
 fn variable_without_a_value_is_named() {
     let r = run(&["diff", "--at", "x=1", "--json", "x * y"]);
     assert_eq!(r.code, 2);

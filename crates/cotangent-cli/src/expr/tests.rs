@@ -141,7 +141,7 @@ fn variables_constants_and_order() {
 
 #[test]
 fn every_function_parses_with_its_arity() {
-    assert_eq!(Func::ALL.len(), 30);
+    assert_eq!(Func::ALL.len(), 35);
     for &f in Func::ALL {
         assert_eq!(Func::from_name(f.name()), Some(f));
         assert!((3..=8).contains(&f.name().len()), "see Func::from_name");
@@ -197,6 +197,13 @@ fn function_values() {
     close("pow(2, 10)", 1024.0);
     close("log(e) + log2(8) + log10(1000) + log1p(0) + expm1(0)", 7.0);
     close("sqrt(16) + cbrt(27) + abs(-1)", 8.0);
+    close("exp2(10) + exp2(-1)", 1024.5);
+    close("floor(1.5) + floor(-1.5)", -1.0);
+    close("ceil(1.5) + ceil(-1.5)", 1.0);
+    close("round(2.5) + round(3.5) + round(-0.5) + round(1.4)", 7.0);
+    close("sign(3) + sign(-2) + sign(0)", 0.0);
+    assert!(eval("sign(x)", &[("x", f64::NAN)]).is_nan());
+    assert!(eval("sign(-0)", &[]).is_sign_negative());
 }
 
 #[test]
