@@ -36,7 +36,7 @@ impl CliError {
     }
 
     /// A bad-input error whose text is already rendered (for example with a
-    /// caret line by [`crate::expr::ParseError::render`]).
+    /// caret line by [`crate::expr::ParseError::render_with_hint`]).
     pub fn rendered(message: String) -> CliError {
         CliError {
             message,

@@ -26,7 +26,7 @@ fn render(mut err: ParseError, text: &str, index: usize, count: usize) -> CliErr
     if count > 1 {
         err.message = format!("{} (in expression {} of {count})", err.message, index + 1);
     }
-    CliError::rendered(err.render(text))
+    CliError::rendered(err.render_with_hint(text))
 }
 
 /// Parses every expression.

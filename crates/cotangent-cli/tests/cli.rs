@@ -271,10 +271,22 @@ fn syntax_error_points_at_the_column() {
 fn unknown_function_is_named() {
     let r = run(&["diff", "--at", "x=1", "x + sinn(x)"]);
     assert_eq!(r.code, 2);
+    let (first, hint) = r.stderr.split_at(r.stderr.find("  hint:").unwrap());
     assert_eq!(
-        r.stderr,
+        first,
         "error: unknown function `sinn`\n  x + sinn(x)\n      ^^^^\n"
     );
+    // The hint lists every function, sorted.
+    assert!(
+        hint.starts_with("  hint: known functions: abs, acos, acosh, asin, asinh, atan, atan2,"),
+        "{hint}"
+    );
+    assert!(hint.ends_with(", tanh\n"), "{hint}");
+    for f in [
+        "sin", "erf", "hypot", "floor", "ceil", "round", "sign", "exp2",
+    ] {
+        assert!(hint.contains(&format!(" {f},")), "{f} in {hint}");
+    }
 }
 
 #[test]

@@ -88,6 +88,14 @@ funcs! {
 }
 
 impl Func {
+    /// Every function name, sorted and comma-separated (`abs, acos, …`), for
+    /// the hint of an unknown-function error.
+    pub fn known_names() -> String {
+        let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.join(", ")
+    }
+
     /// Evaluates the function on `f64` arguments. `log` is the natural
     /// logarithm; `sigmoid(x) = 1/(1+e^-x)`, `relu(x) = max(x, 0)`,
     /// `softplus(x) = ln(1+e^x)`, `exp2(x) = 2^x`; `round` rounds half to even (as

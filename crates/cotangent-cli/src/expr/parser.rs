@@ -49,6 +49,8 @@ use super::lexer::{Lexer, Tok, Token};
 ///     err.render("sinn(x) + 1"),
 ///     "error: unknown function `sinn`\n  sinn(x) + 1\n  ^^^^"
 /// );
+/// let hint = err.hint.as_deref().unwrap();
+/// assert!(hint.starts_with("known functions: abs, acos, acosh,"));
 /// ```
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     Parser {
@@ -206,12 +208,12 @@ impl<'a> Parser<'a> {
         let name = self.text(t);
         if self.peek()?.tok == Tok::LParen {
             let Some(func) = Func::from_name(name) else {
-                let msg = if Const::from_name(name).is_some() {
-                    format!("`{name}` is a constant, not a function")
-                } else {
-                    format!("unknown function `{name}`")
-                };
-                return err(msg, t.start, t.end);
+                if Const::from_name(name).is_some() {
+                    let msg = format!("`{name}` is a constant, not a function");
+                    return err(msg, t.start, t.end);
+                }
+                let e = ParseError::new(format!("unknown function `{name}`"), t.start, name.len());
+                return Err(e.with_hint(format!("known functions: {}", Func::known_names())));
             };
             let lparen = self.next()?.start;
             self.ops.push(Op::Call {

@@ -368,6 +368,21 @@ fn error_cases() {
 }
 
 #[test]
+fn unknown_function_lists_the_known_ones() {
+    let err = fails("2 * sinn(x)");
+    let hint = err.hint.expect("a hint");
+    assert!(
+        hint.starts_with("known functions: abs, acos, acosh, asin,"),
+        "{hint}"
+    );
+    for &f in Func::ALL {
+        assert!(hint.contains(&format!(" {},", f.name())) || hint.ends_with(f.name()));
+    }
+    assert!(hint.contains("floor") && hint.contains("exp2"), "{hint}");
+    assert_eq!(fails("pi(2)").hint, None);
+}
+
+#[test]
 fn leftmost_error_wins() {
     check_err(") $", "expected an expression, found `)`", 0, 1);
     check_err("sinn(x) $", "unknown function `sinn`", 0, 4);
@@ -381,6 +396,13 @@ fn render_points_at_the_span() {
         fails(src).render(src),
         "error: unknown function `sinn`\n  sinn(x) + 1\n  ^^^^"
     );
+    let hint = format!("\n  hint: known functions: {}", Func::known_names());
+    assert_eq!(
+        fails(src).render_with_hint(src),
+        format!("error: unknown function `sinn`\n  sinn(x) + 1\n  ^^^^{hint}")
+    );
+    let src = "x +";
+    assert_eq!(fails(src).render_with_hint(src), fails(src).render(src));
     let src = "x +";
     assert_eq!(
         fails(src).render(src),
