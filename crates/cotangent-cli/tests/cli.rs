@@ -290,6 +290,57 @@ fn unknown_function_is_named() {
 }
 
 #[test]
+fn json_errors_are_objects_on_stdout() {
+    let r = run(&["diff", "--at", "x=1", "--json", "x + * 2"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"error": {
+            "message": "expected an expression, found `*`",
+            "expression": 0, "column": 4, "length": 1}})
+    );
+    assert!(
+        r.stderr.starts_with("error: expected an expression"),
+        "{}",
+        r.stderr
+    );
+
+    let r = run(&["diff", "--at", "x=1", "--json", "x", "2 * sinn(x)"]);
+    assert_eq!(r.code, 2);
+    let e = &r.json()["error"];
+    assert_eq!(e["message"], "unknown function `sinn`");
+    assert_eq!(
+        (&e["expression"], &e["column"], &e["length"]),
+        (&1.into(), &4.into(), &4.into())
+    );
+    assert!(e["hint"].as_str().unwrap().contains("sin, sinh"), "{e}");
+    assert!(r.stderr.contains("(in expression 2 of 2)"), "{}", r.stderr);
+
+    let r = run(&["diff", "--at", "x=one", "--json", "x"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"error": {"message": "malformed --at entry `x=one`: `one` is not a number"}})
+    );
+
+    // Errors clap finds in the options, too.
+    let r = run(&["diff", "--at", "x=1", "--mode", "sideways", "--json", "x"]);
+    assert_eq!(r.code, 2);
+    let m = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(m.contains("invalid value 'sideways'"), "{m}");
+    assert!(r.stderr.contains("sideways"), "{}", r.stderr);
+    let r = run(&["diff", "--json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "the following required arguments were not provided: <EXPR>..."
+    );
+    let r = run(&["diff", "--at", "x=1", "--mode", "sideways", "x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
 fn double_star_is_power() {
     let r = run(&[
         "diff", "--at", "x=3", "--json", "--", "-x**2", "2**3**2", "x**-1",
@@ -335,7 +386,7 @@ fn variable_without_a_value_is_named() {
         r.stderr
     );
     assert!(r.stderr.contains("  x * y\n      ^\n"), "{}", r.stderr);
-    assert!(r.stdout.is_empty());
+    assert_eq!(r.json()["error"]["column"], 4);
     let r = run(&["diff", "x"]);
     assert_eq!(r.code, 2);
     assert!(
