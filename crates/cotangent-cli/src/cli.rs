@@ -37,7 +37,8 @@ pub enum Command {
 /// Options of `cotangent example`.
 #[derive(Debug, Args)]
 pub struct ExampleArgs {
-    /// Where to write the picture of the graph.
+    /// Where to write the picture of the graph: .svg, .dot/.gv (Graphviz) or
+    /// .txt (a table), by the extension.
     #[arg(
         short,
         long,
@@ -113,7 +114,8 @@ pub struct GraphArgs {
     /// Output format (default: from the -o extension, else svg).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout. Without --format, its extension
+    /// must be .svg, .dot, .gv or .txt.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

@@ -112,6 +112,47 @@ fn teaching_example_prints_traces_and_writes_a_picture() {
     let again = run_in(&dir, &["example", "-o", "other.svg"]);
     assert_eq!(again.code, 0);
     assert!(dir.join("other.svg").exists());
+    let dot = run_in(&dir, &["example", "-o", "other.dot"]);
+    assert_eq!(dot.code, 0);
+    let dot = std::fs::read_to_string(dir.join("other.dot")).unwrap();
+    assert!(dot.starts_with("digraph"), "{dot}");
+    let png = run_in(&dir, &["example", "-o", "other.png"]);
+    assert_eq!(png.code, 2);
+    assert!(
+        png.stderr
+            .contains("supported extensions are .svg, .dot, .gv, .txt"),
+        "{}",
+        png.stderr
+    );
+    assert!(!dir.join("other.png").exists());
+}
+
+#[test]
+fn unknown_output_extension_is_an_error() {
+    let dir = scratch("extension");
+    let r = run_in(&dir, &["graph", "x*sin(x)", "--at", "x=2", "-o", "g.png"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: cannot tell the format of `g.png` (unknown extension `.png`): \
+         supported extensions are .svg, .dot, .gv, .txt, or give --format\n"
+    );
+    assert!(!dir.join("g.png").exists());
+    let r = run_in(&dir, &["graph", "x", "--at", "x=2", "-o", "g"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("(no extension)"), "{}", r.stderr);
+    // An explicit --format writes any file name.
+    let r = run_in(
+        &dir,
+        &[
+            "graph", "x", "--at", "x=2", "-o", "g.png", "--format", "svg",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let svg = std::fs::read_to_string(dir.join("g.png")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    let r = run_in(&dir, &["graph", "x", "--at", "x=2", "-o", "G.TXT"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
