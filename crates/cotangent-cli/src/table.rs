@@ -1,11 +1,12 @@
 //! The readable (non-JSON) output of `cotangent diff`: a table with one row
 //! per output (its value and partial derivatives), one matrix per Hessian,
-//! and the finite-difference check.
+//! and the finite-difference check. Numbers are in their shortest round-trip
+//! form ([`short`]), the same digits as the JSON output.
 
 use std::fmt::Write;
 
 use crate::derivatives::Derivatives;
-use crate::number::human;
+use crate::number::short;
 use crate::report::{mode_name, CheckErrors};
 
 /// Longest expression text shown in a row before it is shortened with `…`.
@@ -91,8 +92,8 @@ pub fn render(
     head.extend(wrt.iter().map(|w| format!("∂/∂{w}")));
     let mut rows = vec![head];
     for (i, e) in exprs.iter().enumerate() {
-        let mut row = vec![shorten(e, MAX_EXPR), human(r.values[i])];
-        row.extend(r.jacobian[i].iter().map(|v| human(*v)));
+        let mut row = vec![shorten(e, MAX_EXPR), short(r.values[i])];
+        row.extend(r.jacobian[i].iter().map(|v| short(*v)));
         rows.push(row);
     }
     out.push_str(&columns(&rows));
@@ -105,7 +106,7 @@ pub fn render(
             for (w, row) in wrt.iter().zip(h) {
                 rows.push(
                     std::iter::once(w.clone())
-                        .chain(row.iter().map(|v| human(*v)))
+                        .chain(row.iter().map(|v| short(*v)))
                         .collect(),
                 );
             }
