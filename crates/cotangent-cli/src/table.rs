@@ -1,11 +1,13 @@
 //! The readable (non-JSON) output of `cotangent diff`: a table with one row
 //! per output (its value and partial derivatives), one matrix per Hessian,
+//! the distinct entries of each higher derivative tensor (`∂³/∂x∂y²  12`),
 //! and the finite-difference check. Numbers are in their shortest round-trip
 //! form ([`short`]), the same digits as the JSON output.
 
 use std::fmt::Write;
 
 use crate::derivatives::Derivatives;
+use crate::higher::{distinct, label};
 use crate::number::short;
 use crate::report::{mode_name, CheckErrors};
 
@@ -110,6 +112,21 @@ pub fn render(
                         .collect(),
                 );
             }
+            out.push_str(&columns(&rows));
+        }
+    }
+    for h in &r.higher {
+        for (e, t) in exprs.iter().zip(&h.tensors) {
+            let _ = writeln!(
+                out,
+                "\nDerivatives of order {} of {} (each distinct one once):",
+                h.order,
+                shorten(e, MAX_EXPR)
+            );
+            let rows: Vec<Vec<String>> = distinct(wrt.len(), h.order)
+                .into_iter()
+                .map(|(idx, flat)| vec![label(&idx, wrt), short(t[flat])])
+                .collect();
             out.push_str(&columns(&rows));
         }
     }

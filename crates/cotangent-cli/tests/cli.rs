@@ -231,6 +231,67 @@ fn tables_print_the_shortest_round_trip_digits() {
 }
 
 #[test]
+fn third_and_fourth_derivatives() {
+    // f = x1^2 x2^3 at (2, 3): f_x1x1x2 = 6 x2^2 = 54, f_x1x2x2 = 12 x1 x2 = 72,
+    // f_x2x2x2 = 6 x1^2 = 24, f_x1x1x2x2 = 12 x2 = 36, f_x1x2x2x2 = 12 x1 = 24.
+    let f = "x1^2 * x2**3";
+    let r = run(&[
+        "diff",
+        "--at",
+        "x1=2,x2=3",
+        "--order",
+        "4",
+        "--json",
+        f,
+        "x1 + x2",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let d3 = &j["d3"][0];
+    let (x1, x2) = (0, 1);
+    let at3 = |i: usize, k: usize, l: usize| num(&d3[i][k][l]);
+    assert_close(at3(x1, x1, x1), 0.0, 1e-12);
+    for (i, k, l) in [(x1, x1, x2), (x1, x2, x1), (x2, x1, x1)] {
+        assert_close(at3(i, k, l), 54.0, 1e-12);
+    }
+    for (i, k, l) in [(x1, x2, x2), (x2, x1, x2), (x2, x2, x1)] {
+        assert_close(at3(i, k, l), 72.0, 1e-12);
+    }
+    assert_close(at3(x2, x2, x2), 24.0, 1e-12);
+    let d4 = &j["d4"][0];
+    assert_close(num(&d4[x1][x1][x2][x2]), 36.0, 1e-12);
+    assert_close(num(&d4[x2][x1][x2][x1]), 36.0, 1e-12);
+    assert_close(num(&d4[x1][x2][x2][x2]), 24.0, 1e-12);
+    assert_close(num(&d4[x2][x2][x2][x2]), 0.0, 1e-12);
+    assert_close(num(&d4[x1][x1][x1][x2]), 0.0, 1e-12);
+    // Shapes: 2 outputs, each 2×2×2 (d3) and 2×2×2×2 (d4); the sum's are 0.
+    assert_eq!(j["d3"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        j["d4"][1],
+        serde_json::to_value([[[[0.0; 2]; 2]; 2]; 2]).unwrap()
+    );
+    assert_eq!(matrix(&j["hessian"][0]), [[54.0, 108.0], [108.0, 72.0]]);
+
+    let r = run(&["diff", "--at", "x1=2,x2=3", "--order", "4", f]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Derivatives of order 3 of x1^2 * x2**3"),
+        "{}",
+        r.stdout
+    );
+    assert_close(number_after(&r.stdout, "∂³/∂x1∂x2²"), 72.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂³/∂x1²∂x2"), 54.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂³/∂x2³"), 24.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂⁴/∂x1²∂x2²"), 36.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂⁴/∂x1∂x2³"), 24.0, 1e-12);
+    // Each distinct partial once: 4 of order 3, 5 of order 4.
+    assert_eq!(r.stdout.matches("∂³/").count(), 4, "{}", r.stdout);
+    assert_eq!(r.stdout.matches("∂⁴/").count(), 5, "{}", r.stdout);
+    let r = run(&["diff", "--at", "x=1", "--order", "11", "x"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
 fn three_outputs_three_inputs() {
     let (x, y, z) = (0.5f64, -1.25f64, 2.0f64);
     let r = run(&[

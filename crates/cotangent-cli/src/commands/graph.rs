@@ -100,6 +100,7 @@ fn as_derivatives(source: &Source, point: &Point, s: &Sweep) -> Derivatives {
         values: vec![s.output],
         jacobian: vec![row],
         hessians: None,
+        higher: Vec::new(),
         mode: Mode::Reverse,
     }
 }
