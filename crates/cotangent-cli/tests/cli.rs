@@ -686,6 +686,46 @@ fn graph_in_three_formats() {
 }
 
 #[test]
+fn graph_edges_carry_local_partials() {
+    let dir = scratch("partials");
+    let r = run_in(
+        &dir,
+        &["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5", "-o", "g.dot"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dot = std::fs::read_to_string(dir.join("g.dot")).unwrap();
+    // Nodes n0..n7 are v_-1 = x1, v_0 = x2, v_1 = v_-1 + v_0, v_2 = v_1^2,
+    // v_3 = v_-1 · v_0, v_4 = sin(v_3), v_5 = v_2 + v_4, v_6 = log(v_5).
+    let edge = |a: usize, b: usize| -> f64 {
+        let prefix = format!("  n{a} -> n{b} [label=\"");
+        let line = dot
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{dot}"));
+        line[prefix.len()..]
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_close(edge(4, 5), 0.731_688_868_9, 1e-10); // ∂sin(v_3)/∂v_3 = cos(0.75)
+    assert_eq!((edge(0, 4), edge(1, 4)), (0.5, 1.5)); // ∂(x1·x2)/∂x1 = x2, /∂x2 = x1
+    assert_eq!(edge(2, 3), 4.0); // ∂v_1²/∂v_1 = 2·v_1
+    let v5 = 4.0 + 0.75f64.sin();
+    assert_close(edge(6, 7), 1.0 / v5, 1e-10);
+    // The adjoint of x1 is the sum over its two edges: v̄_1 · 1 + v̄_3 · x2.
+    let v1_bar = edge(6, 7) * edge(3, 6) * edge(2, 3);
+    let v3_bar = edge(6, 7) * edge(5, 6) * edge(4, 5);
+    assert_close(v1_bar * edge(0, 2) + v3_bar * edge(0, 4), 0.932_546_2, 1e-7);
+
+    let r = run_in(&dir, &["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.matches("<text class=\"partial\"").count(), 9);
+    assert!(r.stdout.contains(">0.7316888689</text>"), "{}", r.stdout);
+}
+
+#[test]
 fn graph_ir_lists_the_traced_value_and_gradient() {
     let r = run(&["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5", "--format", "ir"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -16,6 +16,7 @@ use crate::error::{CliError, EXIT_NONFINITE};
 use crate::graph::{dot, ir, svg, text, Graph};
 use crate::notation::Notation;
 use crate::number::short;
+use crate::partials::local_partials;
 use crate::point::Point;
 use crate::source::{check_values, parse_all, Source};
 use crate::sweep::{sweep, Sweep};
@@ -77,7 +78,8 @@ pub fn draw(source: &Source, point: &Point) -> (Graph, Sweep) {
     let dag = &source.dag;
     let s = sweep(dag, &point.values_of(&dag.vars));
     let n = Notation::new(dag, &point.names);
-    let g = Graph::new(&source.text, describe(point), dag, &n, &s);
+    let p = local_partials(dag, &s.values);
+    let g = Graph::new(&source.text, describe(point), dag, &n, &s, &p);
     (g, s)
 }
 
