@@ -5,8 +5,9 @@
 //! Each operation of the expression language maps onto the library's ops:
 //! one to one (`cbrt`, `log2` and `log10` are the library's own primitives,
 //! `hypot` its overflow-free composite, as `jnp.hypot`), `max`/`min` as
-//! `maximum`/`minimum` (a tie splits the derivative evenly, as in JAX) and
-//! `relu` with derivative 0 at 0. The loop over the nodes is flat, so any
+//! `maximum`/`minimum` (a tie splits the derivative evenly, as in JAX),
+//! `relu` with derivative 0 at 0, and `ceil(x)` as `-floor(-x)` (the library
+//! has `floor`, `round` and `sign`, all with derivative 0). The loop over the nodes is flat, so any
 //! depth builds without recursion.
 
 use cotangent::Tensor;
@@ -56,6 +57,11 @@ pub fn apply(op: Op, args: &[Tensor]) -> Tensor {
             Func::Relu => a.relu(),
             Func::Softplus => a.softplus(),
             Func::Erf => a.erf(),
+            Func::Exp2 => a.exp2(),
+            Func::Floor => a.floor(),
+            Func::Ceil => -(-a).floor(),
+            Func::Round => a.round(),
+            Func::Sign => a.sign(),
             Func::Pow => a.pow(b()),
             Func::Atan2 => a.atan2(b()),
             Func::Max => a.maximum(b()),

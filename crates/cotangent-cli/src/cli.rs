@@ -37,7 +37,8 @@ pub enum Command {
 /// Options of `cotangent example`.
 #[derive(Debug, Args)]
 pub struct ExampleArgs {
-    /// Where to write the picture of the graph.
+    /// Where to write the picture of the graph: .svg, .dot/.gv (Graphviz) or
+    /// .txt (a table), by the extension.
     #[arg(
         short,
         long,
@@ -71,8 +72,13 @@ pub struct DiffArgs {
     /// Differentiate with respect to these, in this order (default: --at order).
     #[arg(long, value_name = "NAME[,NAME]")]
     pub wrt: Vec<String>,
-    /// 1: Jacobian; 2: also one Hessian per output.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    /// 1: Jacobian; 2: also one Hessian per output; 3 to 10: also the
+    /// derivative tensors of orders 3 up to this one (slow for many variables).
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u8).range(1..=i64::from(crate::higher::MAX_ORDER))
+    )]
     pub order: u8,
     /// How the Jacobian is accumulated.
     #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
@@ -113,7 +119,8 @@ pub struct GraphArgs {
     /// Output format (default: from the -o extension, else svg).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout. Without --format, its extension
+    /// must be .svg, .dot, .gv or .txt.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -156,7 +163,9 @@ mod tests {
     fn leading_minus_needs_double_dash() {
         let err = diff(&["--at", "x=3", "-x^2"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
-        assert!(diff(&["--order", "3", "x"]).is_err());
+        assert_eq!(diff(&["--order", "4", "x"]).unwrap().order, 4);
+        assert!(diff(&["--order", "11", "x"]).is_err());
+        assert!(diff(&["--order", "0", "x"]).is_err());
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! as constants, and the outputs are stacked into one 1-D tensor. The
 //! Jacobian comes from [`cotangent::try_jacobian_in`] in the chosen mode
 //! (forward: one JVP pass per input; reverse: one VJP pass per output), each
-//! Hessian from [`cotangent::hessian`] (forward-over-reverse).
+//! Hessian from [`cotangent::hessian`] (forward-over-reverse), and with
+//! `--order 3` and up each higher derivative tensor from
+//! [`crate::higher::derivative`] (more forward passes over those).
 //!
 //! One caveat of stacking: in reverse mode, the pass for output `i` sends a
 //! zero cotangent into the graphs of the other outputs, and where one of
@@ -23,6 +25,7 @@ use cotangent::{hessian, try_jacobian_in, Mode, Tensor};
 
 use crate::build::{build, scalar_value};
 use crate::dag::Dag;
+use crate::higher::{derivative, Higher};
 use crate::point::Point;
 
 /// What [`differentiate`] computed.
@@ -34,6 +37,8 @@ pub struct Derivatives {
     pub jacobian: Vec<Vec<f64>>,
     /// One `n × n` Hessian per output, when asked for.
     pub hessians: Option<Vec<Vec<Vec<f64>>>>,
+    /// The derivatives of orders 3, 4, … up to `--order` (empty below 3).
+    pub higher: Vec<Higher>,
     /// The mode the Jacobian was accumulated in.
     pub mode: Mode,
 }
@@ -67,7 +72,7 @@ fn rows(data: &[f64], cols: usize) -> Vec<Vec<f64>> {
 /// Evaluates and differentiates `dags` (the outputs, in order) at `point`
 /// with respect to `wrt`. `mode` `None` lets the library choose: forward when
 /// there are fewer inputs than outputs. With `second`, also one Hessian per
-/// output.
+/// output (see [`differentiate_to`] for higher orders).
 ///
 /// # Panics
 ///
@@ -79,6 +84,23 @@ pub fn differentiate(
     wrt: &[String],
     mode: Option<Mode>,
     second: bool,
+) -> Derivatives {
+    differentiate_to(dags, point, wrt, mode, if second { 2 } else { 1 })
+}
+
+/// Like [`differentiate`], up to derivatives of order `order`: with 2 or
+/// more also one Hessian per output, with 3 or more also the tensors of
+/// orders 3 to `order` (see [`crate::higher`]).
+///
+/// # Panics
+///
+/// As [`differentiate`].
+pub fn differentiate_to(
+    dags: &[&Dag],
+    point: &Point,
+    wrt: &[String],
+    mode: Option<Mode>,
+    order: u8,
 ) -> Derivatives {
     let (n, m) = (wrt.len(), dags.len());
     let x_values: Vec<f64> = wrt
@@ -120,7 +142,7 @@ pub fn differentiate(
         }
         (values, jacobian, mode)
     };
-    let hessians = second.then(|| {
+    let hessians = (order >= 2).then(|| {
         dags.iter()
             .map(|d| {
                 if n == 0 {
@@ -131,10 +153,25 @@ pub fn differentiate(
             })
             .collect()
     });
+    let higher = (3..=usize::from(order))
+        .map(|k| Higher {
+            order: k,
+            tensors: dags
+                .iter()
+                .map(|d| {
+                    if n == 0 {
+                        return Vec::new();
+                    }
+                    derivative(|x: &Tensor| output(d, x, point, wrt), &x, k)
+                })
+                .collect(),
+        })
+        .collect();
     Derivatives {
         values,
         jacobian,
         hessians,
+        higher,
         mode,
     }
 }
@@ -204,9 +241,35 @@ mod tests {
     }
 
     #[test]
+    fn third_and_fourth_derivatives() {
+        // f = x^2 y^3 at (2, 3).
+        let d = dag("x^2 * y^3");
+        let p = point("x=2,y=3");
+        let wrt: Vec<String> = vec!["x".into(), "y".into()];
+        let r = differentiate_to(&[&d], &p, &wrt, None, 4);
+        assert_eq!(r.hessians.unwrap()[0], [[54.0, 108.0], [108.0, 72.0]]);
+        let [h3, h4] = &r.higher[..] else {
+            panic!("{:?}", r.higher)
+        };
+        assert_eq!((h3.order, h4.order), (3, 4));
+        // [i][j][k] row-major: xxx, xxy, xyx, xyy, yxx, yxy, yyx, yyy.
+        assert_eq!(
+            h3.tensors[0],
+            [0.0, 54.0, 54.0, 72.0, 54.0, 72.0, 72.0, 24.0]
+        );
+        let t = &h4.tensors[0];
+        assert_eq!(
+            (t[0b0011], t[0b0101], t[0b0111], t[0b1111]),
+            (36.0, 36.0, 24.0, 0.0)
+        );
+        assert!(differentiate(&[&d], &p, &wrt, None, true).higher.is_empty());
+    }
+
+    #[test]
     fn no_wrt_variables() {
         let d = dag("x + 1");
-        let r = differentiate(&[&d], &point("x=1"), &[], None, true);
+        let r = differentiate_to(&[&d], &point("x=1"), &[], None, 3);
+        assert_eq!(r.higher[0].tensors, [Vec::<f64>::new()]);
         assert_eq!(r.values, [2.0]);
         assert_eq!(r.jacobian, [Vec::<f64>::new()]);
         assert_eq!(value(&d, &point("x=1")), 2.0);

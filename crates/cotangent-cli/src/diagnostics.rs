@@ -9,7 +9,8 @@
 //! is the first node whose own adjoint is finite but whose derivative rule
 //! (the library's VJP of that one operation) sends a non-finite cotangent to
 //! an operand that depends on a `--wrt` variable. A non-finite Hessian of
-//! finite first derivatives gets a diagnostic without a culprit.
+//! finite first derivatives (or a non-finite higher derivative) gets a
+//! diagnostic without a culprit.
 
 use cotangent::{vjp, Tensor};
 use serde::Serialize;
@@ -28,7 +29,8 @@ use crate::sweep::{sweep, Sweep};
 pub struct Diagnostic {
     /// The output (expression) concerned, counting from 0.
     pub output: usize,
-    /// What is not finite: `"value"`, `"derivative"` or `"hessian"`.
+    /// What is not finite: `"value"`, `"derivative"`, `"hessian"` or
+    /// `"higher"` (an order above 2).
     pub stage: &'static str,
     /// The operation that produced the first non-finite number (`log`, `/`,
     /// `unary -`…), when it could be found.
@@ -164,8 +166,8 @@ fn unplaced(output: usize, stage: &'static str, message: String) -> Diagnostic {
     }
 }
 
-/// One diagnostic for each output whose value, Jacobian row or Hessian has a
-/// non-finite entry.
+/// One diagnostic for each output whose value, Jacobian row, Hessian or
+/// higher derivative has a non-finite entry.
 pub fn diagnose(
     sources: &[Source],
     point: &Point,
@@ -181,7 +183,8 @@ pub fn diagnose(
             .hessians
             .as_ref()
             .is_none_or(|h| h[i].iter().all(|row| finite(row)));
-        if value_ok && row_ok && hess_ok {
+        let higher_ok = r.higher.iter().all(|h| finite(&h.tensors[i]));
+        if value_ok && row_ok && hess_ok && higher_ok {
             continue;
         }
         let dag = &source.dag;
@@ -195,11 +198,17 @@ pub fn diagnose(
             derivative_culprit(source, i, &s, &active).unwrap_or_else(|| {
                 unplaced(i, "derivative", "a derivative is not finite".to_string())
             })
-        } else {
+        } else if !hess_ok {
             unplaced(
                 i,
                 "hessian",
                 "the first derivatives are finite but a second derivative is not".to_string(),
+            )
+        } else {
+            unplaced(
+                i,
+                "higher",
+                "the first and second derivatives are finite but a higher one is not".to_string(),
             )
         };
         out.push(d);

@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use cotangent_cli::cli::Cli;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = cotangent_cli::commands::run(cli, &mut std::io::stdout(), &mut std::io::stderr());
+    let code = cotangent_cli::commands::main(
+        std::env::args_os().collect(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
     ExitCode::from(code)
 }

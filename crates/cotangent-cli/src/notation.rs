@@ -148,6 +148,8 @@ fn call_partial(f: Func, k: usize, a: &str, b: &str, v: &str) -> String {
         (Func::Relu, _) => format!("[{a} > 0]"),
         (Func::Softplus, _) => format!("sigmoid({a})"),
         (Func::Erf, _) => format!("2/√π · exp(-{a}²)"),
+        (Func::Exp2, _) => format!("{v} · ln 2"),
+        (Func::Floor | Func::Ceil | Func::Round | Func::Sign, _) => "0".to_string(),
         (Func::Atan2, 0) => format!("{b}/({a}² + {b}²)"),
         (Func::Atan2, _) => format!("-{a}/({a}² + {b}²)"),
         (Func::Max, 0) => format!("[{a} > {b}] + ½[{a} = {b}]"),

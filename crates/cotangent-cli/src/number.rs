@@ -1,9 +1,11 @@
 //! How numbers are printed for people.
 //!
-//! JSON output uses serde_json's shortest round-trip form; the tables, traces
-//! and pictures use [`human`]: the shortest form when it is short (`2`,
-//! `0.75`), otherwise ten digits after the point (`1.5436482110`), switching
-//! to exponent form for very large or very small magnitudes.
+//! JSON output uses serde_json's shortest round-trip form, and so do the
+//! tables of `cotangent diff` and `cotangent graph --format text`, with
+//! [`short`]; the traces and pictures use [`human`]: the shortest form when
+//! it is short (`2`, `0.75`), otherwise ten digits after the point
+//! (`1.5436482110`), switching to exponent form for very large or very small
+//! magnitudes.
 
 /// The shortest text that reads back as `v` (`2`, `0.5`, `1e-7`), with the
 /// exponent form only when it is at least three characters shorter.

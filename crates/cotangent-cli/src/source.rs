@@ -22,11 +22,13 @@ pub struct Source {
 
 /// Renders `err` against `text`, naming the expression when there are
 /// several.
-fn render(mut err: ParseError, text: &str, index: usize, count: usize) -> CliError {
-    if count > 1 {
-        err.message = format!("{} (in expression {} of {count})", err.message, index + 1);
-    }
-    CliError::rendered(err.render(text))
+fn render(err: ParseError, text: &str, index: usize, count: usize) -> CliError {
+    let suffix = if count > 1 {
+        format!(" (in expression {} of {count})", index + 1)
+    } else {
+        String::new()
+    };
+    CliError::parse(&err, text, index, &suffix)
 }
 
 /// Parses every expression.

@@ -1,11 +1,14 @@
 //! The readable (non-JSON) output of `cotangent diff`: a table with one row
 //! per output (its value and partial derivatives), one matrix per Hessian,
-//! and the finite-difference check.
+//! the distinct entries of each higher derivative tensor (`∂³/∂x∂y²  12`),
+//! and the finite-difference check. Numbers are in their shortest round-trip
+//! form ([`short`]), the same digits as the JSON output.
 
 use std::fmt::Write;
 
 use crate::derivatives::Derivatives;
-use crate::number::human;
+use crate::higher::{distinct, label};
+use crate::number::short;
 use crate::report::{mode_name, CheckErrors};
 
 /// Longest expression text shown in a row before it is shortened with `…`.
@@ -91,8 +94,8 @@ pub fn render(
     head.extend(wrt.iter().map(|w| format!("∂/∂{w}")));
     let mut rows = vec![head];
     for (i, e) in exprs.iter().enumerate() {
-        let mut row = vec![shorten(e, MAX_EXPR), human(r.values[i])];
-        row.extend(r.jacobian[i].iter().map(|v| human(*v)));
+        let mut row = vec![shorten(e, MAX_EXPR), short(r.values[i])];
+        row.extend(r.jacobian[i].iter().map(|v| short(*v)));
         rows.push(row);
     }
     out.push_str(&columns(&rows));
@@ -105,10 +108,25 @@ pub fn render(
             for (w, row) in wrt.iter().zip(h) {
                 rows.push(
                     std::iter::once(w.clone())
-                        .chain(row.iter().map(|v| human(*v)))
+                        .chain(row.iter().map(|v| short(*v)))
                         .collect(),
                 );
             }
+            out.push_str(&columns(&rows));
+        }
+    }
+    for h in &r.higher {
+        for (e, t) in exprs.iter().zip(&h.tensors) {
+            let _ = writeln!(
+                out,
+                "\nDerivatives of order {} of {} (each distinct one once):",
+                h.order,
+                shorten(e, MAX_EXPR)
+            );
+            let rows: Vec<Vec<String>> = distinct(wrt.len(), h.order)
+                .into_iter()
+                .map(|(idx, flat)| vec![label(&idx, wrt), short(t[flat])])
+                .collect();
             out.push_str(&columns(&rows));
         }
     }

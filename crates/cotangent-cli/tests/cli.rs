@@ -112,6 +112,47 @@ fn teaching_example_prints_traces_and_writes_a_picture() {
     let again = run_in(&dir, &["example", "-o", "other.svg"]);
     assert_eq!(again.code, 0);
     assert!(dir.join("other.svg").exists());
+    let dot = run_in(&dir, &["example", "-o", "other.dot"]);
+    assert_eq!(dot.code, 0);
+    let dot = std::fs::read_to_string(dir.join("other.dot")).unwrap();
+    assert!(dot.starts_with("digraph"), "{dot}");
+    let png = run_in(&dir, &["example", "-o", "other.png"]);
+    assert_eq!(png.code, 2);
+    assert!(
+        png.stderr
+            .contains("supported extensions are .svg, .dot, .gv, .txt"),
+        "{}",
+        png.stderr
+    );
+    assert!(!dir.join("other.png").exists());
+}
+
+#[test]
+fn unknown_output_extension_is_an_error() {
+    let dir = scratch("extension");
+    let r = run_in(&dir, &["graph", "x*sin(x)", "--at", "x=2", "-o", "g.png"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: cannot tell the format of `g.png` (unknown extension `.png`): \
+         supported extensions are .svg, .dot, .gv, .txt, or give --format\n"
+    );
+    assert!(!dir.join("g.png").exists());
+    let r = run_in(&dir, &["graph", "x", "--at", "x=2", "-o", "g"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("(no extension)"), "{}", r.stderr);
+    // An explicit --format writes any file name.
+    let r = run_in(
+        &dir,
+        &[
+            "graph", "x", "--at", "x=2", "-o", "g.png", "--format", "svg",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let svg = std::fs::read_to_string(dir.join("g.png")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    let r = run_in(&dir, &["graph", "x", "--at", "x=2", "-o", "G.TXT"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
@@ -150,6 +191,104 @@ fn hessian_of_the_teaching_example() {
             assert_close(h[i][k], want[i][k], 1e-10);
         }
     }
+}
+
+#[test]
+fn tables_print_the_shortest_round_trip_digits() {
+    let args = ["diff", "--at", "x1=1.5,x2=0.5", "--order", "2", EXAMPLE];
+    let json = run(&[&args[..], &["--json"]].concat()).stdout;
+    let text = run(&args).stdout;
+    // The number tokens of the JSON text as written (serde_json writes the
+    // shortest round-trip form, as Rust's `{}` does): the value, the Jacobian
+    // and the Hessian, all too long to survive a cut at 10 decimals.
+    let tokens: Vec<&str> = json
+        .split(|c: char| "[]{},:\"".contains(c))
+        .filter(|t| t.parse::<f64>().is_ok())
+        .collect();
+    assert_eq!(tokens.len(), 7, "{json}");
+    for digits in tokens {
+        assert!(digits.len() > 12, "{digits}");
+        let v: f64 = digits.parse().unwrap();
+        assert_eq!(format!("{v}"), digits);
+        assert!(
+            text.contains(&format!(" {digits}")),
+            "{digits} missing in\n{text}"
+        );
+    }
+    let r = run(&[
+        "graph",
+        EXAMPLE,
+        "--at",
+        "x1=1.5,x2=0.5",
+        "--format",
+        "text",
+    ]);
+    assert!(
+        r.stdout.contains("output: f = v_6 = 1.543648211035159\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn third_and_fourth_derivatives() {
+    // f = x1^2 x2^3 at (2, 3): f_x1x1x2 = 6 x2^2 = 54, f_x1x2x2 = 12 x1 x2 = 72,
+    // f_x2x2x2 = 6 x1^2 = 24, f_x1x1x2x2 = 12 x2 = 36, f_x1x2x2x2 = 12 x1 = 24.
+    let f = "x1^2 * x2**3";
+    let r = run(&[
+        "diff",
+        "--at",
+        "x1=2,x2=3",
+        "--order",
+        "4",
+        "--json",
+        f,
+        "x1 + x2",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let d3 = &j["d3"][0];
+    let (x1, x2) = (0, 1);
+    let at3 = |i: usize, k: usize, l: usize| num(&d3[i][k][l]);
+    assert_close(at3(x1, x1, x1), 0.0, 1e-12);
+    for (i, k, l) in [(x1, x1, x2), (x1, x2, x1), (x2, x1, x1)] {
+        assert_close(at3(i, k, l), 54.0, 1e-12);
+    }
+    for (i, k, l) in [(x1, x2, x2), (x2, x1, x2), (x2, x2, x1)] {
+        assert_close(at3(i, k, l), 72.0, 1e-12);
+    }
+    assert_close(at3(x2, x2, x2), 24.0, 1e-12);
+    let d4 = &j["d4"][0];
+    assert_close(num(&d4[x1][x1][x2][x2]), 36.0, 1e-12);
+    assert_close(num(&d4[x2][x1][x2][x1]), 36.0, 1e-12);
+    assert_close(num(&d4[x1][x2][x2][x2]), 24.0, 1e-12);
+    assert_close(num(&d4[x2][x2][x2][x2]), 0.0, 1e-12);
+    assert_close(num(&d4[x1][x1][x1][x2]), 0.0, 1e-12);
+    // Shapes: 2 outputs, each 2×2×2 (d3) and 2×2×2×2 (d4); the sum's are 0.
+    assert_eq!(j["d3"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        j["d4"][1],
+        serde_json::to_value([[[[0.0; 2]; 2]; 2]; 2]).unwrap()
+    );
+    assert_eq!(matrix(&j["hessian"][0]), [[54.0, 108.0], [108.0, 72.0]]);
+
+    let r = run(&["diff", "--at", "x1=2,x2=3", "--order", "4", f]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Derivatives of order 3 of x1^2 * x2**3"),
+        "{}",
+        r.stdout
+    );
+    assert_close(number_after(&r.stdout, "∂³/∂x1∂x2²"), 72.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂³/∂x1²∂x2"), 54.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂³/∂x2³"), 24.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂⁴/∂x1²∂x2²"), 36.0, 1e-12);
+    assert_close(number_after(&r.stdout, "∂⁴/∂x1∂x2³"), 24.0, 1e-12);
+    // Each distinct partial once: 4 of order 3, 5 of order 4.
+    assert_eq!(r.stdout.matches("∂³/").count(), 4, "{}", r.stdout);
+    assert_eq!(r.stdout.matches("∂⁴/").count(), 5, "{}", r.stdout);
+    let r = run(&["diff", "--at", "x=1", "--order", "11", "x"]);
+    assert_eq!(r.code, 2);
 }
 
 #[test]
@@ -271,10 +410,109 @@ fn syntax_error_points_at_the_column() {
 fn unknown_function_is_named() {
     let r = run(&["diff", "--at", "x=1", "x + sinn(x)"]);
     assert_eq!(r.code, 2);
+    let (first, hint) = r.stderr.split_at(r.stderr.find("  hint:").unwrap());
     assert_eq!(
-        r.stderr,
+        first,
         "error: unknown function `sinn`\n  x + sinn(x)\n      ^^^^\n"
     );
+    // The hint lists every function, sorted.
+    assert!(
+        hint.starts_with("  hint: known functions: abs, acos, acosh, asin, asinh, atan, atan2,"),
+        "{hint}"
+    );
+    assert!(hint.ends_with(", tanh\n"), "{hint}");
+    for f in [
+        "sin", "erf", "hypot", "floor", "ceil", "round", "sign", "exp2",
+    ] {
+        assert!(hint.contains(&format!(" {f},")), "{f} in {hint}");
+    }
+}
+
+#[test]
+fn json_errors_are_objects_on_stdout() {
+    let r = run(&["diff", "--at", "x=1", "--json", "x + * 2"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"error": {
+            "message": "expected an expression, found `*`",
+            "expression": 0, "column": 4, "length": 1}})
+    );
+    assert!(
+        r.stderr.starts_with("error: expected an expression"),
+        "{}",
+        r.stderr
+    );
+
+    let r = run(&["diff", "--at", "x=1", "--json", "x", "2 * sinn(x)"]);
+    assert_eq!(r.code, 2);
+    let e = &r.json()["error"];
+    assert_eq!(e["message"], "unknown function `sinn`");
+    assert_eq!(
+        (&e["expression"], &e["column"], &e["length"]),
+        (&1.into(), &4.into(), &4.into())
+    );
+    assert!(e["hint"].as_str().unwrap().contains("sin, sinh"), "{e}");
+    assert!(r.stderr.contains("(in expression 2 of 2)"), "{}", r.stderr);
+
+    let r = run(&["diff", "--at", "x=one", "--json", "x"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"error": {"message": "malformed --at entry `x=one`: `one` is not a number"}})
+    );
+
+    // Errors clap finds in the options, too.
+    let r = run(&["diff", "--at", "x=1", "--mode", "sideways", "--json", "x"]);
+    assert_eq!(r.code, 2);
+    let m = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(m.contains("invalid value 'sideways'"), "{m}");
+    assert!(r.stderr.contains("sideways"), "{}", r.stderr);
+    let r = run(&["diff", "--json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "the following required arguments were not provided: <EXPR>..."
+    );
+    let r = run(&["diff", "--at", "x=1", "--mode", "sideways", "x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn double_star_is_power() {
+    let r = run(&[
+        "diff", "--at", "x=3", "--json", "--", "-x**2", "2**3**2", "x**-1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["value"], serde_json::json!([-9.0, 512.0, 1.0 / 3.0]));
+    assert_eq!(matrix(&j["jacobian"]), [[-6.0], [0.0], [-1.0 / 9.0]]);
+    let r = run(&["diff", "--at", "x=3", "x ** * 2"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("found `*`"), "{}", r.stderr);
+}
+
+#[test]
+fn rounding_functions_and_exp2() {
+    let x = 1.3f64;
+    let r = run(&[
+        "diff",
+        "--at",
+        "x=1.3",
+        "--json",
+        "--check",
+        "floor(x) + ceil(x) + round(x) + sign(x) + exp2(x)",
+        "round(2.5) + round(-2.5) + ceil(-0.5) + sign(x - 2)",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_close(num(&j["value"][0]), 1.0 + 2.0 + 1.0 + 1.0 + x.exp2(), 1e-15);
+    assert_eq!(num(&j["value"][1]), -1.0, "round half to even");
+    let jac = matrix(&j["jacobian"]);
+    assert_close(jac[0][0], std::f64::consts::LN_2 * x.exp2(), 1e-15);
+    assert_eq!(jac[1][0], 0.0);
+    assert!(num(&j["check"]) < 1e-8, "{j}");
 }
 
 #[test]
@@ -287,7 +525,7 @@ fn variable_without_a_value_is_named() {
         r.stderr
     );
     assert!(r.stderr.contains("  x * y\n      ^\n"), "{}", r.stderr);
-    assert!(r.stdout.is_empty());
+    assert_eq!(r.json()["error"]["column"], 4);
     let r = run(&["diff", "x"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -421,7 +659,7 @@ fn graph_in_three_formats() {
         .collect();
     assert_eq!(x1.len(), 1, "{}", r.stdout);
     assert!(
-        x1[0].contains("0.9325461998") && x1[0].ends_with("v_1, v_3"),
+        x1[0].contains("0.93254619978734") && x1[0].ends_with("v_1, v_3"),
         "{}",
         x1[0]
     );
@@ -445,6 +683,46 @@ fn graph_in_three_formats() {
     );
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("`log` gives -inf"), "{}", r.stderr);
+}
+
+#[test]
+fn graph_edges_carry_local_partials() {
+    let dir = scratch("partials");
+    let r = run_in(
+        &dir,
+        &["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5", "-o", "g.dot"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dot = std::fs::read_to_string(dir.join("g.dot")).unwrap();
+    // Nodes n0..n7 are v_-1 = x1, v_0 = x2, v_1 = v_-1 + v_0, v_2 = v_1^2,
+    // v_3 = v_-1 · v_0, v_4 = sin(v_3), v_5 = v_2 + v_4, v_6 = log(v_5).
+    let edge = |a: usize, b: usize| -> f64 {
+        let prefix = format!("  n{a} -> n{b} [label=\"");
+        let line = dot
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{dot}"));
+        line[prefix.len()..]
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_close(edge(4, 5), 0.731_688_868_9, 1e-10); // ∂sin(v_3)/∂v_3 = cos(0.75)
+    assert_eq!((edge(0, 4), edge(1, 4)), (0.5, 1.5)); // ∂(x1·x2)/∂x1 = x2, /∂x2 = x1
+    assert_eq!(edge(2, 3), 4.0); // ∂v_1²/∂v_1 = 2·v_1
+    let v5 = 4.0 + 0.75f64.sin();
+    assert_close(edge(6, 7), 1.0 / v5, 1e-10);
+    // The adjoint of x1 is the sum over its two edges: v̄_1 · 1 + v̄_3 · x2.
+    let v1_bar = edge(6, 7) * edge(3, 6) * edge(2, 3);
+    let v3_bar = edge(6, 7) * edge(5, 6) * edge(4, 5);
+    assert_close(v1_bar * edge(0, 2) + v3_bar * edge(0, 4), 0.932_546_2, 1e-7);
+
+    let r = run_in(&dir, &["graph", EXAMPLE, "--at", "x1=1.5,x2=0.5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.matches("<text class=\"partial\"").count(), 9);
+    assert!(r.stdout.contains(">0.7316888689</text>"), "{}", r.stdout);
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! `cotangent diff`: values, Jacobian and (with `--order 2`) Hessians of one
-//! or more expressions at a point, as a table or one JSON object.
+//! `cotangent diff`: values, Jacobian and (with `--order 2`) Hessians, or
+//! (with `--order 3` to 10) derivative tensors up to that order, of one or more
+//! expressions at a point, as a table or one JSON object.
 //!
 //! Exit status 0 on success, 2 for bad input (with a caret under the
 //! problem), 3 when a value or derivative is not finite (the output is still
@@ -14,7 +15,7 @@ use super::emit;
 use crate::check;
 use crate::cli::{DiffArgs, ModeArg};
 use crate::dag::Dag;
-use crate::derivatives::{differentiate, Derivatives};
+use crate::derivatives::{differentiate_to, Derivatives};
 use crate::diagnostics::{diagnose, render};
 use crate::error::{CliError, EXIT_NONFINITE};
 use crate::expr::Expr;
@@ -57,13 +58,7 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let sources = parse_all(&args.exprs)?;
     check_values(&sources, &point)?;
     let dags: Vec<&Dag> = sources.iter().map(|s| &s.dag).collect();
-    let r = differentiate(
-        &dags,
-        &point,
-        &wrt,
-        library_mode(args.mode),
-        args.order == 2,
-    );
+    let r = differentiate_to(&dags, &point, &wrt, library_mode(args.mode), args.order);
     let exprs: Vec<&Expr> = sources.iter().map(|s| &s.expr).collect();
     let checked = args.check.then(|| compare(&exprs, &point, &wrt, &r));
     let diagnostics = diagnose(&sources, &point, &wrt, &r);

@@ -12,12 +12,12 @@ use std::io::Write;
 use cotangent::Mode;
 
 use super::emit;
-use super::graph::{describe, draw};
+use super::graph::{describe, draw, format_for};
 use crate::check;
-use crate::cli::ExampleArgs;
+use crate::cli::{ExampleArgs, Format};
 use crate::derivatives::differentiate;
 use crate::error::CliError;
-use crate::graph::{svg, Graph};
+use crate::graph::{dot, svg, text, Graph};
 use crate::notation::Notation;
 use crate::number::human;
 use crate::point::Point;
@@ -90,19 +90,27 @@ pub fn explain(expr: &str, at: &str) -> Result<(String, Graph), CliError> {
     Ok((t, graph))
 }
 
-/// Runs the teaching example, writing the picture to `args.output`.
+/// Runs the teaching example, writing the picture to `args.output` as SVG,
+/// DOT or text, chosen by its extension (see
+/// [`super::graph::EXTENSIONS`]).
 ///
 /// # Errors
 ///
 /// A [`CliError`] if the picture or the output cannot be written.
 pub fn run(args: &ExampleArgs, out: &mut dyn Write) -> Result<u8, CliError> {
-    let (text, g) = explain(EXPR, AT)?;
-    std::fs::write(&args.output, svg::render(&g))
+    let format = format_for(None, Some(&args.output))?;
+    let (explanation, g) = explain(EXPR, AT)?;
+    let picture = match format {
+        Format::Dot => dot::render(&g),
+        Format::Text => text::render(&g),
+        Format::Svg | Format::Ir | Format::IrDot => svg::render(&g),
+    };
+    std::fs::write(&args.output, picture)
         .map_err(|e| CliError::io(&format!("cannot write {}", args.output.display()), e))?;
     emit(
         out,
         &format!(
-            "{text}\nWrote {}: the graph, each node with its value and adjoint.\n",
+            "{explanation}\nWrote {}: the graph, each node with its value and adjoint.\n",
             args.output.display()
         ),
     )?;

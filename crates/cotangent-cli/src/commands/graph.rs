@@ -16,26 +16,50 @@ use crate::error::{CliError, EXIT_NONFINITE};
 use crate::graph::{dot, ir, svg, text, Graph};
 use crate::notation::Notation;
 use crate::number::short;
+use crate::partials::local_partials;
 use crate::point::Point;
 use crate::source::{check_values, parse_all, Source};
 use crate::sweep::{sweep, Sweep};
 
-/// The format asked for, or the one the output file's extension suggests
-/// (`.dot`/`.gv`, `.txt`), or SVG.
-pub fn format_for(format: Option<Format>, output: Option<&Path>) -> Format {
+/// The file extensions `-o` understands, and the format each one means.
+pub const EXTENSIONS: &[(&str, Format)] = &[
+    ("svg", Format::Svg),
+    ("dot", Format::Dot),
+    ("gv", Format::Dot),
+    ("txt", Format::Text),
+];
+
+/// The format asked for; else the one the output file's extension names
+/// (see [`EXTENSIONS`], case-insensitive); else, for stdout, SVG.
+///
+/// # Errors
+///
+/// A usage error naming the supported extensions when `output` has another
+/// extension or none, and no `format` was given (`-o x.png` used to get SVG).
+pub fn format_for(format: Option<Format>, output: Option<&Path>) -> Result<Format, CliError> {
     if let Some(f) = format {
-        return f;
+        return Ok(f);
     }
-    match output
-        .and_then(|p| p.extension())
+    let Some(path) = output else {
+        return Ok(Format::Svg);
+    };
+    let ext = path
+        .extension()
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("dot" | "gv") => Format::Dot,
-        Some("txt") => Format::Text,
-        _ => Format::Svg,
+        .map(str::to_ascii_lowercase);
+    if let Some(&(_, f)) = EXTENSIONS.iter().find(|(e, _)| Some(*e) == ext.as_deref()) {
+        return Ok(f);
     }
+    let known: Vec<String> = EXTENSIONS.iter().map(|(e, _)| format!(".{e}")).collect();
+    let why = match &ext {
+        Some(e) => format!("unknown extension `.{e}`"),
+        None => "no extension".to_string(),
+    };
+    Err(CliError::usage(format!(
+        "cannot tell the format of `{}` ({why}): supported extensions are {}, or give --format",
+        path.display(),
+        known.join(", ")
+    )))
 }
 
 /// The point as `x1 = 1.5, x2 = 0.5`.
@@ -54,7 +78,8 @@ pub fn draw(source: &Source, point: &Point) -> (Graph, Sweep) {
     let dag = &source.dag;
     let s = sweep(dag, &point.values_of(&dag.vars));
     let n = Notation::new(dag, &point.names);
-    let g = Graph::new(&source.text, describe(point), dag, &n, &s);
+    let p = local_partials(dag, &s.values);
+    let g = Graph::new(&source.text, describe(point), dag, &n, &s, &p);
     (g, s)
 }
 
@@ -77,6 +102,7 @@ fn as_derivatives(source: &Source, point: &Point, s: &Sweep) -> Derivatives {
         values: vec![s.output],
         jacobian: vec![row],
         hessians: None,
+        higher: Vec::new(),
         mode: Mode::Reverse,
     }
 }
@@ -93,12 +119,13 @@ fn trace_ir(source: &Source) -> Result<cotangent::ir::Graph, CliError> {
 ///
 /// A [`CliError`] for bad input or a failed write.
 pub fn run(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, CliError> {
+    let format = format_for(args.format, args.output.as_deref())?;
     let point = Point::parse(&args.at)?;
     let sources = parse_all(std::slice::from_ref(&args.expr))?;
     check_values(&sources, &point)?;
     let source = &sources[0];
     let (g, s) = draw(source, &point);
-    let rendered = match format_for(args.format, args.output.as_deref()) {
+    let rendered = match format {
         Format::Svg => svg::render(&g),
         Format::Dot => dot::render(&g),
         Format::Text => text::render(&g),
@@ -133,14 +160,27 @@ mod tests {
     #[test]
     fn format_from_extension() {
         let f = |p: &str| format_for(None, Some(Path::new(p)));
-        assert_eq!(f("g.dot"), Format::Dot);
-        assert_eq!(f("g.GV"), Format::Dot);
-        assert_eq!(f("g.txt"), Format::Text);
-        assert_eq!(f("g.svg"), Format::Svg);
-        assert_eq!(format_for(None, None), Format::Svg);
+        assert_eq!(f("g.dot"), Ok(Format::Dot));
+        assert_eq!(f("g.GV"), Ok(Format::Dot));
+        assert_eq!(f("g.txt"), Ok(Format::Text));
+        assert_eq!(f("g.svg"), Ok(Format::Svg));
+        assert_eq!(format_for(None, None), Ok(Format::Svg));
         assert_eq!(
-            format_for(Some(Format::Text), Some(Path::new("g.svg"))),
-            Format::Text
+            format_for(Some(Format::Text), Some(Path::new("g.png"))),
+            Ok(Format::Text)
         );
+    }
+
+    #[test]
+    fn unknown_extension_is_an_error() {
+        let e = format_for(None, Some(Path::new("g.png"))).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert_eq!(
+            e.message,
+            "error: cannot tell the format of `g.png` (unknown extension `.png`): \
+             supported extensions are .svg, .dot, .gv, .txt, or give --format"
+        );
+        let e = format_for(None, Some(Path::new("graph"))).unwrap_err();
+        assert!(e.message.contains("(no extension)"), "{e}");
     }
 }

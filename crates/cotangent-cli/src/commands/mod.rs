@@ -6,14 +6,19 @@ pub mod diff;
 pub mod example;
 pub mod graph;
 
+use std::ffi::OsString;
 use std::io::Write;
+
+use clap::Parser;
 
 use crate::cli::{Cli, Command, ExampleArgs};
 use crate::error::CliError;
 
-/// Runs the parsed command line. Errors are printed to `err`; the returned
-/// value is the process exit status.
+/// Runs the parsed command line. Errors are printed to `err` (and, with
+/// `diff --json`, also to `out` as one JSON object); the returned value is the
+/// process exit status.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let json = matches!(&cli.command, Some(Command::Diff(a)) if a.json);
     let result = match cli.command {
         None => example::run(
             &ExampleArgs {
@@ -27,11 +32,38 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(err, "{e}");
-            e.code
-        }
+        Err(e) => fail(&e, json, out, err),
     }
+}
+
+/// Prints `e` to `err`, and with `json` also as `{"error": {...}}` on `out`;
+/// returns its exit status.
+pub fn fail(e: &CliError, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let _ = writeln!(err, "{e}");
+    if json {
+        let _ = writeln!(out, "{}", e.to_json());
+    }
+    e.code
+}
+
+/// Parses `args` (the program name first) and runs them, as `main` does.
+/// Clap prints help, version and its own usage errors and exits, except that
+/// with `--json` among the options a usage error is printed like any other:
+/// on `err`, and as JSON on `out`.
+pub fn main(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => run(cli, out, err),
+        Err(e) if !e.use_stderr() || !wants_json(&args) => e.exit(),
+        Err(e) => fail(&CliError::from_clap(&e), true, out, err),
+    }
+}
+
+/// Whether `--json` is among the options (before any `--`).
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
 }
 
 /// Writes `text` to `out`, turning a failure into a [`CliError`]. A closed

@@ -101,7 +101,7 @@ pub enum BinOp {
     Mul,
     /// Division, `a / b`.
     Div,
-    /// Power, `a ^ b` (right-associative).
+    /// Power, `a ^ b` or `a ** b` (right-associative; printed as `^`).
     Pow,
 }
 

@@ -16,6 +16,8 @@ pub struct ParseError {
     pub column: usize,
     /// Length in bytes of the offending text (0 at end of input).
     pub len: usize,
+    /// A suggestion printed after the caret line, e.g. the known functions.
+    pub hint: Option<String>,
 }
 
 impl ParseError {
@@ -25,7 +27,15 @@ impl ParseError {
             message: message.into(),
             column,
             len,
+            hint: None,
         }
+    }
+
+    /// The same error with a suggestion, printed by
+    /// [`ParseError::render_with_hint`] on a last line `  hint: ...`.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> ParseError {
+        self.hint = Some(hint.into());
+        self
     }
 
     /// Renders the error for a terminal: the message, the source, and carets
@@ -57,6 +67,24 @@ impl ParseError {
             " ".repeat(before),
             "^".repeat(under.max(1))
         )
+    }
+
+    /// [`ParseError::render`], then the hint, if there is one, on a last line
+    /// `  hint: ...`.
+    ///
+    /// ```text
+    /// error: unknown function `sinn`
+    ///   sinn(x) + 1
+    ///   ^^^^
+    ///   hint: known functions: abs, acos, acosh, …
+    /// ```
+    pub fn render_with_hint(&self, source: &str) -> String {
+        let mut out = self.render(source);
+        if let Some(hint) = &self.hint {
+            out.push_str("\n  hint: ");
+            out.push_str(hint);
+        }
+        out
     }
 }
 

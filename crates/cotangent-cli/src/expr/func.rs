@@ -75,6 +75,11 @@ funcs! {
     Relu => "relu", 1;
     Softplus => "softplus", 1;
     Erf => "erf", 1;
+    Exp2 => "exp2", 1;
+    Floor => "floor", 1;
+    Ceil => "ceil", 1;
+    Round => "round", 1;
+    Sign => "sign", 1;
     Pow => "pow", 2;
     Atan2 => "atan2", 2;
     Max => "max", 2;
@@ -83,9 +88,18 @@ funcs! {
 }
 
 impl Func {
+    /// Every function name, sorted and comma-separated (`abs, acos, …`), for
+    /// the hint of an unknown-function error.
+    pub fn known_names() -> String {
+        let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.join(", ")
+    }
+
     /// Evaluates the function on `f64` arguments. `log` is the natural
     /// logarithm; `sigmoid(x) = 1/(1+e^-x)`, `relu(x) = max(x, 0)`,
-    /// `softplus(x) = ln(1+e^x)`.
+    /// `softplus(x) = ln(1+e^x)`, `exp2(x) = 2^x`; `round` rounds half to even (as
+    /// NumPy and the library), `sign` is -1, 0 or 1 (`sign(±0) = ±0`, NaN stays NaN).
     ///
     /// # Panics
     ///
@@ -125,12 +139,28 @@ impl Func {
             }
             Func::Softplus => x.max(0.0) + (-x.abs()).exp().ln_1p(),
             Func::Erf => erf(x),
+            Func::Exp2 => x.exp2(),
+            Func::Floor => x.floor(),
+            Func::Ceil => x.ceil(),
+            Func::Round => x.round_ties_even(),
+            Func::Sign => sign(x),
             Func::Pow => x.powf(args[1]),
             Func::Atan2 => x.atan2(args[1]),
             Func::Max => x.max(args[1]),
             Func::Min => x.min(args[1]),
             Func::Hypot => x.hypot(args[1]),
         }
+    }
+}
+
+/// -1, 0 or 1, keeping the sign of a zero and NaN (unlike `f64::signum`).
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
     }
 }
 

@@ -22,7 +22,7 @@ pub(crate) enum Tok {
     Star,
     /// `/`
     Slash,
-    /// `^`
+    /// `^`, or its synonym `**` (two bytes long)
     Caret,
     /// `(`
     LParen,
@@ -125,7 +125,10 @@ impl<'a> Lexer<'a> {
             b',' => Some(Tok::Comma),
             _ => None,
         };
-        let tok = if let Some(tok) = single {
+        let tok = if b == b'*' && self.byte(start + 1) == Some(b'*') {
+            self.pos += 2;
+            Tok::Caret
+        } else if let Some(tok) = single {
             self.pos += 1;
             tok
         } else if b.is_ascii_digit() || (b == b'.' && self.digit_at(start + 1)) {

@@ -16,7 +16,8 @@ use super::lexer::{Lexer, Tok, Token};
 ///
 /// The grammar, loosest binding first: `+ -` (left-associative), `* /`
 /// (left-associative), prefix `-` and `+`, `^` (right-associative; its
-/// exponent may itself start with a sign, so `x^-1` works), then atoms:
+/// exponent may itself start with a sign, so `x^-1` works; `**` is a synonym,
+/// as in Python, so `x**2` is `x^2`), then atoms:
 /// numbers (`2`, `.5`, `1e-3`), the constants `pi` and `e`, variables,
 /// parenthesized expressions and calls such as `sin(x)` or `atan2(y, x)`.
 /// Thus `-x^2` is `-(x^2)` and `2^3^2` is `2^(3^2)`.
@@ -48,6 +49,8 @@ use super::lexer::{Lexer, Tok, Token};
 ///     err.render("sinn(x) + 1"),
 ///     "error: unknown function `sinn`\n  sinn(x) + 1\n  ^^^^"
 /// );
+/// let hint = err.hint.as_deref().unwrap();
+/// assert!(hint.starts_with("known functions: abs, acos, acosh,"));
 /// ```
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     Parser {
@@ -205,12 +208,12 @@ impl<'a> Parser<'a> {
         let name = self.text(t);
         if self.peek()?.tok == Tok::LParen {
             let Some(func) = Func::from_name(name) else {
-                let msg = if Const::from_name(name).is_some() {
-                    format!("`{name}` is a constant, not a function")
-                } else {
-                    format!("unknown function `{name}`")
-                };
-                return err(msg, t.start, t.end);
+                if Const::from_name(name).is_some() {
+                    let msg = format!("`{name}` is a constant, not a function");
+                    return err(msg, t.start, t.end);
+                }
+                let e = ParseError::new(format!("unknown function `{name}`"), t.start, name.len());
+                return Err(e.with_hint(format!("known functions: {}", Func::known_names())));
             };
             let lparen = self.next()?.start;
             self.ops.push(Op::Call {

@@ -80,6 +80,12 @@ fn precedence_and_associativity() {
         ("e^x", "(^ e x)"),
         ("atan2(y - 1, -x)", "(atan2 (- y 1) (neg x))"),
         (" \t2 *\n( x ) ", "(* 2 x)"),
+        // `**` is `^`: same precedence, same right associativity.
+        ("-x**2", "(neg (^ x 2))"),
+        ("2**3**2", "(^ 2 (^ 3 2))"),
+        ("2**3^2", "(^ 2 (^ 3 2))"),
+        ("x**-y*2", "(* (^ x (neg y)) 2)"),
+        ("a*b**c", "(* a (^ b c))"),
     ];
     for (src, want) in table {
         assert_eq!(tree(src), want, "for `{src}`");
@@ -135,7 +141,7 @@ fn variables_constants_and_order() {
 
 #[test]
 fn every_function_parses_with_its_arity() {
-    assert_eq!(Func::ALL.len(), 30);
+    assert_eq!(Func::ALL.len(), 35);
     for &f in Func::ALL {
         assert_eq!(Func::from_name(f.name()), Some(f));
         assert!((3..=8).contains(&f.name().len()), "see Func::from_name");
@@ -191,6 +197,13 @@ fn function_values() {
     close("pow(2, 10)", 1024.0);
     close("log(e) + log2(8) + log10(1000) + log1p(0) + expm1(0)", 7.0);
     close("sqrt(16) + cbrt(27) + abs(-1)", 8.0);
+    close("exp2(10) + exp2(-1)", 1024.5);
+    close("floor(1.5) + floor(-1.5)", -1.0);
+    close("ceil(1.5) + ceil(-1.5)", 1.0);
+    close("round(2.5) + round(3.5) + round(-0.5) + round(1.4)", 7.0);
+    close("sign(3) + sign(-2) + sign(0)", 0.0);
+    assert!(eval("sign(x)", &[("x", f64::NAN)]).is_nan());
+    assert!(eval("sign(-0)", &[]).is_sign_negative());
 }
 
 #[test]
@@ -285,6 +298,9 @@ fn error_cases() {
     );
     check_err("  ", "expected an expression, found end of input", 0, 0);
     check_err("x + * y", "expected an expression, found `*`", 4, 1);
+    check_err("x + ** y", "expected an expression, found `**`", 4, 2);
+    check_err("x * * y", "expected an expression, found `*`", 4, 1);
+    check_err("x *** y", "expected an expression, found `*`", 4, 1);
     check_err("()", "expected an expression, found `)`", 1, 1);
     check_err("sin(x,)", "expected an expression, found `)`", 6, 1);
     check_err("x y", "expected an operator, found `y`", 2, 1);
@@ -352,6 +368,21 @@ fn error_cases() {
 }
 
 #[test]
+fn unknown_function_lists_the_known_ones() {
+    let err = fails("2 * sinn(x)");
+    let hint = err.hint.expect("a hint");
+    assert!(
+        hint.starts_with("known functions: abs, acos, acosh, asin,"),
+        "{hint}"
+    );
+    for &f in Func::ALL {
+        assert!(hint.contains(&format!(" {},", f.name())) || hint.ends_with(f.name()));
+    }
+    assert!(hint.contains("floor") && hint.contains("exp2"), "{hint}");
+    assert_eq!(fails("pi(2)").hint, None);
+}
+
+#[test]
 fn leftmost_error_wins() {
     check_err(") $", "expected an expression, found `)`", 0, 1);
     check_err("sinn(x) $", "unknown function `sinn`", 0, 4);
@@ -365,6 +396,13 @@ fn render_points_at_the_span() {
         fails(src).render(src),
         "error: unknown function `sinn`\n  sinn(x) + 1\n  ^^^^"
     );
+    let hint = format!("\n  hint: known functions: {}", Func::known_names());
+    assert_eq!(
+        fails(src).render_with_hint(src),
+        format!("error: unknown function `sinn`\n  sinn(x) + 1\n  ^^^^{hint}")
+    );
+    let src = "x +";
+    assert_eq!(fails(src).render_with_hint(src), fails(src).render(src));
     let src = "x +";
     assert_eq!(
         fails(src).render(src),

@@ -1,5 +1,6 @@
 //! Graphviz DOT rendering of a [`Graph`]: record-shaped nodes with the
-//! definition, value and adjoint in three fields, laid out left to right.
+//! definition, value and adjoint in three fields, laid out left to right,
+//! each edge labelled with its local partial derivative.
 //! Render it with `dot -Tsvg`.
 
 use std::fmt::Write;
@@ -48,8 +49,8 @@ pub fn render(g: &Graph) -> String {
             escape(&human(n.adjoint))
         );
     }
-    for &(a, b) in &g.edges {
-        let _ = writeln!(s, "  n{a} -> n{b};");
+    for (&(a, b), p) in g.edges.iter().zip(&g.partials) {
+        let _ = writeln!(s, "  n{a} -> n{b} [label=\"{}\"];", escape(&human(*p)));
     }
     s.push_str("}\n");
     s
@@ -66,7 +67,12 @@ mod tests {
         assert!(dot.starts_with("digraph cotangent {"));
         assert!(dot.contains("n0 [label=\"{v_-1 = x1|value 1.5|adjoint 0.9325461998}\""));
         assert_eq!(dot.matches(" -> ").count(), 9);
-        assert!(dot.contains("  n0 -> n2;\n") && dot.contains("  n0 -> n4;\n"));
+        assert!(dot.contains("  n0 -> n2 [label=\"1\"];\n"), "{dot}");
+        assert!(dot.contains("  n0 -> n4 [label=\"0.5\"];\n"), "{dot}");
+        assert!(
+            dot.contains("  n4 -> n5 [label=\"0.7316888689\"];\n"),
+            "{dot}"
+        );
         assert_eq!(escape("[a < b] | {c}"), "[a \\< b] \\| \\{c\\}");
     }
 }

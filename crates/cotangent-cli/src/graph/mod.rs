@@ -1,6 +1,6 @@
 //! The picture of a computational graph: one node per operation or input,
 //! one edge per data dependency, each node labelled with its definition,
-//! value and adjoint.
+//! value and adjoint, each edge with its local partial derivative.
 //!
 //! [`Graph::new`] collects what is drawn from a [`Dag`] (shared
 //! subexpressions are already merged there, so a variable used twice is one
@@ -66,6 +66,10 @@ pub struct Graph {
     pub nodes: Vec<GraphNode>,
     /// Data dependencies, operand to user, as indices into `nodes`.
     pub edges: Vec<(usize, usize)>,
+    /// `partials[e]` is the local partial derivative `∂user/∂operand` of
+    /// edge `e` at the point: the user's adjoint times it, summed over a
+    /// node's out-edges, is the node's adjoint.
+    pub partials: Vec<f64>,
     /// The node whose value is `f` (an input, for `f = x`).
     pub output: usize,
 }
@@ -85,8 +89,17 @@ impl Graph {
         (format!("f = {expr}"), at)
     }
 
-    /// Collects the drawing of `dag` evaluated and swept in `s`.
-    pub fn new(expr: &str, at: String, dag: &Dag, n: &Notation, s: &Sweep) -> Graph {
+    /// Collects the drawing of `dag` evaluated and swept in `s`, with the
+    /// local partial derivatives `partials` of
+    /// [`crate::partials::local_partials`] on the edges.
+    pub fn new(
+        expr: &str,
+        at: String,
+        dag: &Dag,
+        n: &Notation,
+        s: &Sweep,
+        partials: &[Vec<f64>],
+    ) -> Graph {
         let order = n.order();
         let mut position = vec![0; order.len()];
         for (p, &i) in order.iter().enumerate() {
@@ -120,11 +133,12 @@ impl Graph {
             });
         }
         let output = root.map_or(nodes.len() - 1, |r| position[r]);
-        let mut edges = Vec::new();
+        let (mut edges, mut edge_partials) = (Vec::new(), Vec::new());
         for &i in &order {
-            for a in &dag.nodes[i].args {
+            for (k, a) in dag.nodes[i].args.iter().enumerate() {
                 if let Operand::Node(c) = a {
                     edges.push((position[*c], position[i]));
+                    edge_partials.push(partials[i][k]);
                 }
             }
         }
@@ -133,6 +147,7 @@ impl Graph {
             at,
             nodes,
             edges,
+            partials: edge_partials,
             output,
         }
     }
@@ -160,6 +175,7 @@ impl Graph {
 pub(crate) mod tests {
     use super::*;
     use crate::expr::parse;
+    use crate::partials::local_partials;
     use crate::sweep::sweep;
 
     /// The teaching example's graph.
@@ -168,7 +184,8 @@ pub(crate) mod tests {
         let dag = Dag::from_expr(&parse(src).unwrap());
         let n = Notation::new(&dag, &["x1".into(), "x2".into()]);
         let s = sweep(&dag, &[1.5, 0.5]);
-        Graph::new(src, "x1 = 1.5, x2 = 0.5".into(), &dag, &n, &s)
+        let p = local_partials(&dag, &s.values);
+        Graph::new(src, "x1 = 1.5, x2 = 0.5".into(), &dag, &n, &s, &p)
     }
 
     #[test]
@@ -180,5 +197,20 @@ pub(crate) mod tests {
         assert_eq!(g.inputs()[4], [0, 1]);
         assert_eq!(g.nodes[7].role, Role::Output);
         assert_eq!(g.output, 7);
+    }
+
+    #[test]
+    fn edges_carry_local_partials_that_sum_to_adjoints() {
+        let g = example();
+        assert_eq!(g.partials.len(), g.edges.len());
+        let e = g.edges.iter().position(|&e| e == (4, 5)).unwrap();
+        assert_eq!(g.partials[e], 0.75f64.cos(), "∂sin(v_3)/∂v_3");
+        for (i, node) in g.nodes.iter().enumerate().filter(|(i, _)| *i != g.output) {
+            let sum: f64 = (0..g.edges.len())
+                .filter(|&e| g.edges[e].0 == i)
+                .map(|e| g.partials[e] * g.nodes[g.edges[e].1].adjoint)
+                .sum();
+            assert!((sum - node.adjoint).abs() < 1e-15, "{}", node.name);
+        }
     }
 }

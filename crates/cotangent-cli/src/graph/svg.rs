@@ -3,7 +3,8 @@
 //! Each node is a rounded box: its definition in bold (`v₃ = v₋₁ · v₀`, with
 //! real subscripts), its value in blue and its adjoint in red. Inputs are
 //! green, the output orange. Edges are curves with arrowheads, laid out by
-//! [`super::layout`]. Text is monospaced so that box sizes can be computed
+//! [`super::layout`], each labelled in purple with its local partial
+//! derivative. Text is monospaced so that box sizes can be computed
 //! exactly without font metrics.
 
 use std::fmt::Write;
@@ -205,11 +206,44 @@ fn colours(role: Role) -> (&'static str, &'static str) {
     }
 }
 
+/// Font size of the edge labels, in px.
+const EDGE_FONT: f64 = 11.0;
+
+/// The label of edge `e`: its local partial derivative.
+fn edge_label(g: &Graph, e: usize) -> String {
+    human(g.partials[e])
+}
+
+/// Where along an edge's last step its label is centred: the curve's point
+/// at this parameter, about two thirds across the gap. Not the middle, where
+/// two crossing edges would put their labels on top of each other.
+const LABEL_T: f64 = 0.7;
+
+/// The point at [`LABEL_T`] of the step from `(x0, y0)` to `(x1, y1)` drawn
+/// by [`path`] (a cubic with horizontal tangents, or a level line).
+fn label_point((x0, y0): (f64, f64), (x1, y1): (f64, f64)) -> (f64, f64) {
+    let t = LABEL_T;
+    let across = 1.5 * t * (1.0 - t) + t * t * t;
+    let down = 3.0 * t * t - 2.0 * t * t * t;
+    (x0 + (x1 - x0) * across, y0 + (y1 - y0) * down)
+}
+
+/// Width in px of an edge label.
+fn label_width(label: &str) -> f64 {
+    crate::table::width(label) as f64 * ADVANCE * EDGE_FONT
+}
+
 /// Renders `g` as a standalone SVG document.
 pub fn render(g: &Graph) -> String {
     let sizes: Vec<(f64, f64)> = (0..g.nodes.len()).map(|i| size(g, i)).collect();
+    // Columns wide enough for the edge labels drawn between them: a label
+    // centred at `across` of the gap must end before the next column.
+    let widest = (0..g.edges.len())
+        .map(|e| label_width(&edge_label(g, e)))
+        .fold(0.0, f64::max);
+    let across = label_point((0.0, 0.0), (1.0, 0.0)).0;
     let sp = Spacing {
-        column_gap: 56.0,
+        column_gap: ((widest / 2.0 + 8.0) / (1.0 - across)).max(56.0),
         row_gap: 26.0,
         margin: 20.0,
     };
@@ -219,7 +253,8 @@ pub fn render(g: &Graph) -> String {
 
 fn draw(g: &Graph, l: &Layout) -> String {
     let (title, at) = g.heading();
-    let legend = "value: v_i at this point    adjoint: v̄_i = ∂f/∂v_i, from one reverse sweep";
+    let legend =
+        "value: v_i    adjoint: v̄_i = ∂f/∂v_i (one reverse sweep)    on each edge u → v_i: ∂v_i/∂u";
     let text_w = [&title, &at, legend]
         .iter()
         .map(|t| text_width(t) + 40.0)
@@ -254,6 +289,22 @@ fn draw(g: &Graph, l: &Layout) -> String {
             s,
             r##"<path d="{}" fill="none" stroke="#555" stroke-width="1.3" marker-end="url(#arrow)"/>"##,
             path(r)
+        );
+    }
+    // Labels after all edges, so that no edge is drawn over one. Each sits on
+    // its edge's last step, on a white box that hides the lines behind it.
+    for (e, r) in l.routes.iter().enumerate() {
+        let (x, y) = label_point(r[r.len() - 2], r[r.len() - 1]);
+        let label = edge_label(g, e);
+        let w = label_width(&label) + 4.0;
+        let _ = writeln!(
+            s,
+            r##"<rect class="partial" x="{:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="white" fill-opacity="0.85"/><text class="partial" x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="{EDGE_FONT}" fill="#6a1b9a">{}</text>"##,
+            x - w / 2.0,
+            y - EDGE_FONT * 0.6,
+            EDGE_FONT * 1.2,
+            y + EDGE_FONT * 0.35,
+            escape(&label)
         );
     }
     for (i, b) in l.boxes.iter().enumerate() {
@@ -352,5 +403,11 @@ mod tests {
             9
         );
         assert!(svg.contains(">1.5436482110</text>"));
+        assert_eq!(svg.matches(r#"<text class="partial""#).count(), 9);
+        assert_eq!(svg.matches(r#"<rect class="partial""#).count(), 9);
+        assert!(
+            svg.contains(r##"fill="#6a1b9a">0.7316888689</text>"##),
+            "{svg}"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Plain-text rendering of a [`Graph`] for a terminal: one row per node with
 //! its definition, value, adjoint and the nodes that use it (so fan-out is
-//! visible), then the output.
+//! visible), then the output. Numbers are in their shortest round-trip form.
 
 use super::{Graph, Role};
-use crate::number::human;
+use crate::number::short;
 use crate::table::columns;
 
 /// Users listed per node before the list is cut short.
@@ -32,8 +32,8 @@ pub fn render(g: &Graph) -> String {
         rows.push(vec![
             n.name.clone(),
             n.formula.clone(),
-            human(n.value),
-            human(n.adjoint),
+            short(n.value),
+            short(n.adjoint),
             used.join(", "),
         ]);
     }
@@ -46,7 +46,7 @@ pub fn render(g: &Graph) -> String {
     } else {
         format!("{} = ", o.name)
     };
-    out.push_str(&format!("\n  output: f = {name}{}\n", human(o.value)));
+    out.push_str(&format!("\n  output: f = {name}{}\n", short(o.value)));
     out
 }
 
@@ -60,6 +60,6 @@ mod tests {
         let t = render(&example());
         assert!(t.contains("v_-1   x1"), "{t}");
         assert!(t.contains("v_1, v_3"), "{t}");
-        assert!(t.contains("output: f = v_6 = 1.5436482110"), "{t}");
+        assert!(t.contains("output: f = v_6 = 1.54364821103515"), "{t}");
     }
 }
