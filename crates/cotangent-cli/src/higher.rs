@@ -111,10 +111,7 @@ mod tests {
     fn third_derivative_of_a_cube() {
         // f = x0^3 x1: ∂³f/∂x0³ = 6 x1, ∂³f/∂x0²∂x1 = 6 x0, the others 0.
         let f = |x: &Tensor| {
-            let (a, b) = (
-                x.narrow(0, 0, 1).reshape(&[]),
-                x.narrow(0, 1, 1).reshape(&[]),
-            );
+            let (a, b) = (x.narrow(0, 0, 1).reshape(()), x.narrow(0, 1, 1).reshape(()));
             &(&a * &a) * &(&a * &b)
         };
         let x = Tensor::from_vec(vec![2.0, 5.0], &[2]);

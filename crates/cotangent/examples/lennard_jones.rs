@@ -12,7 +12,7 @@ fn energy(atoms: &Vec<Tensor>) -> Tensor {
     for (i, a) in atoms.iter().enumerate() {
         for b in &atoms[i + 1..] {
             let inv6 = (a - b).square().sum().powf(-3.0);
-            e = e + (inv6.square() - inv6) * 4.0;
+            e += (inv6.square() - inv6) * 4.0;
         }
     }
     e

@@ -40,7 +40,7 @@ fn forward(m: &Model, x: &Tensor) -> Tensor {
     for l in &m.layers {
         h = h.matmul(&l.w);
         if let Some(b) = &l.b {
-            h = h + b;
+            h += b;
         }
         h = h.tanh();
     }

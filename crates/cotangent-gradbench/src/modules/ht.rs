@@ -193,7 +193,7 @@ impl Problem {
             .narrow(1, 0, 3);
         let mut pos = (blended * self.base_positions.reshape(&[v, 1, 4])).sum_axes(&[2], false);
         if self.mirrored {
-            pos = pos * Tensor::from_vec(vec![-1.0, 1.0, 1.0], &[3]);
+            pos *= Tensor::from_vec(vec![-1.0, 1.0, 1.0], &[3]);
         }
         let global = angle_axis(&pose.narrow(1, 0, 1).reshape(&[3]));
         let scale = pose.narrow(1, 1, 1).reshape(&[1, 3]);

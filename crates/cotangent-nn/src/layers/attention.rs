@@ -114,7 +114,7 @@ impl MultiHeadAttention {
         let (q, k, v) = (head(0), head(1), head(2));
         let mut scores = q.matmul(&k.transpose(-1, -2)) * (1.0 / (dh as f64).sqrt());
         if self.causal {
-            scores = scores + causal_bias(t, x.dtype());
+            scores += causal_bias(t, x.dtype());
         }
         let weights = scores.softmax(-1);
         let ctx = weights.matmul(&v).transpose(1, 2).reshape(&[b, t, d]);

@@ -182,7 +182,7 @@ impl<P: Tree> GradientTransformation<P> for Adam {
         for (((g, p), m), v) in gs.iter().zip(&ps).zip(&ms).zip(&vs) {
             let mut g = g.clone();
             if self.weight_decay != 0.0 && !self.decoupled {
-                g = g + p * self.weight_decay;
+                g += p * self.weight_decay;
             }
             let m = m * self.beta1 + &g * (1.0 - self.beta1);
             let v = v * self.beta2 + g.square() * (1.0 - self.beta2);

@@ -170,7 +170,7 @@ impl<P: Tree> GradientTransformation<P> for Sgd {
         for (i, (g, p)) in gs.iter().zip(&ps).enumerate() {
             let mut g = g.clone();
             if self.weight_decay != 0.0 {
-                g = g + p * self.weight_decay;
+                g += p * self.weight_decay;
             }
             if self.momentum != 0.0 {
                 let old = &bs.as_ref().expect("momentum buffers")[i];

@@ -67,7 +67,7 @@ fn adam_step(
                 if decoupled {
                     old = &old * (1.0 - h.lr * h.weight_decay);
                 } else {
-                    g = g + &old * h.weight_decay;
+                    g += &old * h.weight_decay;
                 }
             }
             let (m, v) = if first {

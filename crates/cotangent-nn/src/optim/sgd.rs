@@ -112,7 +112,7 @@ impl Optimizer for Sgd {
                 let old = p.detach();
                 let mut g = g.detach();
                 if self.weight_decay != 0.0 {
-                    g = g + &old * self.weight_decay;
+                    g += &old * self.weight_decay;
                 }
                 if self.momentum != 0.0 {
                     let b = if first {

@@ -1,5 +1,5 @@
-//! What [`Tensor::reshape`](crate::Tensor::reshape) accepts: sizes as a slice, an array, a
-//! `Vec` or a [`Shape`], of `usize` or of a signed integer type so that one size may be `-1`
+//! What [`Tensor::reshape`](crate::Tensor::reshape) accepts: sizes as a borrowed slice, array,
+//! `Vec` or [`Shape`], of `usize` or of a signed integer type so that one size may be `-1`
 //! (inferred from the element count, as in NumPy, PyTorch and JAX), or `()` for a scalar.
 
 use smallvec::SmallVec;
@@ -30,8 +30,8 @@ reshape_dim!(usize, isize, i32, i64, u32);
 /// use cotangent::Tensor;
 /// let x = Tensor::zeros(&[2, 6], cotangent::DType::F32);
 /// assert_eq!(x.reshape(&[3, -1]).dims(), &[3, 4]);
-/// assert_eq!(x.reshape([4, 3]).dims(), &[4, 3]);
-/// assert_eq!(x.reshape(vec![12usize]).dims(), &[12]);
+/// assert_eq!(x.reshape(&vec![12usize]).dims(), &[12]);
+/// assert_eq!(x.sum().reshape(()).dims(), &[] as &[usize]);
 /// ```
 pub trait ReshapeArg {
     /// The sizes, `-1` (or another negative number, an error) kept as given.
@@ -44,16 +44,6 @@ impl<T: ReshapeDim> ReshapeArg for &[T] {
     }
 }
 impl<T: ReshapeDim, const N: usize> ReshapeArg for &[T; N] {
-    fn sizes(&self) -> SmallVec<[i128; 6]> {
-        self.iter().map(|&d| d.to_i128()).collect()
-    }
-}
-impl<T: ReshapeDim, const N: usize> ReshapeArg for [T; N] {
-    fn sizes(&self) -> SmallVec<[i128; 6]> {
-        self.iter().map(|&d| d.to_i128()).collect()
-    }
-}
-impl<T: ReshapeDim> ReshapeArg for Vec<T> {
     fn sizes(&self) -> SmallVec<[i128; 6]> {
         self.iter().map(|&d| d.to_i128()).collect()
     }
