@@ -49,6 +49,7 @@
 //! | — | `lax.cond/while_loop/fori_loop/scan` | [`cond`], [`while_loop`], [`fori_loop`], [`scan`] (and in [`tree`]) |
 //! | `torch.no_grad()` | `lax.stop_gradient` | [`no_grad`], [`Tensor::detach`] |
 //! | `torch.linalg.solve` … | `jnp.linalg.solve` … | [`linalg`] |
+//! | `torch.Generator`, `torch.randn` | `jax.random.key/split/fold_in/normal` | [`random::Key`] ([`Key::split`](random::Key::split), [`Key::normal`](random::Key::normal), …) |
 //! | — | `jax.flatten_util.ravel_pytree`, `tree_map` | [`tree::ravel`], [`tree::tree_map`], [`tree::flatten`] |
 //!
 //! ## Errors: `x` and `try_x`
