@@ -1,7 +1,7 @@
 //! Splittable random keys, as in `jax.random`: a [`Key`] is data (an `i64` tensor), every
 //! sampler is a pure function of a key, and new keys come from [`Key::split`] and
-//! [`Key::fold_in`]. So the same key draws the same numbers eagerly, under [`crate::jit`] and
-//! under [`crate::vmap`] (a batch of keys draws a batch of independent samples), and a jitted
+//! [`Key::fold_in`]. So the same key draws the same numbers eagerly, under [`jit()`](crate::jit()) and
+//! under [`vmap()`](crate::vmap()) (a batch of keys draws a batch of independent samples), and a jitted
 //! function that takes a key as an argument draws fresh numbers for each key it is given.
 //!
 //! Use one key per use: drawing twice from one key gives the same numbers (split it first).
