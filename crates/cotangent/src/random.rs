@@ -26,7 +26,7 @@ use crate::core::{DType, Error, Result, Tensor};
 use crate::prim::random::{mix, Derive, Dist, KeyDerive, RandomSample};
 
 /// A random key (or, under `vmap` or after [`Key::split_keys`], a tensor of keys): an `i64`
-/// tensor. It is a [`Tree`] with one leaf, so it passes through `jit`, `vmap` and the tree
+/// tensor. It is a [`Tree`](crate::tree::Tree) with one leaf, so it passes through `jit`, `vmap` and the tree
 /// transformations like any other argument.
 ///
 /// ```

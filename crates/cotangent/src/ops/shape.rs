@@ -19,7 +19,7 @@ use crate::prim::{
 impl Tensor {
     /// The same elements in a new shape with the same element count. One size may be `-1`
     /// (inferred); the sizes may be a slice, an array, a `Vec` or `()` for a scalar (see
-    /// [`ReshapeArg`](crate::ops::ReshapeArg)).
+    /// [`crate::ops::ReshapeArg`]).
     ///
     /// ```
     /// use cotangent::Tensor;
