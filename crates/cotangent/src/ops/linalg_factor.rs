@@ -110,7 +110,9 @@ impl Tensor {
     /// (`Σ λ²`, `Σ λ`, `log det`, …) is finite and right, to first order, even at the identity.
     /// Eigenvectors inside a repeated eigenspace are not unique and their derivative there is
     /// not meaningful (it is the part of `dV` that stays in the other eigenspaces). Second
-    /// derivatives at repeated eigenvalues are not exact.
+    /// derivatives exactly at repeated eigenvalues are not exact: the Hessian of `Σ λ²` at `I`
+    /// (truly `2·Id`) comes out as its diagonal part in the eigenbasis only. Where the
+    /// eigenvalues are apart by more than that tolerance, all orders are exact.
     ///
     /// ```
     /// use cotangent::{grad, Tensor};
