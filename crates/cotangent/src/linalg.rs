@@ -55,3 +55,10 @@ pub fn det(a: &Tensor) -> Tensor {
 pub fn slogdet(a: &Tensor) -> (Tensor, Tensor) {
     a.slogdet()
 }
+
+/// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix; see
+/// [`Tensor::try_eigh`].
+#[track_caller]
+pub fn eigh(a: &Tensor) -> (Tensor, Tensor) {
+    a.eigh()
+}

@@ -379,8 +379,8 @@ fn other_rows() -> Vec<Row> {
             );
             &g[0] / &g[1]
         }),
-        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor and slogdet are
-        // primitives; cho_solve and inv composites).
+        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor, slogdet and eigh
+        // are primitives; cho_solve and inv composites).
         ("cholesky", |x| spd(&x[0]).cholesky()),
         ("cholesky of a non-symmetric input", |x| {
             (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).cholesky() * &square(&x[2], 0.0)
@@ -407,6 +407,18 @@ fn other_rows() -> Vec<Row> {
         ("slogdet", |x| {
             let (sign, logdet) = square(&(&x[0] - 1.0), 0.5).slogdet();
             Tensor::stack(&[sign, logdet], 0)
+        }),
+        // eigh: eigenvalues, and sign-invariant functions of the eigenvectors.
+        ("eigh", |x| {
+            let (w, v) = spd(&x[0]).eigh();
+            Tensor::concat(&[w.unsqueeze(0), &v * &v * &square(&x[1], 0.0)], 0)
+        }),
+        ("eigh batched, V diag(λ) Vᵀ", |x| {
+            let (w, v) = Tensor::stack(&[spd(&x[0]), spd(&x[1])], 0).eigh();
+            (&v * &w.unsqueeze(-2)).matmul(&v.transpose(-1, -2)) * &square(&x[2], 0.0)
+        }),
+        ("eigh of a non-symmetric input", |x| {
+            (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).eigh().0.exp()
         }),
         // Elementwise composites.
         ("clamp", |x| x[0].clamp(0.8, 1.6).square()),

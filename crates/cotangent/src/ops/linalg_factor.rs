@@ -1,15 +1,21 @@
 //! Cholesky factorization and the triangular solves around it: `cholesky` (the `cholesky`
 //! primitive applied to the symmetric part, as `jnp.linalg.cholesky`), `triangular_solve` (the
 //! `triangular_solve` primitive, as `jax.scipy.linalg.solve_triangular`) and `cho_solve` (two
-//! triangular solves, as `jax.scipy.linalg.cho_solve`). All batch over leading dims.
+//! triangular solves, as `jax.scipy.linalg.cho_solve`), and the symmetric eigendecomposition
+//! `eigh` (the `eigh` primitive applied to the symmetric part, as `jnp.linalg.eigh`). All batch
+//! over leading dims.
 
 use std::panic::Location;
 
+use smallvec::smallvec;
+
+use crate::core::bind::bind;
 use crate::core::{Result, Tensor};
 use crate::ops::linalg_shapes::{solve_operands, square_matrix, unvector};
+use crate::prim::eigh::{eigh_parts, Eigh};
 use crate::prim::linalg_common::{chol, sym, tri_solve};
 
-/// **Factorizations**: Cholesky and triangular solves.
+/// **Factorizations**: Cholesky, triangular solves and the symmetric eigendecomposition.
 impl Tensor {
     /// The lower Cholesky factor `L` of a symmetric positive-definite matrix (`A = L Lᵀ`), or
     /// of each matrix of a batch `[..., n, n]`. As `jnp.linalg.cholesky`, the input is first
@@ -87,4 +93,53 @@ impl Tensor {
         /// Solve with a Cholesky factor; see [`Tensor::try_cho_solve`].
         cho_solve(b: &Tensor) => try_cho_solve
     );
+
+    /// The eigendecomposition of a symmetric matrix, or of each matrix of a batch
+    /// `[..., n, n]`: `(λ, V)` with the eigenvalues `λ: [..., n]` in ascending order and the
+    /// orthonormal eigenvectors as the columns of `V: [..., n, n]`, so that `A = V diag(λ) Vᵀ`,
+    /// as `jnp.linalg.eigh`. The input is first symmetrized, `(A + Aᵀ)/2` (as JAX's default
+    /// `symmetrize_input=True`), so the gradient is symmetric. Each eigenvector's sign is
+    /// fixed: its component of largest magnitude (the first, up to rounding, of equal ones) is
+    /// positive. f32 and f64; needs the `faer` feature (on by default), without which it is an
+    /// error naming it. A matrix with a non-finite entry gives NaNs.
+    ///
+    /// Derivatives: `dλ = diag(Vᵀ dA V)` and `dV = V (F ∘ (Vᵀ dA V))` with
+    /// `F_ij = 1 / (λ_j − λ_i)`. Where eigenvalues are repeated (equal up to `16 n ε max|λ|`)
+    /// JAX divides by zero and its derivatives are NaN; here `F_ij` is 0 there instead, so that
+    /// the gradient of a function of the eigenvalues that is symmetric in the repeated ones
+    /// (`Σ λ²`, `Σ λ`, `log det`, …) is finite and right, to first order, even at the identity.
+    /// Eigenvectors inside a repeated eigenspace are not unique and their derivative there is
+    /// not meaningful (it is the part of `dV` that stays in the other eigenspaces). Second
+    /// derivatives exactly at repeated eigenvalues are not exact: the Hessian of `Σ λ²` at `I`
+    /// (truly `2·Id`) comes out as its diagonal part in the eigenbasis only. Where the
+    /// eigenvalues are apart by more than that tolerance, all orders are exact.
+    ///
+    /// ```
+    /// use cotangent::{grad, Tensor};
+    /// let a = Tensor::from_vec(vec![2.0, 1.0, 1.0, 2.0], &[2, 2]);
+    /// let (w, v) = a.eigh();
+    /// assert!(w.to_vec::<f64>().iter().zip([1.0, 3.0]).all(|(x, y)| (x - y).abs() < 1e-12));
+    /// // V diag(λ) Vᵀ gives A back.
+    /// let back = (&v * &w.unsqueeze(0)).matmul(&v.t()).to_vec::<f64>();
+    /// assert!(back.iter().zip([2.0, 1.0, 1.0, 2.0]).all(|(x, y)| (x - y).abs() < 1e-12));
+    /// // Σ λ² = ‖A‖², whose gradient 2A is finite at the repeated eigenvalues of I too.
+    /// let eye = Tensor::eye(3, cotangent::DType::F64);
+    /// let g = grad(|x: &Tensor| x.eigh().0.square().sum())(&eye);
+    /// let want = [2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0];
+    /// assert!(g.to_vec::<f64>().iter().zip(want).all(|(x, y)| (x - y).abs() < 1e-12));
+    /// ```
+    #[track_caller]
+    pub fn try_eigh(&self) -> Result<(Tensor, Tensor)> {
+        square_matrix("eigh", self, Location::caller())?;
+        eigh_parts(&bind(Eigh, smallvec![sym(self)?])?)
+    }
+
+    /// Symmetric eigendecomposition; see [`Tensor::try_eigh`].
+    #[track_caller]
+    pub fn eigh(&self) -> (Tensor, Tensor) {
+        match self.try_eigh() {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
 }

@@ -58,6 +58,7 @@ register! {
     cumsum,
     det,
     div,
+    eigh,
     erf,
     erfc,
     exp,

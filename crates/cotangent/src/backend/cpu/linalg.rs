@@ -1,17 +1,18 @@
-//! Dense linear-algebra kernels over batches of square matrices (the last two axes): Cholesky
-//! and triangular solves through `faer`, and a LAPACK-style LU with partial pivoting for
-//! solve, `log|det|` and its sign, `det`, and the cofactor matrix (computed as JAX does, so
-//! that it stays finite at singular matrices). Every batch element is copied into row-major
-//! scratch and factored on one thread (`Par::Seq`): the matrices here are small and many.
-//! Numerical failure is never a panic: a Cholesky that meets a non-positive pivot gives a
-//! triangle of NaNs, a zero LU pivot the infinities or NaNs of the division, as JAX.
+//! Dense linear-algebra kernels over batches of square matrices (the last two axes): Cholesky,
+//! triangular solves and the symmetric eigendecomposition through `faer`, and a LAPACK-style
+//! LU with partial pivoting for solve, `log|det|` and its sign, `det`, and the cofactor matrix
+//! (computed as JAX does, so that it stays finite at singular matrices). Every batch element
+//! is copied into row-major scratch and factored on one thread (`Par::Seq`): the matrices here
+//! are small and many. Numerical failure is never a panic: a Cholesky that meets a
+//! non-positive pivot gives a triangle of NaNs, a zero LU pivot the infinities or NaNs of the
+//! division, as JAX; an eigendecomposition of a non-finite matrix gives NaNs.
 
 use crate::core::{Real, Shape, Value};
 
 #[cfg(feature = "faer")]
-pub use super::linalg_faer::{cholesky, solve_unit_lower, solve_upper, triangular_solve};
+pub use super::linalg_faer::{cholesky, eigh, solve_unit_lower, solve_upper, triangular_solve};
 #[cfg(not(feature = "faer"))]
-pub use super::linalg_faer_off::{cholesky, solve_unit_lower, solve_upper, triangular_solve};
+pub use super::linalg_faer_off::{cholesky, eigh, solve_unit_lower, solve_upper, triangular_solve};
 
 /// The float types the kernels run on (f32 and f64).
 #[cfg(feature = "faer")]

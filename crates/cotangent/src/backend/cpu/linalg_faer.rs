@@ -1,13 +1,15 @@
-//! The kernels taken from `faer` (the `faer` feature, on by default): Cholesky factorization
-//! and triangular solves over batches of row-major matrices.
+//! The kernels taken from `faer` (the `faer` feature, on by default): Cholesky factorization,
+//! triangular solves and the symmetric eigendecomposition over batches of row-major matrices.
 
+use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor as llt;
+use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::linalg::triangular_solve as tri;
-use faer::{MatMut, MatRef, Par};
+use faer::{Mat, MatMut, MatRef, Par};
 
 use super::linalg::{dims, LinalgFloat};
-use crate::core::{Result, Value};
+use crate::core::{Result, Shape, Value};
 
 /// The lower Cholesky factor of each matrix (reading its lower triangle); a matrix that is not
 /// positive definite gives NaNs on and below the diagonal (zeros above), as
@@ -80,4 +82,64 @@ pub fn solve_unit_lower<T: LinalgFloat>(f: &[T], x: &mut [T], n: usize, k: usize
 pub fn solve_upper<T: LinalgFloat>(f: &[T], x: &mut [T], n: usize, k: usize) {
     let f = MatRef::from_row_major_slice(f, n, n);
     tri::solve_upper_triangular_in_place(f, MatMut::from_row_major_slice_mut(x, n, k), Par::Seq);
+}
+
+/// The eigendecomposition of each symmetric matrix (only its lower triangle is read), packed
+/// as `[..., n + 1, n]`: row 0 the eigenvalues in ascending order, rows `1..=n` the matrix
+/// whose columns are the orthonormal eigenvectors, each signed so that its component of
+/// largest magnitude (the first of equal ones) is positive. A matrix with a non-finite entry in
+/// its lower triangle, or one whose iteration does not converge, gives NaNs.
+pub fn eigh<T: LinalgFloat>(a: &Value) -> Result<Value> {
+    let (batch, n, _) = dims(a);
+    let src = a.elements::<T>();
+    let mut out = vec![T::zero(); batch * (n + 1) * n];
+    let d = a.shape().dims();
+    let mut shape = d[..d.len() - 2].to_vec();
+    shape.extend([n + 1, n]);
+    if n == 0 {
+        return Ok(Value::from_vec(out, Shape::from(shape)));
+    }
+    let req =
+        self_adjoint_evd_scratch::<T>(n, ComputeEigenvectors::Yes, Par::Seq, Default::default());
+    let mut buf = MemBuffer::new(req);
+    let mut u = Mat::<T>::zeros(n, n);
+    let mut s = Diag::<T>::zeros(n);
+    for b in 0..batch {
+        let m = &src[b * n * n..(b + 1) * n * n];
+        let o = &mut out[b * (n + 1) * n..(b + 1) * (n + 1) * n];
+        let finite = (0..n).all(|i| m[i * n..i * n + i + 1].iter().all(|x| x.is_finite()));
+        let ok = finite
+            && self_adjoint_evd(
+                MatRef::from_row_major_slice(m, n, n),
+                s.as_mut(),
+                Some(u.as_mut()),
+                Par::Seq,
+                MemStack::new(&mut buf),
+                Default::default(),
+            )
+            .is_ok();
+        if !ok {
+            o.fill(T::nan());
+            continue;
+        }
+        let w = s.column_vector();
+        // faer sorts already; a stable sort keeps that order and makes it certain.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&i, &j| w[i].partial_cmp(&w[j]).unwrap_or(std::cmp::Ordering::Equal));
+        for (c, &k) in order.iter().enumerate() {
+            o[c] = w[k];
+            let mut big = 0;
+            for r in 1..n {
+                if num_traits::Float::abs(u[(r, k)]) > num_traits::Float::abs(u[(big, k)]) {
+                    big = r;
+                }
+            }
+            let flip = u[(big, k)] < T::zero();
+            for r in 0..n {
+                let v = u[(r, k)];
+                o[(r + 1) * n + c] = if flip { -v } else { v };
+            }
+        }
+    }
+    Ok(Value::from_vec(out, Shape::from(shape)))
 }

@@ -1,5 +1,5 @@
 //! Without the `faer` feature (the `cotangent` command builds without it, to compile
-//! faster), Cholesky and triangular solves are unavailable: they report an error naming the
+//! faster), Cholesky, triangular solves and `eigh` are unavailable: they report an error naming the
 //! feature instead of computing. The triangular solves inside LU (`solve`, `inv`, `det`'s derivative) use plain substitution loops.
 
 use super::linalg::LinalgFloat;
@@ -29,6 +29,13 @@ pub fn triangular_solve<T: LinalgFloat>(
     _transpose: bool,
 ) -> Result<Value> {
     Err(unavailable("triangular_solve"))
+}
+
+/// Unavailable without the `faer` feature.
+// `T` keeps the signature of the faer build, whose callers name it.
+#[allow(clippy::extra_unused_type_parameters)]
+pub fn eigh<T: LinalgFloat>(_a: &Value) -> Result<Value> {
+    Err(unavailable("eigh"))
 }
 
 /// `x ← L⁻¹ x` for `x: [n, k]`, `L` the unit lower triangle of the row-major `f: [n, n]`,
@@ -86,5 +93,12 @@ mod tests {
             [1, 1].as_slice().into()
         ))
         .is_err());
+        let e = super::eigh::<f64>(&crate::core::Value::from_vec(
+            vec![1.0],
+            [1, 1].as_slice().into(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("eigh") && e.contains("faer"), "{e}");
     }
 }
