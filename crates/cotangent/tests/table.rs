@@ -268,6 +268,17 @@ fn other_rows() -> Vec<Row> {
         ("int sum", |x| {
             f64t(x[0].gt(&x[1]).sum_axes(&[1], true)) * &x[2]
         }),
+        // Norms (composites).
+        ("vector_norm", |x| x[0].vector_norm(2.0, &[1], false)),
+        ("vector_norm ord 3", |x| {
+            (&x[0] - 1.0).vector_norm(3.0, &[0], true)
+        }),
+        ("vector_norm inf", |x| {
+            x[0].vector_norm(f64::INFINITY, &[1], false)
+        }),
+        ("matrix_norm", |x| {
+            x[0].matrix_norm(MatrixNorm::Fro, false) + x[1].matrix_norm(MatrixNorm::Inf, false)
+        }),
         ("random permutation", |x| {
             x[0].index_select(1, &Key::new(1).permutation(4))
         }),

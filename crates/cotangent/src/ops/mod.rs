@@ -43,6 +43,7 @@ mod index;
 mod linalg;
 mod linalg_det;
 mod linalg_factor;
+mod linalg_norm;
 pub(crate) mod linalg_shapes;
 mod linalg_solve;
 mod loss;
@@ -58,6 +59,7 @@ mod triangular;
 mod unary;
 
 pub use binary::where_;
+pub use linalg_norm::MatrixNorm;
 pub use products::{meshgrid, try_meshgrid, Indexing};
 pub use reshape_arg::{ReshapeArg, ReshapeDim};
 pub use triangular::{tril_indices, triu_indices};
