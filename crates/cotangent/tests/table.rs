@@ -246,6 +246,20 @@ fn other_rows() -> Vec<Row> {
         ("reduce_max", |x| x[0].cos().max_axes(&[1], false)),
         ("reduce_max outer", |x| x[0].max_axes(&[0], false)),
         ("argmax", |x| f64t(x[0].argmax(1, false))),
+        // Sorting (argsort is a primitive; take_along_axis, sort and topk composites).
+        ("argsort", |x| {
+            f64t(x[0].argsort(1, false)) + f64t((&x[0] * &x[1]).argsort(0, true))
+        }),
+        ("take_along_axis", |x| {
+            let i = Tensor::from_vec(vec![3i64, 0, -1, 1, 1, 2, 0, 0, 3], &[3, 3]);
+            x[0].take_along_axis(&i, 1) * &x[1].narrow(1, 0, 3)
+        }),
+        ("sort", |x| x[0].sort(1, false) * &x[1]),
+        ("sort descending", |x| (&x[0] * &x[1]).sort(0, true).exp()),
+        ("topk", |x| {
+            let (v, i) = x[0].topk(2, -1);
+            v * &x[1].narrow(1, 0, 2) + f64t(i)
+        }),
         // Random keys, taken from the input (argmax: one key per row) so that they are traced
         // and batched; the samples are constants of the float inputs.
         ("random", |x| {
@@ -408,6 +422,22 @@ fn other_rows() -> Vec<Row> {
             let (sign, logdet) = square(&(&x[0] - 1.0), 0.5).slogdet();
             Tensor::stack(&[sign, logdet], 0)
         }),
+        // Einstein summation and indexing sugar.
+        ("einsum matmul", |x| einsum("ij,kj->ik", &[&x[0], &x[1]])),
+        ("einsum batched three operands", |x| {
+            einsum("ij,ij,ik->jk", &[&x[0], &x[1], &x[2]])
+        }),
+        ("einsum diagonal and trace", |x| {
+            let (a, b) = (x[0].narrow(1, 0, 3), x[1].narrow(1, 1, 3));
+            einsum("ii->i", &[&a]) * einsum("ii", &[&b]) + einsum("ji", &[&x[2]]).sum()
+        }),
+        ("einsum outer", |x| {
+            einsum("i,j", &[&x[0].i(1), &x[1].i((.., 2))])
+        }),
+        ("index", |x| x[0].i((1.., -1)) * x[1].i((-2, 1..3)).sum()),
+        ("index ranges", |x| {
+            (x[0].i((..2, ..=-2)).exp() + x[1].i((1..=2, 1..))) * x[2].i((..-1, ..3))
+        }),
         // Elementwise composites.
         ("clamp", |x| x[0].clamp(0.8, 1.6).square()),
         ("clip", |x| x[0].clip(0.7, 1.9) * &x[1]),
@@ -426,6 +456,7 @@ fn other_rows() -> Vec<Row> {
     // Not differentiable, or (cast) through f32, too coarse for finite differences in f64.
     let not_smooth = [
         "argmax",
+        "argsort",
         "argmin",
         "argmin keepdim",
         "bool output",

@@ -41,6 +41,7 @@ register! {
     acosh,
     add,
     argmax,
+    argsort,
     asin,
     asinh,
     atan,
