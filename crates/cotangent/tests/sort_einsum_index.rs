@@ -319,3 +319,80 @@ fn index_sugar_gradients_vmap_and_jit() {
         vec![1.0, 2.0]
     );
 }
+
+// ---- special functions ----
+
+#[test]
+fn erfinv_lgamma_and_polygamma_values() {
+    let euler = 0.5772156649015329;
+    let pi = std::f64::consts::PI;
+    let x = t(vec![0.0, 0.5, -0.9, 0.999, 1.0, -1.0, 1.5, f64::NAN], &[8]);
+    let y = x.erfinv().to_vec::<f64>();
+    assert_eq!(y[0], 0.0);
+    for (i, &v) in [0.5, -0.9, 0.999].iter().enumerate() {
+        assert!((libm::erf(y[i + 1]) - v).abs() < 1e-15, "erf(erfinv({v}))");
+    }
+    assert_eq!((y[4], y[5]), (f64::INFINITY, f64::NEG_INFINITY));
+    assert!(y[6].is_nan() && y[7].is_nan());
+    // Far in the tail the inverse keeps its relative precision (through erfc).
+    let tail = t(vec![1.0 - 1e-12], &[1]).erfinv().item::<f64>();
+    assert!(((libm::erfc(tail) - 1e-12) / 1e-12).abs() < 1e-3, "{tail}");
+    let g = t(vec![1.0, 2.0, 0.5, 10.0, -0.5], &[5])
+        .lgamma()
+        .to_vec::<f64>();
+    let want = [
+        0.0,
+        0.0,
+        pi.sqrt().ln(),
+        362880f64.ln(),
+        (2.0 * pi.sqrt()).ln(),
+    ];
+    for (a, b) in g.iter().zip(want) {
+        assert!((a - b).abs() < 1e-14, "lgamma {a} vs {b}");
+    }
+    let d = t(vec![1.0, 0.5, 1.5, -0.5, 0.0, -2.0], &[6])
+        .digamma()
+        .to_vec::<f64>();
+    let want = [
+        -euler,
+        -euler - 2.0 * 2f64.ln(),
+        2.0 - euler - 2.0 * 2f64.ln(),
+        2.0 - euler - 2.0 * 2f64.ln(),
+    ];
+    for (a, b) in d.iter().zip(want) {
+        assert!((a - b).abs() < 1e-14, "digamma {a} vs {b}");
+    }
+    assert!(d[4].is_nan() && d[5].is_nan(), "poles");
+    let one = t(vec![1.0, 0.5], &[2]);
+    let tg = one.trigamma().to_vec::<f64>();
+    assert!((tg[0] - pi * pi / 6.0).abs() < 1e-14 && (tg[1] - pi * pi / 2.0).abs() < 1e-13);
+    let p3 = one.polygamma(3).to_vec::<f64>();
+    assert!((p3[0] - pi.powi(4) / 15.0).abs() < 1e-12 && (p3[1] - pi.powi(4)).abs() < 1e-11);
+    let f32s = Tensor::from_vec(vec![0.5f32], &[1]);
+    assert_eq!(f32s.digamma().dtype(), DType::F32);
+    assert!(Tensor::from_vec(vec![1i64], &[1]).try_lgamma().is_err());
+}
+
+#[test]
+fn special_function_derivatives() {
+    let pi = std::f64::consts::PI;
+    // d/dx lgamma = digamma, d/dx digamma = trigamma, d/dx erfinv = √π/2·exp(erfinv²).
+    let g = grad(|x: &Tensor| x.lgamma().sum())(&t(vec![1.0], &[1]));
+    assert!((g.item::<f64>() + 0.5772156649015329).abs() < 1e-14);
+    let g = grad(|x: &Tensor| x.digamma().sum())(&t(vec![1.0], &[1]));
+    assert!((g.item::<f64>() - pi * pi / 6.0).abs() < 1e-14);
+    let g = grad(|x: &Tensor| x.erfinv().sum())(&t(vec![0.0], &[1]));
+    assert!((g.item::<f64>() - pi.sqrt() / 2.0).abs() < 1e-15);
+    // Third order of lgamma is polygamma(2): the order parameter goes up by one each time.
+    let g3 =
+        grad(|x: &Tensor| grad(|y: &Tensor| grad(|z: &Tensor| z.lgamma().sum())(y).sum())(x).sum());
+    assert!((g3(&t(vec![1.0], &[1])).item::<f64>() + 2.0 * 1.2020569031595942).abs() < 1e-13);
+    let xs = [t(vec![0.7, 1.3, 2.9, 4.1], &[4])];
+    check_grads(|x: &[Tensor]| x[0].trigamma().sum(), &xs, 2).unwrap();
+    check_grads(|x: &[Tensor]| (&x[0] * 0.2).erfinv().sum(), &xs, 2).unwrap();
+    let v = vmap(|r: &Tensor| r.digamma(), 0, 0)(&t(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
+    assert_eq!(
+        v.to_vec::<f64>(),
+        t(vec![1.0, 2.0, 3.0, 4.0], &[4]).digamma().to_vec::<f64>()
+    );
+}

@@ -114,6 +114,20 @@ fn spd(x: &Tensor) -> Tensor {
     x.matmul(&x.t()) + Tensor::eye(3, DType::F64) * 3.0
 }
 
+/// `erfinv` by bisection on `erf` (the reference of the `erfinv` row).
+fn erfinv_ref(v: f64) -> f64 {
+    let (mut lo, mut hi) = (-6.0f64, 6.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if libm::erf(mid) < v {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 macro_rules! ew {
     ($name:literal, $doms:expr, $smooth:expr, |$x:ident| $f:expr, |$v:ident| $r:expr) => {
         Row {
@@ -146,10 +160,16 @@ fn elementwise_rows() -> Vec<Row> {
         ew!("erfc", &[Any], true, |x| x[0].erfc(), |v| {
             <f64 as Real>::erfc(v[0])
         }),
+        ew!("erfinv", &[Unit], true, |x| x[0].erfinv(), |v| erfinv_ref(
+            v[0]
+        )),
         ew!("exp", &[Any], true, |x| x[0].exp(), |v| v[0].exp()),
         ew!("expm1", &[Any], true, |x| x[0].expm1(), |v| v[0].exp_m1()),
         ew!("exp2", &[Any], true, |x| x[0].exp2(), |v| v[0].exp2()),
         ew!("floor", &[Frac], false, |x| x[0].floor(), |v| v[0].floor()),
+        ew!("lgamma", &[Pos], true, |x| x[0].lgamma(), |v| libm::lgamma(
+            v[0]
+        )),
         ew!("log", &[Pos], true, |x| x[0].log(), |v| v[0].ln()),
         ew!("log1p", &[Pos], true, |x| x[0].log1p(), |v| v[0].ln_1p()),
         ew!("log2", &[Pos], true, |x| x[0].log2(), |v| v[0].log2()),
@@ -437,6 +457,10 @@ fn other_rows() -> Vec<Row> {
         ("index", |x| x[0].i((1.., -1)) * x[1].i((-2, 1..3)).sum()),
         ("index ranges", |x| {
             (x[0].i((..2, ..=-2)).exp() + x[1].i((1..=2, 1..))) * x[2].i((..-1, ..3))
+        }),
+        // Special functions (polygamma is one primitive with its order as a parameter).
+        ("polygamma", |x| {
+            x[0].digamma() + x[1].trigamma() * (&x[2] + 1.0).polygamma(2)
         }),
         // Elementwise composites.
         ("clamp", |x| x[0].clamp(0.8, 1.6).square()),
