@@ -93,7 +93,10 @@ pub use control::{
 };
 pub use extend::apply_primitive;
 pub use jit::{jit, jit_n, Jit};
-pub use ops::{meshgrid, tril_indices, triu_indices, try_meshgrid, where_, Indexing, MatrixNorm};
+pub use ops::{
+    einsum, meshgrid, tril_indices, triu_indices, try_einsum, try_meshgrid, where_, Indexing,
+    MatrixNorm,
+};
 pub use transform::checkpoint::checkpoint;
 pub use transform::custom::{custom_jvp, custom_vjp};
 pub use transform::grad::{

@@ -114,6 +114,20 @@ fn spd(x: &Tensor) -> Tensor {
     x.matmul(&x.t()) + Tensor::eye(3, DType::F64) * 3.0
 }
 
+/// `erfinv` by bisection on `erf` (the reference of the `erfinv` row).
+fn erfinv_ref(v: f64) -> f64 {
+    let (mut lo, mut hi) = (-6.0f64, 6.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if libm::erf(mid) < v {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 macro_rules! ew {
     ($name:literal, $doms:expr, $smooth:expr, |$x:ident| $f:expr, |$v:ident| $r:expr) => {
         Row {
@@ -146,10 +160,16 @@ fn elementwise_rows() -> Vec<Row> {
         ew!("erfc", &[Any], true, |x| x[0].erfc(), |v| {
             <f64 as Real>::erfc(v[0])
         }),
+        ew!("erfinv", &[Unit], true, |x| x[0].erfinv(), |v| erfinv_ref(
+            v[0]
+        )),
         ew!("exp", &[Any], true, |x| x[0].exp(), |v| v[0].exp()),
         ew!("expm1", &[Any], true, |x| x[0].expm1(), |v| v[0].exp_m1()),
         ew!("exp2", &[Any], true, |x| x[0].exp2(), |v| v[0].exp2()),
         ew!("floor", &[Frac], false, |x| x[0].floor(), |v| v[0].floor()),
+        ew!("lgamma", &[Pos], true, |x| x[0].lgamma(), |v| libm::lgamma(
+            v[0]
+        )),
         ew!("log", &[Pos], true, |x| x[0].log(), |v| v[0].ln()),
         ew!("log1p", &[Pos], true, |x| x[0].log1p(), |v| v[0].ln_1p()),
         ew!("log2", &[Pos], true, |x| x[0].log2(), |v| v[0].log2()),
@@ -246,6 +266,20 @@ fn other_rows() -> Vec<Row> {
         ("reduce_max", |x| x[0].cos().max_axes(&[1], false)),
         ("reduce_max outer", |x| x[0].max_axes(&[0], false)),
         ("argmax", |x| f64t(x[0].argmax(1, false))),
+        // Sorting (argsort is a primitive; take_along_axis, sort and topk composites).
+        ("argsort", |x| {
+            f64t(x[0].argsort(1, false)) + f64t((&x[0] * &x[1]).argsort(0, true))
+        }),
+        ("take_along_axis", |x| {
+            let i = Tensor::from_vec(vec![3i64, 0, -1, 1, 1, 2, 0, 0, 3], &[3, 3]);
+            x[0].take_along_axis(&i, 1) * &x[1].narrow(1, 0, 3)
+        }),
+        ("sort", |x| x[0].sort(1, false) * &x[1]),
+        ("sort descending", |x| (&x[0] * &x[1]).sort(0, true).exp()),
+        ("topk", |x| {
+            let (v, i) = x[0].topk(2, -1);
+            v * &x[1].narrow(1, 0, 2) + f64t(i)
+        }),
         // Random keys, taken from the input (argmax: one key per row) so that they are traced
         // and batched; the samples are constants of the float inputs.
         ("random", |x| {
@@ -431,6 +465,26 @@ fn other_rows() -> Vec<Row> {
         ("eigh of a non-symmetric input", |x| {
             (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).eigh().0.exp()
         }),
+        // Einstein summation and indexing sugar.
+        ("einsum matmul", |x| einsum("ij,kj->ik", &[&x[0], &x[1]])),
+        ("einsum batched three operands", |x| {
+            einsum("ij,ij,ik->jk", &[&x[0], &x[1], &x[2]])
+        }),
+        ("einsum diagonal and trace", |x| {
+            let (a, b) = (x[0].narrow(1, 0, 3), x[1].narrow(1, 1, 3));
+            einsum("ii->i", &[&a]) * einsum("ii", &[&b]) + einsum("ji", &[&x[2]]).sum()
+        }),
+        ("einsum outer", |x| {
+            einsum("i,j", &[&x[0].i(1), &x[1].i((.., 2))])
+        }),
+        ("index", |x| x[0].i((1.., -1)) * x[1].i((-2, 1..3)).sum()),
+        ("index ranges", |x| {
+            (x[0].i((..2, ..=-2)).exp() + x[1].i((1..=2, 1..))) * x[2].i((..-1, ..3))
+        }),
+        // Special functions (polygamma is one primitive with its order as a parameter).
+        ("polygamma", |x| {
+            x[0].digamma() + x[1].trigamma() * (&x[2] + 1.0).polygamma(2)
+        }),
         // Elementwise composites.
         ("clamp", |x| x[0].clamp(0.8, 1.6).square()),
         ("clip", |x| x[0].clip(0.7, 1.9) * &x[1]),
@@ -449,6 +503,7 @@ fn other_rows() -> Vec<Row> {
     // Not differentiable, or (cast) through f32, too coarse for finite differences in f64.
     let not_smooth = [
         "argmax",
+        "argsort",
         "argmin",
         "argmin keepdim",
         "bool output",

@@ -12,6 +12,7 @@ pub(crate) mod elementwise;
 pub(crate) mod fastmath;
 pub(crate) mod linalg_common;
 pub mod lowering;
+pub(crate) mod special;
 
 /// The registration: every built-in primitive's module, once. Each module declares its
 /// primitives' `instances()`; [`registry`] lists them, and tests check that every registered
@@ -41,6 +42,7 @@ register! {
     acosh,
     add,
     argmax,
+    argsort,
     asin,
     asinh,
     atan,
@@ -61,6 +63,7 @@ register! {
     eigh,
     erf,
     erfc,
+    erfinv,
     exp,
     exp2,
     expm1,
@@ -69,6 +72,7 @@ register! {
     index_bound,
     index_select,
     int_arith,
+    lgamma,
     log,
     log1p,
     log10,
@@ -79,6 +83,7 @@ register! {
     mul,
     neg,
     pad,
+    polygamma,
     permute,
     pow,
     random,
