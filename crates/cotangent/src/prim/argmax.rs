@@ -77,12 +77,7 @@ impl Primitive for ArgMax {
         let v = inputs[0];
         Ok(dispatch_all!(v.dtype(), T => kernel::<T>(v, self.axis)))
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
         let b = first_batched(dims);
         let axis = shift(self.axis, b);

@@ -79,12 +79,7 @@ impl Primitive for ArgSort {
         let v = inputs[0];
         Ok(dispatch_all!(v.dtype(), T => kernel::<T>(v, self.axis, self.descending)))
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
         // The batch axis is one more axis the sort runs across; the output keeps it in place.
         let b = first_batched(dims);

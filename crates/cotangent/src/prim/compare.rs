@@ -3,7 +3,7 @@
 
 use crate::backend::cpu::dispatch::dispatch_all;
 use crate::backend::cpu::zip::zip;
-use crate::core::{DType, Result, Tensor, Value};
+use crate::core::{DType, Result, Value};
 use crate::prim::elementwise::binary_same_aval;
 use crate::prim::elementwise::NO_UNITS;
 use crate::prim::lowering::{block2, vectorized, Elementwise, Lowering};
@@ -123,12 +123,7 @@ impl Primitive for Compare {
             dispatch_all!(a.dtype(), T => zip(a, b, move |x: T, y: T| holds(op, x, y))),
         )
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None, None])
-    }
+    crate::prim::no_derivatives!(2);
 }
 
 /// The primitives this module registers.

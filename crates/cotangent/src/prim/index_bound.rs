@@ -58,12 +58,7 @@ impl Primitive for IndexBound {
         }
         Ok(Value::from_vec(out, inputs[0].shape().clone()))
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
     fn batch(
         &self,
         args: &[Tensor],

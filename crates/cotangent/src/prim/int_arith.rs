@@ -106,12 +106,7 @@ impl Primitive for IntArith {
             IntOp::Rem => zip(a, b, rem),
         })
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None, None])
-    }
+    crate::prim::no_derivatives!(2);
 }
 
 /// Exact sum of an `i64` tensor over `axes` (sorted, distinct, in range), wrapping. `sum` of a
@@ -174,12 +169,7 @@ impl Primitive for IntSum {
         }
         Ok(Value::from_vec(out, out_shape))
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
         let b = first_batched(dims);
         let axes: Dims = self.axes.iter().map(|&a| shift(a, b)).collect();

@@ -122,3 +122,28 @@ macro_rules! typed_params {
     };
 }
 pub(crate) use typed_params;
+
+/// The rules of a primitive with no derivative (an integer or boolean output, or samples that
+/// do not depend on any float input), inside its `impl Primitive` block: no output tangent, and
+/// no cotangent for any of its `$n` inputs.
+macro_rules! no_derivatives {
+    ($n:expr) => {
+        fn jvp(
+            &self,
+            _: &[$crate::Tensor],
+            _: &[Option<$crate::Tensor>],
+            _: &$crate::Tensor,
+        ) -> $crate::Result<Option<$crate::Tensor>> {
+            Ok(None)
+        }
+        fn vjp(
+            &self,
+            _: &[$crate::Tensor],
+            _: &$crate::Tensor,
+            _: &$crate::Tensor,
+        ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
+            Ok(vec![None; $n])
+        }
+    };
+}
+pub(crate) use no_derivatives;

@@ -234,12 +234,7 @@ impl Primitive for RandomSample {
         };
         Ok(v)
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
         // Output = key shape ++ sample shape: the key's batch axis stays where it is.
         let b = first_batched(dims);
@@ -309,12 +304,7 @@ impl Primitive for KeyDerive {
             }
         }
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
     fn batch(&self, args: &[Tensor], dims: &[Option<usize>], _: usize) -> Batched {
         let b = first_batched(dims);
         Ok(Some((bind1(*self, &args[0])?, Some(b))))

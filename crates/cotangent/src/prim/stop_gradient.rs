@@ -1,7 +1,7 @@
 //! `stop_gradient`: the input's value with zero derivative. Eager code detaches instead (a leaf
 //! with no edges); a traced function records this node so the graph stays connected.
 
-use crate::core::{Result, Tensor, Value};
+use crate::core::{Result, Value};
 use crate::prim::{Aval, AvalRef, Primitive};
 
 /// The identity function whose derivative is zero.
@@ -29,12 +29,7 @@ impl Primitive for StopGradient {
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         Ok(inputs[0].clone())
     }
-    fn jvp(&self, _: &[Tensor], _: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        Ok(None)
-    }
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![None])
-    }
+    crate::prim::no_derivatives!(1);
 }
 
 /// The primitives this module registers.
