@@ -33,10 +33,11 @@ pub struct ErrorInfo {
     /// not in an expression, e.g. a malformed `--at`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<usize>,
-    /// 0-based byte offset of the problem in that expression.
+    /// 0-based offset of the problem in that expression, in characters (Unicode scalar
+    /// values, so `π` counts once).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
-    /// Length in bytes of the offending text.
+    /// Length in characters of the offending text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<usize>,
     /// A suggestion, such as the list of known functions.
@@ -100,8 +101,8 @@ impl CliError {
             info: Box::new(ErrorInfo {
                 message: err.message.clone(),
                 expression: Some(expression),
-                column: Some(err.column),
-                length: Some(err.len),
+                column: Some(chars_in(source, 0, err.column)),
+                length: Some(chars_in(source, err.column, err.column + err.len)),
                 hint: err.hint.clone(),
             }),
         }
@@ -155,6 +156,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_columns_count_characters_not_bytes() {
+        // `π` and `é` are two bytes each: the `é` starts at byte 3, character 2.
+        let p = ParseError::new("unexpected character `é`", 3, 2);
+        let e = CliError::parse(&p, "π*é", 0, "");
+        assert!(
+            e.to_json().contains(r#""column":2,"length":1"#),
+            "{}",
+            e.to_json()
+        );
+    }
+
+    #[test]
     fn json_has_the_parts() {
         let e = CliError::usage("malformed --at entry `x`");
         assert_eq!(e.message, "error: malformed --at entry `x`");
@@ -172,4 +185,17 @@ mod tests {
             r#"{"error":{"message":"unknown function `f`","expression":1,"column":4,"length":1,"hint":"try `sin`"}}"#
         );
     }
+}
+
+/// The number of characters in `source[from..to]` (byte offsets, clamped to the text and to
+/// character boundaries).
+fn chars_in(source: &str, from: usize, to: usize) -> usize {
+    let clamp = |b: usize| {
+        let mut b = b.min(source.len());
+        while !source.is_char_boundary(b) {
+            b -= 1;
+        }
+        b
+    };
+    source[clamp(from)..clamp(to.max(from))].chars().count()
 }
