@@ -151,6 +151,19 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// The number of characters in `source[from..to]` (byte offsets, clamped to the text and to
+/// character boundaries).
+fn chars_in(source: &str, from: usize, to: usize) -> usize {
+    let clamp = |b: usize| {
+        let mut b = b.min(source.len());
+        while !source.is_char_boundary(b) {
+            b -= 1;
+        }
+        b
+    };
+    source[clamp(from)..clamp(to.max(from))].chars().count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,17 +198,4 @@ mod tests {
             r#"{"error":{"message":"unknown function `f`","expression":1,"column":4,"length":1,"hint":"try `sin`"}}"#
         );
     }
-}
-
-/// The number of characters in `source[from..to]` (byte offsets, clamped to the text and to
-/// character boundaries).
-fn chars_in(source: &str, from: usize, to: usize) -> usize {
-    let clamp = |b: usize| {
-        let mut b = b.min(source.len());
-        while !source.is_char_boundary(b) {
-            b -= 1;
-        }
-        b
-    };
-    source[clamp(from)..clamp(to.max(from))].chars().count()
 }
