@@ -179,4 +179,7 @@ fn bad_keys_and_parameters_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(!e.is_empty());
+    // An impossible allocation is an error, not an abort.
+    let e = k.try_uniform(&[1 << 40], DType::F64).unwrap_err();
+    assert_eq!(e.kind, cotangent::ErrorKind::OutOfMemory, "{e}");
 }
