@@ -2,7 +2,7 @@
 //! 2 against finite differences, vmap and jit against eager, and errors.
 
 use cotangent::testing::check_grads;
-use cotangent::{jit_n, vmap, vmap_n, Conv2dOptions, Tensor};
+use cotangent::{jit_n, reset_vmap_fallbacks, vmap, vmap_fallbacks, vmap_n, Conv2dOptions, Tensor};
 
 fn t(v: Vec<f64>, s: &[usize]) -> Tensor {
     Tensor::from_vec(v, s)
@@ -328,6 +328,7 @@ fn vmap_and_jit_match_eager() {
         .collect();
     let eager = Tensor::stack(&eager, 0).to_vec::<f64>();
     let (w2, b2) = (w.clone(), b.clone());
+    reset_vmap_fallbacks();
     let mapped = vmap(move |x: &Tensor| x.conv2d(&w2, Some(&b2), o), 0, 0)(&xb);
     assert_eq!(mapped.dims(), &[3, 2, 4, 3, 3]);
     assert!(max_err(&mapped.to_vec::<f64>(), &eager) < 1e-14);
@@ -350,6 +351,8 @@ fn vmap_and_jit_match_eager() {
             ) < 1e-14
         );
     }
+    // Batched by rule, with no per-example fallback.
+    assert_eq!(vmap_fallbacks(), 0);
     let f = move |v: &[Tensor]| {
         vec![
             v[0].conv2d(&v[1], Some(&v[2]), o),
