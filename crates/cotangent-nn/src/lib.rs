@@ -58,8 +58,8 @@ pub use checkpoint::{load, load_tensors, save, save_tensors};
 pub use error::NnError;
 pub use init::Init;
 pub use layers::{
-    Activation, Dropout, Embedding, Layer, LayerNorm, Linear, Mlp, MultiHeadAttention, Sequential,
-    TransformerBlock,
+    Activation, Conv2d, Dropout, Embedding, Layer, LayerNorm, Linear, MaxPool2d, Mlp,
+    MultiHeadAttention, Sequential, TransformerBlock,
 };
 pub use module::Module;
 

@@ -326,5 +326,6 @@ inert_modules!(
     u32,
     u64,
     usize,
+    (usize, usize),
     String
 );

@@ -94,8 +94,8 @@ pub use control::{
 pub use extend::apply_primitive;
 pub use jit::{jit, jit_n, Jit};
 pub use ops::{
-    einsum, meshgrid, tril_indices, triu_indices, try_einsum, try_meshgrid, where_, Indexing,
-    MatrixNorm,
+    einsum, meshgrid, tril_indices, triu_indices, try_einsum, try_meshgrid, where_, Conv2dOptions,
+    Indexing, MatrixNorm,
 };
 pub use transform::checkpoint::checkpoint;
 pub use transform::custom::{custom_jvp, custom_vjp};

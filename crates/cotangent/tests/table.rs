@@ -313,6 +313,36 @@ fn other_rows() -> Vec<Row> {
         ("matrix_norm", |x| {
             x[0].matrix_norm(MatrixNorm::Fro, false) + x[1].matrix_norm(MatrixNorm::Inf, false)
         }),
+        // Convolution and pooling (composites: pad, strided slices, stack, matmul, max, mean).
+        ("conv2d", |x| {
+            let w = x[1].narrow(0, 0, 2).reshape(&[2, 1, 2, 2]);
+            let o = Conv2dOptions::default().padding(1).stride(2);
+            x[0].reshape(&[1, 1, 3, 4])
+                .conv2d(&w, Some(&x[2].narrow(1, 0, 2).sum_axes(&[0], false)), o)
+                .sin()
+        }),
+        ("conv2d groups dilation", |x| {
+            let w = x[1].reshape(&[2, 3, 2, 1]);
+            let o = Conv2dOptions::default().dilation(2).groups(2);
+            Tensor::concat(&[x[0].clone(), x[2].clone()], 0)
+                .reshape(&[1, 6, 2, 2])
+                .conv2d(&w, None, o.padding(1))
+        }),
+        ("conv1d", |x| {
+            let o = Conv2dOptions::default().padding(1);
+            x[0].reshape(&[1, 3, 4])
+                .conv1d(&x[1].narrow(1, 0, 3).reshape(&[1, 3, 3]), None, o)
+        }),
+        ("max_pool2d", |x| {
+            (&x[0] * &x[1])
+                .reshape(&[1, 1, 3, 4])
+                .max_pool2d((2, 2), (1, 2), (1, 1))
+        }),
+        ("avg_pool2d", |x| {
+            x[0].reshape(&[1, 1, 3, 4])
+                .avg_pool2d((3, 2), (1, 1), (1, 1))
+                .exp()
+        }),
         ("random permutation", |x| {
             x[0].index_select(1, &Key::new(1).permutation(4))
         }),

@@ -9,7 +9,8 @@ use cotangent::Tensor;
 use cotangent::tree::{Tree, child_path};
 
 use crate::layers::{
-    Activation, Dropout, Embedding, LayerNorm, Linear, Mlp, MultiHeadAttention, TransformerBlock,
+    Activation, Conv2d, Dropout, Embedding, LayerNorm, Linear, MaxPool2d, Mlp, MultiHeadAttention,
+    TransformerBlock,
 };
 use crate::module::Module;
 
@@ -46,6 +47,8 @@ macro_rules! layers {
 }
 layers!(
     Linear,
+    Conv2d,
+    MaxPool2d,
     Embedding,
     LayerNorm,
     Dropout,

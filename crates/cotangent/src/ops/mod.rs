@@ -36,6 +36,7 @@ pub(crate) fn need_float(op: &'static str, x: &crate::Tensor) -> crate::Result<(
 mod activation;
 mod arith;
 mod binary;
+mod conv;
 mod create;
 mod cumulative;
 mod display;
@@ -50,6 +51,7 @@ pub(crate) mod linalg_shapes;
 mod linalg_solve;
 mod loss;
 mod math;
+mod pool;
 mod product;
 mod products;
 mod reduce;
@@ -62,6 +64,7 @@ mod triangular;
 mod unary;
 
 pub use binary::where_;
+pub use conv::Conv2dOptions;
 pub use einsum::{einsum, try_einsum};
 pub use indexing::{IndexArg, IndexItem, IndexPart};
 pub use linalg_norm::MatrixNorm;
