@@ -62,3 +62,9 @@ pub fn slogdet(a: &Tensor) -> (Tensor, Tensor) {
 pub fn eigh(a: &Tensor) -> (Tensor, Tensor) {
     a.eigh()
 }
+
+/// Reduced QR factorization, `R` with a non-negative diagonal; see [`Tensor::try_qr`].
+#[track_caller]
+pub fn qr(a: &Tensor) -> (Tensor, Tensor) {
+    a.qr()
+}
