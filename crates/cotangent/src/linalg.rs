@@ -68,3 +68,9 @@ pub fn eigh(a: &Tensor) -> (Tensor, Tensor) {
 pub fn qr(a: &Tensor) -> (Tensor, Tensor) {
     a.qr()
 }
+
+/// Matrix exponential (scaling and squaring, Padé 13); see [`Tensor::try_matrix_exp`].
+#[track_caller]
+pub fn matrix_exp(a: &Tensor) -> Tensor {
+    a.matrix_exp()
+}

@@ -474,6 +474,14 @@ fn other_rows() -> Vec<Row> {
             let (q, r) = Tensor::stack(&[x[0].t() - 1.2, x[1].t() - 1.0], 0).qr();
             q.sum_axes(&[0], false).exp() + r.matmul(&x[2].narrow(0, 0, 3)).sum()
         }),
+        // matrix_exp (a composite: Padé 13 with scaling and squaring; jit and vmap take the
+        // traced schedule, eager the norm's value).
+        ("matrix_exp", |x| {
+            (square(&x[0], -1.0) * &x[1].narrow(1, 0, 3)).matrix_exp()
+        }),
+        ("matrix_exp scaled and squared", |x| {
+            (square(&x[0], 0.0) * 3.0 - &square(&x[1], 0.0).t() * 2.0).matrix_exp()
+        }),
         // Einstein summation and indexing sugar.
         ("einsum matmul", |x| einsum("ij,kj->ik", &[&x[0], &x[1]])),
         ("einsum batched three operands", |x| {
