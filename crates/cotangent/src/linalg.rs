@@ -62,3 +62,15 @@ pub fn slogdet(a: &Tensor) -> (Tensor, Tensor) {
 pub fn eigh(a: &Tensor) -> (Tensor, Tensor) {
     a.eigh()
 }
+
+/// Reduced QR factorization, `R` with a non-negative diagonal; see [`Tensor::try_qr`].
+#[track_caller]
+pub fn qr(a: &Tensor) -> (Tensor, Tensor) {
+    a.qr()
+}
+
+/// Matrix exponential (scaling and squaring, Padé 13); see [`Tensor::try_matrix_exp`].
+#[track_caller]
+pub fn matrix_exp(a: &Tensor) -> Tensor {
+    a.matrix_exp()
+}

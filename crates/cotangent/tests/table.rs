@@ -454,7 +454,7 @@ fn other_rows() -> Vec<Row> {
             );
             &g[0] / &g[1]
         }),
-        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor, slogdet and eigh
+        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor, slogdet, eigh and qr
         // are primitives; cho_solve and inv composites).
         ("cholesky", |x| spd(&x[0]).cholesky()),
         ("cholesky of a non-symmetric input", |x| {
@@ -494,6 +494,23 @@ fn other_rows() -> Vec<Row> {
         }),
         ("eigh of a non-symmetric input", |x| {
             (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).eigh().0.exp()
+        }),
+        // qr of a tall [4, 3] matrix (R with a non-negative diagonal): Q and R, and batched.
+        ("qr", |x| {
+            let (q, r) = (x[0].t() - 1.2).qr();
+            Tensor::concat(&[q, r * &x[1].narrow(1, 0, 3)], 0)
+        }),
+        ("qr batched", |x| {
+            let (q, r) = Tensor::stack(&[x[0].t() - 1.2, x[1].t() - 1.0], 0).qr();
+            q.sum_axes(&[0], false).exp() + r.matmul(&x[2].narrow(0, 0, 3)).sum()
+        }),
+        // matrix_exp (a composite: Padé 13 with scaling and squaring; jit and vmap take the
+        // traced schedule, eager the norm's value).
+        ("matrix_exp", |x| {
+            (square(&x[0], -1.0) * &x[1].narrow(1, 0, 3)).matrix_exp()
+        }),
+        ("matrix_exp scaled and squared", |x| {
+            (square(&x[0], 0.0) * 3.0 - &square(&x[1], 0.0).t() * 2.0).matrix_exp()
         }),
         // Einstein summation and indexing sugar.
         ("einsum matmul", |x| einsum("ij,kj->ik", &[&x[0], &x[1]])),

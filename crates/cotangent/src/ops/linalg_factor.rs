@@ -10,10 +10,11 @@ use std::panic::Location;
 use smallvec::smallvec;
 
 use crate::core::bind::bind;
-use crate::core::{Result, Tensor};
+use crate::core::{Error, Result, Tensor};
 use crate::ops::linalg_shapes::{solve_operands, square_matrix, unvector};
 use crate::prim::eigh::{eigh_parts, Eigh};
 use crate::prim::linalg_common::{chol, sym, tri_solve};
+use crate::prim::qr::{qr_parts, Qr};
 
 /// **Factorizations**: Cholesky, triangular solves and the symmetric eigendecomposition.
 impl Tensor {
@@ -138,6 +139,57 @@ impl Tensor {
     #[track_caller]
     pub fn eigh(&self) -> (Tensor, Tensor) {
         match self.try_eigh() {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The reduced QR factorization of a matrix `[m, n]` with `m ≥ n`, or of each matrix of a
+    /// batch `[..., m, n]`: `(Q, R)` with orthonormal columns `Q: [..., m, n]` (`QᵀQ = I`) and
+    /// upper-triangular `R: [..., n, n]`, `A = Q R`, as `jnp.linalg.qr(a, mode="reduced")`.
+    /// **Sign convention**: `R`'s diagonal is non-negative (each column of `Q`, with the row of
+    /// `R` it multiplies, is negated where the Householder factorization gives a negative
+    /// diagonal entry); JAX/LAPACK leave those signs as Householder gives them. At full column
+    /// rank that makes the factorization unique and its derivative well defined. f32 and
+    /// f64; needs the `faer` feature (on by default). Wide matrices (`m < n`) are an error,
+    /// not supported yet. A matrix with a non-finite entry gives NaNs.
+    ///
+    /// Derivatives, for full column rank: with `C = Qᵀ dA R⁻¹` and
+    /// `Ω = tril(C, −1) − tril(C, −1)ᵀ`, `dQ = dA R⁻¹ + Q (Ω − C)`, `dR = (C − Ω) R`; the
+    /// reverse rule is `Ā = (Q̄ + Q copyltu(R R̄ᵀ − Q̄ᵀ Q)) R⁻ᵀ`. Both are written with the
+    /// library's ops, so every order differentiates. At rank deficiency `R⁻¹` is infinite.
+    ///
+    /// ```
+    /// use cotangent::Tensor;
+    /// let a = Tensor::from_vec(vec![3.0, 1.0, 4.0, 2.0, 0.0, 2.0], &[3, 2]);
+    /// let (q, r) = a.qr();
+    /// assert_eq!((q.dims(), r.dims()), (&[3, 2][..], &[2, 2][..]));
+    /// let back = q.matmul(&r).to_vec::<f64>();
+    /// assert!(back.iter().zip(a.to_vec::<f64>()).all(|(x, y)| (x - y).abs() < 1e-12));
+    /// let rv = r.to_vec::<f64>();
+    /// assert!(rv[0] > 0.0 && rv[2] == 0.0 && rv[3] >= 0.0);
+    /// assert!((rv[0] - 5.0).abs() < 1e-12); // ‖(3, 4, 0)‖
+    /// let err = Tensor::zeros(&[2, 3], cotangent::DType::F64).try_qr().unwrap_err();
+    /// assert!(err.to_string().contains("qr") && err.to_string().contains("[2, 3]"));
+    /// ```
+    #[track_caller]
+    pub fn try_qr(&self) -> Result<(Tensor, Tensor)> {
+        let loc = Location::caller();
+        if !self.dtype().is_float() {
+            return Err(Error::dtype(
+                "qr",
+                format!("expected a floating-point matrix, got {}", self.dtype()),
+            )
+            .at(loc));
+        }
+        let packed = bind(Qr, smallvec![self.clone()]).map_err(|e| e.at(loc))?;
+        qr_parts(&packed)
+    }
+
+    /// Reduced QR factorization; see [`Tensor::try_qr`].
+    #[track_caller]
+    pub fn qr(&self) -> (Tensor, Tensor) {
+        match self.try_qr() {
             Ok(t) => t,
             Err(e) => panic!("{e}"),
         }

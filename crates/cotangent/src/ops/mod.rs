@@ -45,6 +45,7 @@ mod index;
 mod indexing;
 mod linalg;
 mod linalg_det;
+mod linalg_exp;
 mod linalg_factor;
 mod linalg_norm;
 pub(crate) mod linalg_shapes;

@@ -84,6 +84,7 @@ register! {
     neg,
     pad,
     polygamma,
+    qr,
     permute,
     pow,
     random,

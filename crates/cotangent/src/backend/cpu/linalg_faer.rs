@@ -1,5 +1,6 @@
 //! The kernels taken from `faer` (the `faer` feature, on by default): Cholesky factorization,
-//! triangular solves and the symmetric eigendecomposition over batches of row-major matrices.
+//! triangular solves, the symmetric eigendecomposition and the reduced QR factorization over
+//! batches of row-major matrices.
 
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -138,6 +139,45 @@ pub fn eigh<T: LinalgFloat>(a: &Value) -> Result<Value> {
             for r in 0..n {
                 let v = u[(r, k)];
                 o[(r + 1) * n + c] = if flip { -v } else { v };
+            }
+        }
+    }
+    Ok(Value::from_vec(out, Shape::from(shape)))
+}
+
+/// The reduced QR factorization of each `[m, n]` matrix (`m ≥ n`), packed as `[..., m + n, n]`:
+/// rows `0..m` the orthonormal columns `Q: [m, n]`, rows `m..m + n` the upper-triangular
+/// `R: [n, n]`, signed so that `R`'s diagonal is non-negative (a column of `Q` and the row of
+/// `R` with it are negated where faer's Householder diagonal is negative). A matrix with a
+/// non-finite entry gives NaNs.
+pub fn qr<T: LinalgFloat>(a: &Value) -> Result<Value> {
+    let (batch, m, n) = dims(a);
+    let src = a.elements::<T>();
+    let mut out = vec![T::zero(); batch * (m + n) * n];
+    let d = a.shape().dims();
+    let mut shape = d[..d.len() - 2].to_vec();
+    shape.extend([m + n, n]);
+    if n == 0 {
+        return Ok(Value::from_vec(out, Shape::from(shape)));
+    }
+    for b in 0..batch {
+        let x = &src[b * m * n..(b + 1) * m * n];
+        let o = &mut out[b * (m + n) * n..(b + 1) * (m + n) * n];
+        if !x.iter().all(|v| v.is_finite()) {
+            o.fill(T::nan());
+            continue;
+        }
+        let f = MatRef::from_row_major_slice(x, m, n).qr();
+        let q = f.compute_thin_Q();
+        let r = f.thin_R();
+        for k in 0..n {
+            let flip = r[(k, k)] < T::zero();
+            let s = |v: T| if flip { -v } else { v };
+            for i in 0..m {
+                o[i * n + k] = s(q[(i, k)]);
+            }
+            for j in k..n {
+                o[(m + k) * n + j] = s(r[(k, j)]);
             }
         }
     }
