@@ -121,9 +121,6 @@ impl Neg for Tensor {
     type Output = Tensor;
     #[track_caller]
     fn neg(self) -> Tensor {
-        if self.dtype() == crate::DType::I64 {
-            return self.weak_scalar(0.0) - self;
-        }
         check(crate::core::bind::bind(
             prim::neg::Neg,
             smallvec::smallvec![self],
@@ -135,6 +132,6 @@ impl Neg for &Tensor {
     type Output = Tensor;
     #[track_caller]
     fn neg(self) -> Tensor {
-        -self.clone()
+        check(self.try_neg())
     }
 }

@@ -294,22 +294,7 @@ macro_rules! piecewise_constant_primitive {
 
         impl $crate::prim::Primitive for $name {
             $crate::prim::elementwise::elementwise_eval!($op, unary_float_aval);
-            fn jvp(
-                &self,
-                _: &[$crate::Tensor],
-                _: &[Option<$crate::Tensor>],
-                _: &$crate::Tensor,
-            ) -> $crate::Result<Option<$crate::Tensor>> {
-                Ok(None)
-            }
-            fn vjp(
-                &self,
-                _: &[$crate::Tensor],
-                _: &$crate::Tensor,
-                _: &$crate::Tensor,
-            ) -> $crate::Result<Vec<Option<$crate::Tensor>>> {
-                Ok(vec![None])
-            }
+            $crate::prim::no_derivatives!(1);
         }
     };
 }

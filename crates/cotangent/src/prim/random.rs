@@ -119,7 +119,9 @@ fn stream(key: i64, tag: u64, shape: &[usize]) -> u64 {
 }
 
 impl RandomSample {
-    fn fill_float<T: Real>(&self, keys: &[i64], n: usize, normal: bool) -> Vec<T> {
+    /// Uniform draws use 24 random bits for f32 (`f32`) and 53 for f64, so that rounding
+    /// never reaches 1.0.
+    fn fill_float<T: Real>(&self, keys: &[i64], n: usize, normal: bool, f32: bool) -> Vec<T> {
         let mut out: Vec<T> = Vec::with_capacity(keys.len() * n);
         for &k in keys {
             let s = stream(k, self.dist.tag(), &self.shape);
@@ -128,7 +130,7 @@ impl RandomSample {
                     let u1 = 1.0 - unit_f64(bits(s, 2 * i));
                     let u2 = unit_f64(bits(s, 2 * i + 1));
                     T::from_f64((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos())
-                } else if std::mem::size_of::<T>() == 4 {
+                } else if f32 {
                     T::from_f64((bits(s, i) >> 40) as f64 * (1.0 / (1u64 << 24) as f64))
                 } else {
                     T::from_f64(unit_f64(bits(s, i)))
@@ -195,7 +197,7 @@ impl Primitive for RandomSample {
             Dist::Uniform(d) | Dist::Normal(d) => {
                 let normal = matches!(self.dist, Dist::Normal(_));
                 dispatch_float!("random", d, T => Value::from_vec(
-                    self.fill_float::<T>(&keys, n, normal), shape
+                    self.fill_float::<T>(&keys, n, normal, d == DType::F32), shape
                 ))
             }
             Dist::RandInt { low, high } => {
