@@ -4,6 +4,11 @@
 //! pass (above what was live before it, each pass on a fresh thread so cached buffers count),
 //! and the median time of several passes.
 //!
+//! A second workload reverses a long loop: an RNN cell h ← tanh(h W + x_t) over T = 10,000
+//! steps (width 256, f32) through `scan_with`, under each `Remat` policy (store-all, every 100
+//! steps, revolve with 10 and 100 snapshots): peak heap, time, and the forward steps the
+//! schedule recomputes.
+//!
 //! Run: `cargo bench -p cotangent --bench checkpoint` (`--smoke` for a quick small run).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -55,6 +60,56 @@ fn loss(x: &Tensor, ws: &[Tensor], every: usize) -> Tensor {
     h.square().mean()
 }
 
+/// One gradient of the RNN loss under `remat` on a fresh thread: seconds, peak bytes, and the
+/// sum of the gradient of W.
+fn rnn_pass(w: &Tensor, xs: &Tensor, remat: Remat) -> (f64, usize, f64) {
+    let (w, xs) = (w.clone(), xs.clone());
+    std::thread::spawn(move || {
+        let before = LIVE.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let t = Instant::now();
+        let g = grad(|w: &Tensor| {
+            let h0 = Tensor::zeros(&[1, w.dims()[0]], DType::F32);
+            let step = |c: &[Tensor], x: &[Tensor]| (vec![(c[0].matmul(w) + &x[0]).tanh()], vec![]);
+            let (c, _) = scan_with(remat, step, &[h0], &[xs.clone()]);
+            c[0].square().sum()
+        })(&w);
+        let secs = t.elapsed().as_secs_f64();
+        let sum = g.sum().item::<f32>() as f64;
+        (secs, PEAK.load(Ordering::Relaxed) - before, sum)
+    })
+    .join()
+    .expect("pass")
+}
+
+fn scan_rows(smoke: bool) {
+    let (steps, width, reps) = if smoke {
+        (200, 16, 1)
+    } else {
+        (10_000, 256, 3)
+    };
+    let w = Tensor::randn(&[width, width], 7, DType::F32) * (1.0 / (width as f64).sqrt());
+    let xs = Tensor::randn(&[steps, 1, width], 8, DType::F32);
+    let mut base = None;
+    for remat in [
+        Remat::StoreAll,
+        Remat::Every(100),
+        Remat::Revolve { snapshots: 100 },
+        Remat::Revolve { snapshots: 10 },
+    ] {
+        let mut runs: Vec<(f64, usize, f64)> =
+            (0..reps).map(|_| rnn_pass(&w, &xs, remat)).collect();
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (secs, peak, g) = runs[runs.len() / 2];
+        let g0 = *base.get_or_insert(g);
+        println!(
+            "{{\"workload\": \"revolve_rnn\", \"steps\": {steps}, \"remat\": \"{remat:?}\", \"seconds\": {secs:e}, \"peak_bytes\": {peak}, \"recomputed_steps\": {}, \"same_grad\": {}}}",
+            remat.recomputed_steps(steps),
+            g == g0
+        );
+    }
+}
+
 fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
     let (width, batch, reps) = if smoke { (64, 8, 1) } else { (512, 512, 5) };
@@ -98,4 +153,5 @@ fn main() {
             g0 == base
         );
     }
+    scan_rows(smoke);
 }

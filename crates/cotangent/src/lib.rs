@@ -89,7 +89,9 @@ pub use crate::core::{
     ErrorKind, Layout, Real, Result, Shape, Storage, Tensor, Value,
 };
 pub use control::{
-    cond, fori_loop, scan, try_cond, try_fori_loop, try_scan, try_while_loop, while_loop, LoopBound,
+    bounded_while_loop, cond, fori_loop, fori_loop_with, scan, scan_with, try_bounded_while_loop,
+    try_cond, try_fori_loop, try_fori_loop_with, try_scan, try_scan_with, try_while_loop,
+    while_loop, LoopBound, Remat,
 };
 pub use extend::apply_primitive;
 pub use jit::{jit, jit_n, Jit};

@@ -6,7 +6,8 @@ use std::panic::Location;
 
 use super::check_types;
 use super::closure::staging;
-use super::scan::try_scan;
+use super::remat::Remat;
+use super::scan::try_scan_with;
 use super::while_loop::try_while_loop;
 use crate::core::{DType, Error, Result, Tensor};
 use crate::prim::Aval;
@@ -82,7 +83,48 @@ pub fn try_fori_loop(
     body: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>,
     init: &[Tensor],
 ) -> Result<Vec<Tensor>> {
+    try_fori_loop_with(Remat::StoreAll, lower, upper, body, init)
+}
+
+/// [`fori_loop`] whose reverse mode follows the checkpointing policy `remat` (see
+/// [`scan_with`](crate::scan_with)); with static bounds and a policy other than store-all the
+/// loop is recorded as one `scan`, in eager code too.
+///
+/// ```
+/// use cotangent::{fori_loop_with, grad, Remat, Tensor};
+/// let f = |x: &Tensor| fori_loop_with(Remat::Revolve { snapshots: 2 }, 0, 3, |_, c| vec![c[0].square()], &[x.clone()]).remove(0);
+/// let d = grad(f)(&Tensor::scalar(1.1)).item::<f64>();
+/// assert!((d - 8.0 * 1.1f64.powi(7)).abs() < 1e-12);
+/// ```
+#[track_caller]
+pub fn fori_loop_with(
+    remat: Remat,
+    lower: impl LoopBound,
+    upper: impl LoopBound,
+    body: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>,
+    init: &[Tensor],
+) -> Vec<Tensor> {
+    try_fori_loop_with(remat, lower, upper, body, init).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`fori_loop_with`], returning an error where [`try_fori_loop`] does or for an invalid
+/// policy.
+///
+/// ```
+/// use cotangent::{try_fori_loop_with, Remat, Tensor};
+/// let r = try_fori_loop_with(Remat::Revolve { snapshots: 0 }, 0, 3, |_, c| c.to_vec(), &[Tensor::scalar(1.0)]);
+/// assert!(r.is_err());
+/// ```
+#[track_caller]
+pub fn try_fori_loop_with(
+    remat: Remat,
+    lower: impl LoopBound,
+    upper: impl LoopBound,
+    body: impl Fn(&Tensor, &[Tensor]) -> Vec<Tensor>,
+    init: &[Tensor],
+) -> Result<Vec<Tensor>> {
     let loc = Location::caller();
+    remat.check("fori_loop").map_err(|e| e.at(loc))?;
     let lo = bound("lower", lower.into_bound()).map_err(|e| e.at(loc))?;
     let hi = bound("upper", upper.into_bound()).map_err(|e| e.at(loc))?;
     if !lo.value().is_abstract() && !hi.value().is_abstract() {
@@ -90,7 +132,8 @@ pub fn try_fori_loop(
         if hi <= lo {
             return Ok(init.to_vec());
         }
-        let traced = staging() || init.iter().any(|x| x.value().is_abstract());
+        let traced =
+            staging() || remat != Remat::StoreAll || init.iter().any(|x| x.value().is_abstract());
         if !traced {
             let avals: Vec<Aval> = init.iter().map(Aval::of).collect();
             let mut c = init.to_vec();
@@ -103,7 +146,8 @@ pub fn try_fori_loop(
             return Ok(c);
         }
         let idx = Tensor::try_arange(lo as f64, hi as f64, 1.0, DType::I64)?;
-        let (c, _) = try_scan(|c, i| (body(&i[0], c), Vec::new()), init, &[idx]).map_err(|e| {
+        let step = |c: &[Tensor], i: &[Tensor]| (body(&i[0], c), Vec::new());
+        let (c, _) = try_scan_with(remat, step, init, &[idx]).map_err(|e| {
             Error {
                 op: "fori_loop",
                 ..e

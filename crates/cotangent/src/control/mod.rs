@@ -7,23 +7,31 @@
 //! again — `cond`'s JVP is a `cond` over the JVPs of the branches, `scan`'s VJP a reverse
 //! `scan` over the stored carries — and its batching rules vectorize the bodies, so the
 //! constructs compose with `grad`, `jvp`, `vmap` and each other. Reverse mode through a
-//! `while_loop` with a traced trip count is refused (as in JAX): use `scan` or a `fori_loop`
-//! with a static trip count.
+//! `while_loop` with a traced trip count is refused (as in JAX): use `scan`, a `fori_loop`
+//! with a static trip count, or [`bounded_while_loop`] (a while loop with a bound on its
+//! iterations, differentiable in reverse mode). Reverse mode through a loop follows a
+//! checkpointing policy, [`Remat`]: store every carry, every k-th, or Griewank and Walther's
+//! optimal binomial schedule (`scan_with`, `fori_loop_with`).
 //!
 //! Internally a primitive has one output, so each construct returns its results packed into one
 //! vector (see `pack`) and unpacks them with differentiable ops.
 
+mod bounded_while;
 mod closure;
 mod cond;
 mod diff;
 mod fori;
 mod pack;
+mod remat;
 mod scan;
+mod scan_remat;
 mod while_loop;
 
+pub use bounded_while::{bounded_while_loop, try_bounded_while_loop};
 pub use cond::{cond, try_cond};
-pub use fori::{fori_loop, try_fori_loop, LoopBound};
-pub use scan::{scan, try_scan};
+pub use fori::{fori_loop, fori_loop_with, try_fori_loop, try_fori_loop_with, LoopBound};
+pub use remat::Remat;
+pub use scan::{scan, scan_with, try_scan, try_scan_with};
 pub use while_loop::{try_while_loop, while_loop};
 
 use crate::core::{DType, Error, Result, Tensor};

@@ -1,7 +1,8 @@
 //! `scan(f, init, xs)`: a loop over the leading axis of `xs` that threads a carry and stacks
 //! per-step outputs (JAX's `lax.scan`). Eager code runs a Rust loop; traced code records one
 //! `scan` primitive carrying `f` as a graph. Its VJP is a reverse scan over the carries of a
-//! forward pass (stored stacked: memory linear in the number of steps).
+//! forward pass, stored stacked (memory linear in the number of steps) under
+//! [`Remat::StoreAll`]; other policies run a checkpointing schedule instead (see `remat`).
 
 use std::fmt;
 use std::panic::Location;
@@ -12,6 +13,8 @@ use smallvec::SmallVec;
 use super::closure::{avals_of, staging, trace_closed};
 use super::diff::{jvp_call, vjp_call};
 use super::pack::{batched, flat_aval, flat_dtype, pack, pack_rows, stacked, unpack};
+use super::remat::Remat;
+use super::scan_remat::RematVjp;
 use super::{check_types, type_list};
 use crate::core::bind::{bind, bind_at};
 use crate::core::{Error, Result, Tensor, Value};
@@ -25,15 +28,17 @@ use crate::transform::vmap::{batch_at, batch_graph, move_axis};
 /// and returns new carries ++ per-step outputs. Output: final carries and stacked per-step
 /// outputs, packed.
 #[derive(Clone)]
-struct ScanPrim {
-    body: Arc<Graph>,
-    n_carry: usize,
-    n_xs: usize,
-    length: usize,
+pub(super) struct ScanPrim {
+    pub(super) body: Arc<Graph>,
+    pub(super) n_carry: usize,
+    pub(super) n_xs: usize,
+    pub(super) length: usize,
     /// Steps run from the last element of the sequences to the first.
-    reverse: bool,
-    carry_avals: Vec<Aval>,
-    y_avals: Vec<Aval>,
+    pub(super) reverse: bool,
+    pub(super) carry_avals: Vec<Aval>,
+    pub(super) y_avals: Vec<Aval>,
+    /// How the VJP gets the carries of each step.
+    pub(super) remat: Remat,
 }
 
 impl fmt::Debug for ScanPrim {
@@ -44,7 +49,7 @@ impl fmt::Debug for ScanPrim {
 
 impl ScanPrim {
     /// The types of the unpacked output: final carries, then stacked per-step outputs.
-    fn out_avals(&self) -> Vec<Aval> {
+    pub(super) fn out_avals(&self) -> Vec<Aval> {
         let mut a = self.carry_avals.clone();
         a.extend(stacked(&self.y_avals, self.length));
         a
@@ -52,13 +57,14 @@ impl ScanPrim {
 
     /// A scan over the closed graph `body` (its declared inputs are carries ++ one step of the
     /// sequences ++ `consts`), recorded on the operands; returns the unpacked outputs.
-    fn apply(
+    pub(super) fn apply(
         body: (Graph, Vec<Tensor>),
         carries: &[Tensor],
         xs: &[Tensor],
         consts: &[Tensor],
         length: usize,
         reverse: bool,
+        remat: Remat,
     ) -> Result<Vec<Tensor>> {
         let (graph, extras) = body;
         let (n, m) = (carries.len(), xs.len());
@@ -71,6 +77,7 @@ impl ScanPrim {
             carry_avals: outs[..n].to_vec(),
             y_avals: outs[n..].to_vec(),
             body: Arc::new(graph),
+            remat,
         };
         let out_avals = prim.out_avals();
         let inputs: SmallVec<[Tensor; 2]> = carries
@@ -83,7 +90,74 @@ impl ScanPrim {
         unpack(&bind(prim, inputs)?, &out_avals)
     }
 
-    fn flat_dtype(&self) -> crate::DType {
+    /// The reverse of one step as a closed graph. Inputs: the carries' cotangents, the
+    /// invariants' accumulated cotangents, the step's carries and sequence elements, the step
+    /// outputs' cotangents, the invariants. Outputs: the cotangents of the carries before the
+    /// step, the invariants' cotangents with this step's added, the sequence elements'
+    /// cotangents.
+    pub(super) fn backward_step(&self) -> Result<(Graph, Vec<Tensor>)> {
+        let (n, m, r) = (self.n_carry, self.n_xs, self.y_avals.len());
+        let bi = self.body.inputs().to_vec();
+        let q = bi.len() - n - m;
+        let mut avals = self.carry_avals.clone();
+        avals.extend_from_slice(&bi[n + m..]);
+        avals.extend_from_slice(&bi[..n + m]);
+        avals.extend_from_slice(&self.y_avals);
+        avals.extend_from_slice(&bi[n + m..]);
+        trace_closed(
+            |a| {
+                let (ct_c, ct_k) = (&a[..n], &a[n..n + q]);
+                let step = &a[n + q..2 * n + q + m];
+                let ct_y = &a[2 * n + q + m..2 * n + q + m + r];
+                let k = &a[2 * n + q + m + r..];
+                let primals: Vec<Tensor> = step.iter().chain(k).cloned().collect();
+                let seeds: Vec<Tensor> = ct_c.iter().chain(ct_y).cloned().collect();
+                let grads = vjp_call(&self.body, &primals, &seeds)?;
+                let mut out = grads[..n].to_vec();
+                for (acc, gk) in ct_k.iter().zip(&grads[n + m..]) {
+                    out.push(if acc.dtype().is_float() {
+                        acc.try_add(gk)?
+                    } else {
+                        acc.clone()
+                    });
+                }
+                out.extend_from_slice(&grads[n..n + m]);
+                Ok(out)
+            },
+            &avals,
+        )
+    }
+
+    /// The store-all VJP: a forward scan that also stacks the carry each step starts from,
+    /// then a reverse scan of [`Self::backward_step`] over them. Returns the cotangents of the
+    /// initial carries, of the invariants, and of the sequences.
+    pub(super) fn store_all_vjp(&self, p: &[Tensor], cts: &[Tensor]) -> Result<Vec<Tensor>> {
+        let (n, m) = (self.n_carry, self.n_xs);
+        let (carries, xs, consts) = (&p[..n], &p[n..n + m], &p[n + m..]);
+        let bi = self.body.inputs().to_vec();
+        let fwd = trace_closed(
+            |a| {
+                let outs = self.body.eval(a)?;
+                let mut o = outs[..n].to_vec();
+                o.extend_from_slice(&a[..n]);
+                o.extend_from_slice(&outs[n..]);
+                Ok(o)
+            },
+            &bi,
+        )?;
+        let all = Remat::StoreAll;
+        let run = ScanPrim::apply(fwd, carries, xs, consts, self.length, self.reverse, all)?;
+        let starts = &run[n..2 * n];
+        let mut init: Vec<Tensor> = cts[..n].to_vec();
+        for k in consts {
+            init.push(k.zeros_like());
+        }
+        let seqs: Vec<Tensor> = starts.iter().chain(xs).chain(&cts[n..]).cloned().collect();
+        let bwd = self.backward_step()?;
+        ScanPrim::apply(bwd, &init, &seqs, consts, self.length, !self.reverse, all)
+    }
+
+    pub(super) fn flat_dtype(&self) -> crate::DType {
         flat_dtype(&self.out_avals())
     }
 }
@@ -199,7 +273,15 @@ impl Primitive for ScanPrim {
             },
             &avals,
         )?;
-        let outs = ScanPrim::apply(body, &carries, &xs, &consts, self.length, self.reverse)?;
+        let outs = ScanPrim::apply(
+            body,
+            &carries,
+            &xs,
+            &consts,
+            self.length,
+            self.reverse,
+            self.remat,
+        )?;
         let r = self.y_avals.len();
         let tangents: Vec<Tensor> = outs[n..2 * n]
             .iter()
@@ -210,59 +292,13 @@ impl Primitive for ScanPrim {
     }
 
     fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        let (n, m, r) = (self.n_carry, self.n_xs, self.y_avals.len());
+        let (n, m) = (self.n_carry, self.n_xs);
         let q = p.len() - n - m;
-        let (carries, xs, consts) = (&p[..n], &p[n..n + m], &p[n + m..]);
         let cts = unpack(g, &self.out_avals())?;
-        // Forward pass again, also emitting the carry each step starts from.
-        let bi = self.body.inputs().to_vec();
-        let fwd = trace_closed(
-            |a| {
-                let outs = self.body.eval(a)?;
-                let mut o = outs[..n].to_vec();
-                o.extend_from_slice(&a[..n]);
-                o.extend_from_slice(&outs[n..]);
-                Ok(o)
-            },
-            &bi,
-        )?;
-        let run = ScanPrim::apply(fwd, carries, xs, consts, self.length, self.reverse)?;
-        let starts = &run[n..2 * n];
-        // Backward pass: carries (cotangent of the carry, accumulated cotangents of the
-        // invariants), sequences (step carries, xs, output cotangents), invariants as before.
-        let mut avals = self.carry_avals.clone();
-        avals.extend_from_slice(&bi[n + m..]);
-        avals.extend_from_slice(&bi[..n + m]);
-        avals.extend_from_slice(&self.y_avals);
-        avals.extend_from_slice(&bi[n + m..]);
-        let bwd = trace_closed(
-            |a| {
-                let (ct_c, ct_k) = (&a[..n], &a[n..n + q]);
-                let step = &a[n + q..2 * n + q + m];
-                let ct_y = &a[2 * n + q + m..2 * n + q + m + r];
-                let k = &a[2 * n + q + m + r..];
-                let primals: Vec<Tensor> = step.iter().chain(k).cloned().collect();
-                let seeds: Vec<Tensor> = ct_c.iter().chain(ct_y).cloned().collect();
-                let grads = vjp_call(&self.body, &primals, &seeds)?;
-                let mut out = grads[..n].to_vec();
-                for (acc, gk) in ct_k.iter().zip(&grads[n + m..]) {
-                    out.push(if acc.dtype().is_float() {
-                        acc.try_add(gk)?
-                    } else {
-                        acc.clone()
-                    });
-                }
-                out.extend_from_slice(&grads[n..n + m]);
-                Ok(out)
-            },
-            &avals,
-        )?;
-        let mut init: Vec<Tensor> = cts[..n].to_vec();
-        for k in consts {
-            init.push(k.zeros_like());
-        }
-        let seqs: Vec<Tensor> = starts.iter().chain(xs).chain(&cts[n..]).cloned().collect();
-        let back = ScanPrim::apply(bwd, &init, &seqs, consts, self.length, !self.reverse)?;
+        let back = match self.remat {
+            Remat::StoreAll => self.store_all_vjp(p, &cts)?,
+            _ => RematVjp::apply(self, p, &cts)?,
+        };
         let grads = back[..n]
             .iter()
             .chain(&back[n + q..])
@@ -317,7 +353,15 @@ impl Primitive for ScanPrim {
             },
             &avals,
         )?;
-        let outs = ScanPrim::apply(body, &carries, &xs, consts, self.length, self.reverse)?;
+        let outs = ScanPrim::apply(
+            body,
+            &carries,
+            &xs,
+            consts,
+            self.length,
+            self.reverse,
+            self.remat,
+        )?;
         let mut rows = outs[..n].to_vec();
         for y in &outs[n..] {
             rows.push(move_axis(y, 1, 0)?);
@@ -327,7 +371,7 @@ impl Primitive for ScanPrim {
 }
 
 /// One step of each sequence.
-fn step(xs: &[Tensor], t: usize) -> Result<Vec<Tensor>> {
+pub(super) fn step(xs: &[Tensor], t: usize) -> Result<Vec<Tensor>> {
     xs.iter()
         .map(|x| x.try_narrow(0, t, 1)?.try_squeeze(0))
         .collect()
@@ -350,7 +394,56 @@ pub fn try_scan(
     init: &[Tensor],
     xs: &[Tensor],
 ) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
+    try_scan_with(Remat::StoreAll, f, init, xs)
+}
+
+/// [`scan`] whose reverse mode follows the checkpointing policy `remat`: with
+/// [`Remat::Revolve`] a loop of T steps is differentiated holding at most `snapshots` carries,
+/// recomputing the fewest steps possible (gradients bit-identical to store-all). With a policy
+/// other than store-all the loop is always recorded as one primitive, in eager code too (so an
+/// outer `grad` keeps one node for it, not one per step).
+///
+/// ```
+/// use cotangent::{grad, scan_with, Remat, Tensor};
+/// // x ↦ x^(2^20) by repeated squaring, differentiated with 3 snapshots.
+/// let f = |x: &Tensor| {
+///     let xs = Tensor::zeros(&[20], cotangent::DType::F64);
+///     let (c, _) = scan_with(Remat::Revolve { snapshots: 3 }, |c, _| (vec![c[0].square()], vec![]), &[x.clone()], &[xs]);
+///     c[0].clone()
+/// };
+/// let d = grad(f)(&Tensor::scalar(1.0 + 1e-7)).item::<f64>();
+/// let want = 2f64.powi(20) * (1.0f64 + 1e-7).powi((1 << 20) - 1);
+/// assert!((d - want).abs() < 1e-9 * want);
+/// ```
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn scan_with(
+    remat: Remat,
+    f: impl Fn(&[Tensor], &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>),
+    init: &[Tensor],
+    xs: &[Tensor],
+) -> (Vec<Tensor>, Vec<Tensor>) {
+    try_scan_with(remat, f, init, xs).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`scan_with`], returning an error where [`try_scan`] does, or for an invalid policy.
+///
+/// ```
+/// use cotangent::{try_scan_with, Remat, Tensor};
+/// let xs = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+/// let r = try_scan_with(Remat::Every(0), |c, x| (vec![&c[0] + &x[0]], vec![]), &[Tensor::scalar(0.0)], &[xs]);
+/// assert!(r.unwrap_err().to_string().contains("Every"));
+/// ```
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn try_scan_with(
+    remat: Remat,
+    f: impl Fn(&[Tensor], &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>),
+    init: &[Tensor],
+    xs: &[Tensor],
+) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
     let loc = Location::caller();
+    remat.check("scan").map_err(|e| e.at(loc))?;
     let err = |m: String| Error::shape("scan", m).at(loc);
     let Some(first) = xs.first() else {
         return Err(err(
@@ -370,7 +463,10 @@ pub fn try_scan(
         }
     }
     let c_avals = avals_of(init);
-    let traced = staging() || length == 0 || init.iter().chain(xs).any(|x| x.value().is_abstract());
+    let traced = staging()
+        || length == 0
+        || remat != Remat::StoreAll
+        || init.iter().chain(xs).any(|x| x.value().is_abstract());
     if !traced {
         let mut c = init.to_vec();
         let mut ys: Vec<Vec<Tensor>> = Vec::new();
@@ -424,6 +520,7 @@ pub fn try_scan(
         carry_avals: c_avals,
         y_avals: outs[n..].to_vec(),
         body: Arc::new(graph),
+        remat,
     };
     let out_avals = prim.out_avals();
     let inputs: SmallVec<[Tensor; 2]> = init.iter().chain(xs).chain(&extras).cloned().collect();
