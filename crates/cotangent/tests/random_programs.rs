@@ -1032,6 +1032,47 @@ fn check_staged(p: &Program, seed: u64) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// The detected Jacobian pattern of the program (all inputs flattened into one vector) covers
+/// every nonzero of its dense Jacobian at the test point.
+fn check_sparsity(p: &Program, seed: u64) -> std::result::Result<(), String> {
+    let xs = p.inputs(seed);
+    let sizes: Vec<usize> = xs.iter().map(Tensor::numel).collect();
+    let flat = Tensor::concat(
+        &xs.iter()
+            .map(|x| x.reshape(&[x.numel()]))
+            .collect::<Vec<_>>(),
+        0,
+    );
+    let f = |v: &Tensor| {
+        let mut off = 0;
+        let parts: Vec<Tensor> = xs
+            .iter()
+            .zip(&sizes)
+            .map(|(x, &k)| {
+                let t = v.narrow(0, off, k).reshape(x.dims());
+                off += k;
+                t
+            })
+            .collect();
+        let y = run(p, &parts).expect("valid program");
+        y.reshape(&[y.numel()])
+    };
+    let pattern = cotangent::sparse::jacobian_sparsity(f, &flat).map_err(|e| e.to_string())?;
+    let (m, n) = (pattern.rows, pattern.cols);
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let d = jacobian(f)(&flat).reshape(&[m, n]).to_vec::<f64>();
+    for i in 0..m {
+        for j in 0..n {
+            if d[i * n + j] != 0.0 && !pattern.contains(i, j) {
+                return Err(format!("pattern misses ({i}, {j}) = {}", d[i * n + j]));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One property: `check` holds for `cases` random programs (fixed seed; see `config`).
 macro_rules! property {
     ($name:ident, $cases:expr, $check:ident) => {
@@ -1057,6 +1098,11 @@ property!(
     random_programs_evaluate_deterministically_tracked_or_not,
     2000,
     check_consistency
+);
+property!(
+    random_programs_sparsity_patterns_cover_their_jacobians,
+    500,
+    check_sparsity
 );
 property!(
     random_programs_give_the_same_values_on_non_contiguous_inputs,

@@ -219,3 +219,190 @@ fn banded_objective_has_a_sparse_hessian_equal_to_the_dense_one() {
         );
     }
 }
+
+/// x0 scales every other coordinate's square: an arrow-head Hessian (row and column 0 full).
+fn arrow_energy(x: &Tensor) -> Tensor {
+    let n = x.dims()[0];
+    (x.narrow(0, 0, 1) * x.narrow(0, 1, n - 1).square()).sum() + x.square().sum()
+}
+
+#[test]
+fn star_coloring_recovers_an_arrow_head_hessian_in_two_products() {
+    use cotangent::sparse::{color_star, hessian_sparsity, is_star, SparseHessian};
+    let x = Tensor::linspace(-0.7, 2.0, 30, DType::F64);
+    let p = hessian_sparsity(arrow_energy, &x).unwrap();
+    let d = hessian(arrow_energy)(&x).to_vec::<f64>();
+    assert_eq!(covers(&p, 30, 30, &d), 0);
+    // Every column shares row 0, so a column coloring needs one color per column.
+    assert_eq!(color_columns(&p).count, 30);
+    let star = color_star(&p);
+    assert_eq!(star.count, 2);
+    assert!(is_star(&p, &star));
+    let plan = SparseHessian::new(arrow_energy, &x).unwrap();
+    assert!(plan.star);
+    let h = plan
+        .eval(arrow_energy, &x)
+        .unwrap()
+        .to_dense()
+        .to_vec::<f64>();
+    for (a, b) in h.iter().zip(&d) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+    }
+    // The plan is reused at another point, and refuses another shape.
+    let y = Tensor::linspace(3.0, -2.0, 30, DType::F64);
+    let hy = plan
+        .eval(arrow_energy, &y)
+        .unwrap()
+        .to_dense()
+        .to_vec::<f64>();
+    let dy = hessian(arrow_energy)(&y).to_vec::<f64>();
+    assert!(hy
+        .iter()
+        .zip(&dy)
+        .all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)));
+    assert!(plan
+        .eval(arrow_energy, &Tensor::ones(&[31], DType::F64))
+        .is_err());
+}
+
+/// A 2-D pair potential with a cutoff: the neighbour pairs are found at the reference
+/// configuration (in Rust) and gathered with constant indices, so the pattern is exactly the
+/// coordinates of interacting pairs.
+fn pair_energy(pairs: &(Vec<i64>, Vec<i64>)) -> impl Fn(&Tensor) -> Tensor + '_ {
+    move |x: &Tensor| {
+        let pos = x.reshape(&[x.numel() / 2, 2]);
+        let a = pos.index_select(0, &Tensor::from_vec(pairs.0.clone(), &[pairs.0.len()]));
+        let b = pos.index_select(0, &Tensor::from_vec(pairs.1.clone(), &[pairs.1.len()]));
+        let r2 = (&a - &b).square().sum_axes(&[1], false);
+        // A soft repulsion plus attraction, 1/r² − 1/r.
+        (r2.powf(-1.0) - r2.powf(-0.5)).sum()
+    }
+}
+
+#[test]
+fn pair_potentials_with_a_cutoff_have_sparse_hessians_equal_to_the_dense_ones() {
+    use cotangent::sparse::{color_star, hessian_sparsity, is_star, sparse_hessian};
+    // 36 particles on a jittered 6×6 grid; pairs within 1.6 spacings interact.
+    let mut pts = Vec::new();
+    for i in 0..6 {
+        for j in 0..6 {
+            let k = (i * 6 + j) as f64;
+            pts.push(i as f64 + 0.1 * (k * 1.7).sin());
+            pts.push(j as f64 + 0.1 * (k * 2.3).cos());
+        }
+    }
+    let n = pts.len() / 2;
+    let (mut ia, mut ib) = (Vec::new(), Vec::new());
+    for a in 0..n {
+        for b in a + 1..n {
+            let (dx, dy) = (pts[2 * a] - pts[2 * b], pts[2 * a + 1] - pts[2 * b + 1]);
+            if dx * dx + dy * dy < 1.6 * 1.6 {
+                ia.push(a as i64);
+                ib.push(b as i64);
+            }
+        }
+    }
+    let pairs = (ia, ib);
+    let f = pair_energy(&pairs);
+    let x = Tensor::from_vec(pts, &[2 * n]);
+    let p = hessian_sparsity(&f, &x).unwrap();
+    let d = hessian(&f)(&x).to_vec::<f64>();
+    assert_eq!(covers(&p, 2 * n, 2 * n, &d), 0);
+    assert!(
+        p.nnz() < 2 * n * 2 * n / 3,
+        "sparse: {} of {}",
+        p.nnz(),
+        4 * n * n
+    );
+    let star = color_star(&p);
+    assert!(is_star(&p, &star));
+    assert!(star.count <= color_columns(&p).count);
+    let h = sparse_hessian(&f, &x).unwrap().to_dense().to_vec::<f64>();
+    for (a, b) in h.iter().zip(&d) {
+        assert!((a - b).abs() <= 1e-10 * b.abs().max(1.0), "{a} vs {b}");
+    }
+}
+
+#[test]
+fn star_colorings_of_random_symmetric_patterns_are_valid() {
+    use cotangent::sparse::{color_star, is_star};
+    // Random symmetric patterns from a fixed linear congruential sequence.
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    for trial in 0..200 {
+        let n = 2 + trial % 25;
+        let mut rows: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+        for _ in 0..(next() % (2 * n)) {
+            let (i, j) = (next() % n, next() % n);
+            if i != j {
+                rows[i].push(j);
+                rows[j].push(i);
+            }
+        }
+        let mut indptr = vec![0];
+        let mut indices = Vec::new();
+        for r in &mut rows {
+            r.sort_unstable();
+            r.dedup();
+            indices.extend_from_slice(r);
+            indptr.push(indices.len());
+        }
+        let p = Pattern {
+            rows: n,
+            cols: n,
+            indptr,
+            indices,
+            conservative: vec![],
+        };
+        let c = color_star(&p);
+        assert!(is_star(&p, &c), "trial {trial}: {p:?} {c:?}");
+        // And a two-colored path on four vertices never appears.
+        for a in 0..n {
+            for &b in p.row(a).iter().filter(|&&b| b != a) {
+                for &cc in p.row(b).iter().filter(|&&cc| cc != b && cc != a) {
+                    for &dd in p
+                        .row(cc)
+                        .iter()
+                        .filter(|&&dd| dd != cc && dd != b && dd != a)
+                    {
+                        let k = &c.colors;
+                        assert!(
+                            !(k[a] == k[cc] && k[b] == k[dd]),
+                            "trial {trial}: path {a}-{b}-{cc}-{dd} is two-colored"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn plans_run_under_jit_and_grad() {
+    use cotangent::sparse::SparseHessian;
+    let x = Tensor::linspace(-0.5, 1.5, 50, DType::F64);
+    let plan = SparseJacobian::new(residual, &x).unwrap();
+    let eager = plan.eval(residual, &x).unwrap().values;
+    let jitted = jit(|x: &Tensor| plan.values(residual, x).unwrap());
+    assert_eq!(jitted(&x).to_vec::<f64>(), eager);
+    let y = &x * 0.5;
+    assert_eq!(
+        jitted(&y).to_vec::<f64>(),
+        plan.eval(residual, &y).unwrap().values
+    );
+    let hp = SparseHessian::new(arrow_energy, &x).unwrap();
+    let hj = jit(|x: &Tensor| hp.values(arrow_energy, x).unwrap())(&x).to_vec::<f64>();
+    let he = hp.eval(arrow_energy, &x).unwrap().values;
+    assert!(hj
+        .iter()
+        .zip(&he)
+        .all(|(a, b)| (a - b).abs() <= 1e-13 * b.abs().max(1.0)));
+    // The entries differentiate: d/dx of the sum of the Jacobian's entries.
+    let g = grad(|x: &Tensor| plan.values(residual, x).unwrap().sum())(&x);
+    assert_eq!(g.dims(), &[50]);
+}

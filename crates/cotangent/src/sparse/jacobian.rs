@@ -117,6 +117,31 @@ impl SparseJacobian {
     #[track_caller]
     pub fn eval(&self, f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Csr> {
         let loc = Location::caller();
+        self.check_input(x).map_err(|e| e.at(loc))?;
+        self.compute(&f, x).map_err(|e| e.at(loc))
+    }
+
+    /// The Jacobian's stored entries at `x`, in the pattern's row-major order, as a tensor of
+    /// `x`'s dtype: traceable, so it runs under `jit` (and differentiates) where
+    /// [`SparseJacobian::eval`], which reads the values out, cannot.
+    ///
+    /// ```
+    /// use cotangent::sparse::SparseJacobian;
+    /// use cotangent::{jit, Tensor};
+    /// let f = |x: &Tensor| x.narrow(0, 0, 3) * x.narrow(0, 1, 3);
+    /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]);
+    /// let plan = SparseJacobian::new(f, &x).unwrap();
+    /// let values = jit(|x: &Tensor| plan.values(f, x).unwrap())(&x);
+    /// assert_eq!(values.to_vec::<f64>(), vec![2.0, 1.0, 3.0, 2.0, 4.0, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn values(&self, f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Tensor> {
+        let loc = Location::caller();
+        self.check_input(x).map_err(|e| e.at(loc))?;
+        self.compressed_values(&f, x).map_err(|e| e.at(loc))
+    }
+
+    fn check_input(&self, x: &Tensor) -> Result<()> {
         if Aval::of(x) != self.input {
             return Err(Error::shape(
                 "sparse_jacobian",
@@ -127,25 +152,26 @@ impl SparseJacobian {
                     x.dtype(),
                     x.shape()
                 ),
-            )
-            .at(loc));
+            ));
         }
-        self.compute(&f, x).map_err(|e| e.at(loc))
+        Ok(())
     }
 
     fn compute(&self, f: &dyn Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Csr> {
+        let values = self.compressed_values(f, x)?.try_cast(DType::F64)?;
+        Ok(self.pattern.with_values(values.to_vec::<f64>()))
+    }
+
+    /// One batched derivative pass per color, then the stored entries gathered from the
+    /// compressed products.
+    fn compressed_values(&self, f: &dyn Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Tensor> {
         let (m, n) = (self.pattern.rows, self.pattern.cols);
         let colors = &self.coloring;
         let seeded = match self.mode {
             Mode::Forward => n,
             Mode::Reverse => m,
         };
-        // One seed row per color: the sum of the unit vectors of its columns (or rows).
-        let mut seeds = vec![0.0; colors.count * seeded];
-        for (j, &c) in colors.colors.iter().enumerate() {
-            seeds[c * seeded + j] = 1.0;
-        }
-        let seeds = Tensor::try_from_vec(seeds, &[colors.count, seeded])?.try_cast(x.dtype())?;
+        let seeds = color_seeds(colors, seeded, x.dtype())?;
         let compressed = match self.mode {
             Mode::Forward => try_vmap_call(
                 |s| {
@@ -173,25 +199,34 @@ impl SparseJacobian {
                 )?
             }
         };
-        let c = compressed[0].try_cast(DType::F64)?.to_vec::<f64>();
         let p = &self.pattern;
-        let mut values = Vec::with_capacity(p.nnz());
+        let mut at = Vec::with_capacity(p.nnz());
         for i in 0..m {
             for &j in p.row(i) {
-                values.push(match self.mode {
-                    Mode::Forward => c[colors.colors[j] * m + i],
-                    Mode::Reverse => c[colors.colors[i] * n + j],
-                });
+                at.push(match self.mode {
+                    Mode::Forward => colors.colors[j] * m + i,
+                    Mode::Reverse => colors.colors[i] * n + j,
+                } as i64);
             }
         }
-        Ok(Csr {
-            rows: m,
-            cols: n,
-            indptr: p.indptr.clone(),
-            indices: p.indices.clone(),
-            values,
-        })
+        gather_flat(&compressed[0], at)
     }
+}
+
+/// One seed row per color: the sum of the unit vectors of its columns (or rows).
+pub(crate) fn color_seeds(colors: &Coloring, seeded: usize, dtype: DType) -> Result<Tensor> {
+    let mut seeds = vec![0.0; colors.count * seeded];
+    for (j, &c) in colors.colors.iter().enumerate() {
+        seeds[c * seeded + j] = 1.0;
+    }
+    Tensor::try_from_vec(seeds, &[colors.count, seeded])?.try_cast(dtype)
+}
+
+/// The elements of `t` at flat positions `at`, as a vector.
+pub(crate) fn gather_flat(t: &Tensor, at: Vec<i64>) -> Result<Tensor> {
+    let k = at.len();
+    t.try_reshape(&[t.numel()])?
+        .try_index_select(0, &Tensor::try_from_vec(at, &[k])?)
 }
 
 /// The Jacobian of `f` at `x` as a sparse matrix, computed with as many batched derivative

@@ -12,7 +12,7 @@ pub mod hessian;
 pub mod jacobian;
 pub mod pattern;
 
-pub use color::{color_columns, Coloring};
-pub use hessian::{hessian_sparsity, sparse_hessian};
+pub use color::{color_columns, color_star, is_star, Coloring};
+pub use hessian::{hessian_sparsity, sparse_hessian, SparseHessian};
 pub use jacobian::{jacobian_sparsity, sparse_jacobian, Csr, SparseJacobian};
 pub use pattern::Pattern;

@@ -8,8 +8,8 @@
 //! [`Pattern::conservative`]. Integer and bool values carry no derivative, so they depend on
 //! nothing: comparisons and argmax cut the dependency.
 //!
-//! The pattern is global (valid for every input value), except that a gather whose indices are
-//! a constant of the trace reads exactly those indices.
+//! The pattern is global (valid for every input value), except that a gather or scatter-add
+//! whose indices are a constant of the trace reads or writes exactly those indices.
 
 use crate::core::{Result, Shape};
 use crate::ir::{Graph, Var};
@@ -48,6 +48,18 @@ impl Pattern {
     /// Whether entry `(i, j)` may be nonzero.
     pub fn contains(&self, i: usize, j: usize) -> bool {
         self.row(i).binary_search(&j).is_ok()
+    }
+
+    /// A sparse matrix with this pattern and these stored entries (row-major order).
+    pub(crate) fn with_values(&self, values: Vec<f64>) -> super::Csr {
+        debug_assert_eq!(values.len(), self.nnz());
+        super::Csr {
+            rows: self.rows,
+            cols: self.cols,
+            indptr: self.indptr.clone(),
+            indices: self.indices.clone(),
+            values,
+        }
     }
 
     /// The transposed pattern (columns become rows).
@@ -273,14 +285,50 @@ fn propagate(g: &Graph, inputs: Vec<Deps>, conservative: &mut Vec<&'static str>)
                     })
                     .collect()
             }
-            Lowering::ScatterAdd { .. } | Lowering::Opaque => {
-                if !matches!(eqn.prim.lowering(), Lowering::ScatterAdd { .. })
-                    && !conservative.contains(&eqn.prim.name())
-                {
+            Lowering::ScatterAdd { axis } => {
+                // Output element e (at position r along the axis) is base[e] plus the updates
+                // j with idx[j] = r; without known indices, plus every update at e's other
+                // coordinates.
+                let known = match eqn.inputs[1] {
+                    Var::Const(c) => Some(g.consts[c as usize].to_f64_vec()),
+                    _ => None,
+                };
+                let (dims, ud) = (out.dims(), shapes[2].dims());
+                let len = dims[axis] as i64;
+                let mut sources: Vec<Vec<usize>> = vec![Vec::new(); dims[axis]];
+                for j in 0..ud[axis] {
+                    match &known {
+                        Some(v) => {
+                            let i = v[j] as i64;
+                            let i = if i < 0 { i + len } else { i };
+                            if (0..len).contains(&i) {
+                                sources[i as usize].push(j);
+                            }
+                        }
+                        None => sources.iter_mut().for_each(|s| s.push(j)),
+                    }
+                }
+                let st = row_major(ud);
+                let mut idx = vec![0; dims.len()];
+                (0..n)
+                    .map(|e| {
+                        unravel(e, dims, &mut idx);
+                        let mut sets: Vec<&[u32]> = vec![&ops[0][e]];
+                        let mut src = idx.clone();
+                        for &j in &sources[idx[axis]] {
+                            src[axis] = j;
+                            let k: usize = src.iter().zip(&st).map(|(a, b)| a * b).sum();
+                            sets.push(&ops[2][k]);
+                        }
+                        union(&sets)
+                    })
+                    .collect()
+            }
+            Lowering::Opaque => {
+                if !conservative.contains(&eqn.prim.name()) {
                     conservative.push(eqn.prim.name());
                 }
-                // Every output element depends on everything its operands depend on (for a
-                // scatter-add, position-wise on its first operand and on all the updates).
+                // Every output element depends on everything its operands depend on.
                 let all: Vec<&[u32]> = ops.iter().flatten().map(|s| &s[..]).collect();
                 let all = union(&all);
                 vec![all; n]
