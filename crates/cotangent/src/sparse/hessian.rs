@@ -8,10 +8,10 @@
 use std::panic::Location;
 
 use super::color::{color_columns, color_star, Coloring};
-use super::jacobian::{color_seeds, gather_flat, jacobian_sparsity, Csr};
+use super::jacobian::{check_plan_input, color_seeds, gather_flat, jacobian_sparsity, Csr};
 use super::pattern::Pattern;
 use crate::core::error::AtCaller;
-use crate::core::{DType, Error, Result, Tensor};
+use crate::core::{DType, Result, Tensor};
 use crate::prim::Aval;
 use crate::transform::vmap::try_vmap_call;
 use crate::{grad, try_jvp};
@@ -121,19 +121,7 @@ impl SparseHessian {
     }
 
     fn check_input(&self, x: &Tensor) -> Result<()> {
-        if Aval::of(x) != self.input {
-            return Err(Error::shape(
-                "sparse_hessian",
-                format!(
-                    "the plan is for {}{} inputs, got {}{}",
-                    self.input.dtype,
-                    self.input.shape,
-                    x.dtype(),
-                    x.shape()
-                ),
-            ));
-        }
-        Ok(())
+        check_plan_input("sparse_hessian", &self.input, x)
     }
 
     fn compute(&self, f: &dyn Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Csr> {

@@ -142,19 +142,7 @@ impl SparseJacobian {
     }
 
     fn check_input(&self, x: &Tensor) -> Result<()> {
-        if Aval::of(x) != self.input {
-            return Err(Error::shape(
-                "sparse_jacobian",
-                format!(
-                    "the plan is for {}{} inputs, got {}{}",
-                    self.input.dtype,
-                    self.input.shape,
-                    x.dtype(),
-                    x.shape()
-                ),
-            ));
-        }
-        Ok(())
+        check_plan_input("sparse_jacobian", &self.input, x)
     }
 
     fn compute(&self, f: &dyn Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Csr> {
@@ -211,6 +199,23 @@ impl SparseJacobian {
         }
         gather_flat(&compressed[0], at)
     }
+}
+
+/// An error unless `x` has the shape and dtype a plan was made for.
+pub(crate) fn check_plan_input(op: &'static str, input: &Aval, x: &Tensor) -> Result<()> {
+    if Aval::of(x) != *input {
+        return Err(Error::shape(
+            op,
+            format!(
+                "the plan is for {}{} inputs, got {}{}",
+                input.dtype,
+                input.shape,
+                x.dtype(),
+                x.shape()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// One seed row per color: the sum of the unit vectors of its columns (or rows).
