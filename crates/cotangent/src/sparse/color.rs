@@ -121,16 +121,25 @@ pub fn color_star(p: &Pattern) -> Coloring {
 /// color appears once among its row's neighbours, or the other way round).
 pub fn is_star(p: &Pattern, coloring: &Coloring) -> bool {
     let c = &coloring.colors;
-    let unique = |i: usize, color: usize| {
-        p.row(i)
-            .iter()
-            .filter(|&&k| k != i && c[k] == color)
-            .count()
-            == 1
-    };
+    let unique = |i: usize, color: usize| sole_neighbour_of_color(p, c, i, color);
     (0..p.rows).all(|i| {
         p.row(i)
             .iter()
             .all(|&j| j == i || (c[i] != c[j] && (unique(i, c[j]) || unique(j, c[i]))))
     })
+}
+
+/// Whether exactly one neighbour of `i` (off the diagonal) has color `color`: then row `i` of
+/// the product with that color's seed is that one entry.
+pub(crate) fn sole_neighbour_of_color(
+    p: &Pattern,
+    colors: &[usize],
+    i: usize,
+    color: usize,
+) -> bool {
+    p.row(i)
+        .iter()
+        .filter(|&&k| k != i && colors[k] == color)
+        .count()
+        == 1
 }

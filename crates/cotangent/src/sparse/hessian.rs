@@ -7,7 +7,7 @@
 
 use std::panic::Location;
 
-use super::color::{color_columns, color_star, Coloring};
+use super::color::{color_columns, color_star, sole_neighbour_of_color, Coloring};
 use super::jacobian::{check_plan_input, color_seeds, gather_flat, jacobian_sparsity, Csr};
 use super::pattern::Pattern;
 use crate::core::error::AtCaller;
@@ -150,17 +150,11 @@ impl SparseHessian {
             &[0],
         )?;
         let p = &self.pattern;
-        let unique = |i: usize, c: usize| {
-            p.row(i)
-                .iter()
-                .filter(|&&k| k != i && colors[k] == c)
-                .count()
-                == 1
-        };
         let mut at = Vec::with_capacity(p.nnz());
         for i in 0..n {
             for &j in p.row(i) {
-                let from_row = !self.star || i == j || unique(i, colors[j]);
+                let from_row =
+                    !self.star || i == j || sole_neighbour_of_color(p, colors, i, colors[j]);
                 at.push(if from_row {
                     colors[j] * n + i
                 } else {
