@@ -63,7 +63,8 @@ pub fn eigh(a: &Tensor) -> (Tensor, Tensor) {
     a.eigh()
 }
 
-/// Reduced QR factorization, `R` with a non-negative diagonal; see [`Tensor::try_qr`].
+/// Reduced QR factorization (tall, square or wide), `R` with a non-negative diagonal; see
+/// [`Tensor::try_qr`].
 #[track_caller]
 pub fn qr(a: &Tensor) -> (Tensor, Tensor) {
     a.qr()

@@ -455,7 +455,7 @@ fn other_rows() -> Vec<Row> {
             &g[0] / &g[1]
         }),
         // Linear algebra (cholesky, triangular_solve, solve, det, cofactor, slogdet, eigh, qr
-        // and svd are primitives; cho_solve, inv, pinv and lstsq composites).
+        // and svd are primitives; cho_solve, inv, pinv, lstsq and wide qr composites).
         ("cholesky", |x| spd(&x[0]).cholesky()),
         ("cholesky of a non-symmetric input", |x| {
             (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).cholesky() * &square(&x[2], 0.0)
@@ -534,6 +534,10 @@ fn other_rows() -> Vec<Row> {
         ("matrix_norm spectral and nuclear", |x| {
             x[0].matrix_norm(MatrixNorm::Spectral, false)
                 + (&x[1] - 1.0).matrix_norm(MatrixNorm::Nuclear, false)
+        }),
+        ("qr wide", |x| {
+            let (q, r) = (&x[0] - 1.2).qr();
+            Tensor::concat(&[q, r * &x[1]], 1)
         }),
         // matrix_exp (a composite: Padé 13 with scaling and squaring; jit and vmap take the
         // traced schedule, eager the norm's value).
