@@ -214,6 +214,21 @@ fn derivatives_against_finite_differences() {
 }
 
 #[test]
+fn f32_gradients_follow_f64() {
+    let a = Tensor::randn(&[2, 5, 3], 21, DType::F64);
+    let loss = |x: &Tensor| {
+        let (u, s, vt) = x.svd();
+        u.narrow(-1, 0, 1).sum() * s.sum() + vt.sin().sum()
+    };
+    let g64 = grad(loss)(&a);
+    let g32 = grad(loss)(&a.cast(DType::F32));
+    assert_eq!(g32.dtype(), DType::F32);
+    let err = max_abs_diff(&g32, &g64);
+    eprintln!("f32 gradient against f64: {err:.1e}");
+    assert!(err < 1e-4, "{err}");
+}
+
+#[test]
 fn jit_and_vmap_of_a_gradient_match_eager() {
     for (m, n) in [(6, 4), (3, 5)] {
         let a = Tensor::randn(&[3, m, n], 31, DType::F64);
