@@ -63,7 +63,8 @@ pub fn eigh(a: &Tensor) -> (Tensor, Tensor) {
     a.eigh()
 }
 
-/// Reduced QR factorization, `R` with a non-negative diagonal; see [`Tensor::try_qr`].
+/// Reduced QR factorization (tall, square or wide), `R` with a non-negative diagonal; see
+/// [`Tensor::try_qr`].
 #[track_caller]
 pub fn qr(a: &Tensor) -> (Tensor, Tensor) {
     a.qr()
@@ -73,4 +74,44 @@ pub fn qr(a: &Tensor) -> (Tensor, Tensor) {
 #[track_caller]
 pub fn matrix_exp(a: &Tensor) -> Tensor {
     a.matrix_exp()
+}
+
+/// Thin singular value decomposition `(U, s, Vᵀ)`, `s` descending; see [`Tensor::try_svd`].
+///
+/// ```
+/// use cotangent::{linalg, Tensor};
+/// let (_, s, _) = linalg::svd(&Tensor::from_vec(vec![3.0, 0.0, 4.0, 5.0], &[2, 2]));
+/// assert!((s.to_vec::<f64>()[1] - 5f64.sqrt()).abs() < 1e-12);
+/// ```
+#[track_caller]
+pub fn svd(a: &Tensor) -> (Tensor, Tensor, Tensor) {
+    a.svd()
+}
+
+/// Moore–Penrose pseudo-inverse (`rtol` defaults to `10 · max(m, n) · ε`); see
+/// [`Tensor::try_pinv`].
+///
+/// ```
+/// use cotangent::{linalg, Tensor};
+/// let p = linalg::pinv(&Tensor::from_vec(vec![2.0, 0.0], &[1, 2]), None);
+/// assert_eq!(p.dims(), &[2, 1]);
+/// assert!((p.to_vec::<f64>()[0] - 0.5).abs() < 1e-12);
+/// ```
+#[track_caller]
+pub fn pinv(a: &Tensor, rtol: Option<f64>) -> Tensor {
+    a.pinv(rtol)
+}
+
+/// Minimum-norm least-squares solution of `A x ≈ B` (`rcond` defaults to `max(m, n) · ε`);
+/// see [`Tensor::try_lstsq`].
+///
+/// ```
+/// use cotangent::{linalg, Tensor};
+/// let a = Tensor::from_vec(vec![1.0, 1.0, 1.0], &[3, 1]);
+/// let x = linalg::lstsq(&a, &Tensor::from_vec(vec![1.0, 2.0, 6.0], &[3]), None);
+/// assert!((x.to_vec::<f64>()[0] - 3.0).abs() < 1e-12); // the mean
+/// ```
+#[track_caller]
+pub fn lstsq(a: &Tensor, b: &Tensor, rcond: Option<f64>) -> Tensor {
+    a.lstsq(b, rcond)
 }

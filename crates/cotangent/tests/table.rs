@@ -454,8 +454,8 @@ fn other_rows() -> Vec<Row> {
             );
             &g[0] / &g[1]
         }),
-        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor, slogdet, eigh and qr
-        // are primitives; cho_solve and inv composites).
+        // Linear algebra (cholesky, triangular_solve, solve, det, cofactor, slogdet, eigh, qr
+        // and svd are primitives; cho_solve, inv, pinv, lstsq and wide qr composites).
         ("cholesky", |x| spd(&x[0]).cholesky()),
         ("cholesky of a non-symmetric input", |x| {
             (spd(&x[0]) + x[1].narrow(1, 0, 3) * 0.3).cholesky() * &square(&x[2], 0.0)
@@ -503,6 +503,41 @@ fn other_rows() -> Vec<Row> {
         ("qr batched", |x| {
             let (q, r) = Tensor::stack(&[x[0].t() - 1.2, x[1].t() - 1.0], 0).qr();
             q.sum_axes(&[0], false).exp() + r.matmul(&x[2].narrow(0, 0, 3)).sum()
+        }),
+        // svd of a wide [3, 4] and a tall [4, 3] matrix (U's largest-magnitude entries
+        // positive): U, s and Vᵀ directly, and batched; the composites built on it.
+        ("svd", |x| {
+            let (u, s, vt) = x[0].svd();
+            Tensor::concat(
+                &[u * &square(&x[1], 0.0), s.unsqueeze(0), vt.narrow(1, 0, 3)],
+                0,
+            )
+        }),
+        ("svd tall", |x| {
+            let (u, s, vt) = (x[0].t() - 1.2).svd();
+            Tensor::concat(
+                &[u.narrow(0, 0, 3), s.unsqueeze(0), vt * &square(&x[1], 0.0)],
+                0,
+            )
+        }),
+        ("svd batched", |x| {
+            let (u, s, vt) = Tensor::stack(&[x[0].clone(), &x[1] - 1.0], 0).svd();
+            u.sum_axes(&[0], false).exp() + s.sum() + vt.narrow(-1, 0, 3).sum_axes(&[0], false)
+        }),
+        ("pinv", |x| (x[0].t() - 1.2).pinv(None)),
+        ("lstsq", |x| {
+            // Tall, with singular values near 2 (finite differences of second derivatives
+            // lose too much on an ill-conditioned one).
+            let a = x[0].t() - 1.2 + Tensor::eye(4, DType::F64).narrow(1, 0, 3) * 2.0;
+            a.lstsq(&x[1].t(), None)
+        }),
+        ("matrix_norm spectral and nuclear", |x| {
+            x[0].matrix_norm(MatrixNorm::Spectral, false)
+                + (&x[1] - 1.0).matrix_norm(MatrixNorm::Nuclear, false)
+        }),
+        ("qr wide", |x| {
+            let (q, r) = (&x[0] - 1.2).qr();
+            Tensor::concat(&[q, r * &x[1]], 1)
         }),
         // matrix_exp (a composite: Padé 13 with scaling and squaring; jit and vmap take the
         // traced schedule, eager the norm's value).

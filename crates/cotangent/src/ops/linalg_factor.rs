@@ -2,7 +2,8 @@
 //! primitive applied to the symmetric part, as `jnp.linalg.cholesky`), `triangular_solve` (the
 //! `triangular_solve` primitive, as `jax.scipy.linalg.solve_triangular`) and `cho_solve` (two
 //! triangular solves, as `jax.scipy.linalg.cho_solve`), and the symmetric eigendecomposition
-//! `eigh` (the `eigh` primitive applied to the symmetric part, as `jnp.linalg.eigh`). All batch
+//! `eigh` (the `eigh` primitive applied to the symmetric part, as `jnp.linalg.eigh`), and `qr`
+//! (the `qr` primitive for tall matrices, a composite around it for wide ones). All batch
 //! over leading dims.
 
 use std::panic::Location;
@@ -144,15 +145,21 @@ impl Tensor {
         }
     }
 
-    /// The reduced QR factorization of a matrix `[m, n]` with `m ≥ n`, or of each matrix of a
-    /// batch `[..., m, n]`: `(Q, R)` with orthonormal columns `Q: [..., m, n]` (`QᵀQ = I`) and
-    /// upper-triangular `R: [..., n, n]`, `A = Q R`, as `jnp.linalg.qr(a, mode="reduced")`.
-    /// **Sign convention**: `R`'s diagonal is non-negative (each column of `Q`, with the row of
-    /// `R` it multiplies, is negated where the Householder factorization gives a negative
-    /// diagonal entry); JAX/LAPACK leave those signs as Householder gives them. At full column
-    /// rank that makes the factorization unique and its derivative well defined. f32 and
-    /// f64; needs the `faer` feature (on by default). Wide matrices (`m < n`) are an error,
-    /// not supported yet. A matrix with a non-finite entry gives NaNs.
+    /// The reduced QR factorization of a matrix `[m, n]`, or of each matrix of a batch
+    /// `[..., m, n]`: `(Q, R)` with `k = min(m, n)`, orthonormal columns `Q: [..., m, k]`
+    /// (`QᵀQ = I`) and upper-triangular (upper-trapezoidal when wide) `R: [..., k, n]`,
+    /// `A = Q R`, as `jnp.linalg.qr(a, mode="reduced")`. **Sign convention**: `R`'s diagonal
+    /// is non-negative (each column of `Q`, with the row of `R` it multiplies, is negated where
+    /// the Householder factorization gives a negative diagonal entry); JAX/LAPACK leave those
+    /// signs as Householder gives them. At full rank that makes the factorization unique and
+    /// its derivative well defined. f32 and f64; needs the `faer` feature (on by default). A
+    /// matrix with a non-finite entry gives NaNs.
+    ///
+    /// Tall and square matrices (`m ≥ n`) are the `qr` primitive. Wide ones (`m < n`) are a
+    /// composite: `Q, R₁` the QR of the leading `m × m` block `A[:, :m]` and
+    /// `R = [R₁, Qᵀ A[:, m:]]` (the same factors Householder QR of the whole matrix gives, up
+    /// to the signs fixed above); its derivative, through the square case and a matmul, needs
+    /// that leading block to be of full rank.
     ///
     /// Derivatives, for full column rank: with `C = Qᵀ dA R⁻¹` and
     /// `Ω = tril(C, −1) − tril(C, −1)ᵀ`, `dQ = dA R⁻¹ + Q (Ω − C)`, `dR = (C − Ω) R`; the
@@ -169,8 +176,14 @@ impl Tensor {
     /// let rv = r.to_vec::<f64>();
     /// assert!(rv[0] > 0.0 && rv[2] == 0.0 && rv[3] >= 0.0);
     /// assert!((rv[0] - 5.0).abs() < 1e-12); // ‖(3, 4, 0)‖
-    /// let err = Tensor::zeros(&[2, 3], cotangent::DType::F64).try_qr().unwrap_err();
-    /// assert!(err.to_string().contains("qr") && err.to_string().contains("[2, 3]"));
+    /// // Wide: Q [2, 2], R [2, 3].
+    /// let w = a.t();
+    /// let (q, r) = w.qr();
+    /// assert_eq!((q.dims(), r.dims()), (&[2, 2][..], &[2, 3][..]));
+    /// let back = q.matmul(&r).to_vec::<f64>();
+    /// assert!(back.iter().zip(w.to_vec::<f64>()).all(|(x, y)| (x - y).abs() < 1e-12));
+    /// let err = Tensor::zeros(&[3], cotangent::DType::F64).try_qr().unwrap_err();
+    /// assert!(err.to_string().contains("qr") && err.to_string().contains("[3]"));
     /// ```
     #[track_caller]
     pub fn try_qr(&self) -> Result<(Tensor, Tensor)> {
@@ -181,6 +194,14 @@ impl Tensor {
                 format!("expected a floating-point matrix, got {}", self.dtype()),
             )
             .at(loc));
+        }
+        let r = self.rank();
+        if r >= 2 && self.dims()[r - 2] < self.dims()[r - 1] {
+            let (m, n) = (self.dims()[r - 2], self.dims()[r - 1]);
+            let packed = bind(Qr, smallvec![self.try_narrow(-1, 0, m)?]).map_err(|e| e.at(loc))?;
+            let (q, r1) = qr_parts(&packed)?;
+            let r2 = q.mt().matmul_raw(&self.try_narrow(-1, m, n - m)?)?;
+            return Ok((q, Tensor::try_concat(&[r1, r2], -1)?));
         }
         let packed = bind(Qr, smallvec![self.clone()]).map_err(|e| e.at(loc))?;
         qr_parts(&packed)

@@ -7,8 +7,7 @@ use std::panic::Location;
 use crate::core::error::AtCaller;
 use crate::core::{Error, Result, Tensor};
 
-/// Which matrix norm [`Tensor::matrix_norm`] computes. (The spectral and nuclear norms need a
-/// singular value decomposition, which the library does not have yet.)
+/// Which matrix norm [`Tensor::matrix_norm`] computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MatrixNorm {
     /// Frobenius: the square root of the sum of squares.
@@ -17,6 +16,15 @@ pub enum MatrixNorm {
     One,
     /// The largest row sum of absolute values (`ord=inf`).
     Inf,
+    /// Spectral: the largest singular value (`ord=2`), through [`Tensor::try_svd`] (so it
+    /// needs the `faer` feature). Its gradient is `u₁ v₁ᵀ` where the largest singular value is
+    /// simple; where it is repeated the norm is not differentiable and the gradient is that of
+    /// one of them.
+    Spectral,
+    /// Nuclear: the sum of the singular values (`ord='nuc'`), through [`Tensor::try_svd`]. Its
+    /// gradient is `U Vᵀ` at full rank; at a zero singular value the norm is not
+    /// differentiable and the gradient is one subgradient.
+    Nuclear,
 }
 
 /// **Norms**.
@@ -99,7 +107,9 @@ impl Tensor {
         norm() => try_norm
     );
 
-    /// A norm of each matrix over the last two axes (batched over the leading ones).
+    /// A norm of each matrix over the last two axes (batched over the leading ones), as
+    /// `torch.linalg.matrix_norm` (`ord` `'fro'`, `1`, `inf`, `2` and `'nuc'`). The norm of a
+    /// matrix with no elements is 0.
     ///
     /// ```
     /// use cotangent::{MatrixNorm, Tensor};
@@ -107,6 +117,12 @@ impl Tensor {
     /// assert_eq!(a.matrix_norm(MatrixNorm::One, false).item::<f64>(), 6.0);
     /// assert_eq!(a.matrix_norm(MatrixNorm::Inf, false).item::<f64>(), 7.0);
     /// assert!((a.matrix_norm(MatrixNorm::Fro, false).item::<f64>() - 30f64.sqrt()).abs() < 1e-15);
+    /// // [[3, 0], [4, 5]] has singular values 3√5 and √5.
+    /// let b = Tensor::from_vec(vec![3.0, 0.0, 4.0, 5.0], &[2, 2]);
+    /// let two = b.matrix_norm(MatrixNorm::Spectral, false).item::<f64>();
+    /// let nuc = b.matrix_norm(MatrixNorm::Nuclear, true);
+    /// assert!((two - 45f64.sqrt()).abs() < 1e-12 && nuc.dims() == [1, 1]);
+    /// assert!((nuc.item::<f64>() - 4.0 * 5f64.sqrt()).abs() < 1e-12);
     /// ```
     #[track_caller]
     pub fn try_matrix_norm(&self, ord: MatrixNorm, keepdim: bool) -> Result<Tensor> {
@@ -129,6 +145,20 @@ impl Tensor {
                 .try_sum_axes(&[-1], true)?
                 .try_max_axes(&[-2], true)
                 .and_then(|t| squeeze_last_two(t, keepdim)),
+            MatrixNorm::Spectral | MatrixNorm::Nuclear => {
+                let (_, s, _) = self.try_svd().at_caller()?;
+                let k = s.dims()[s.rank() - 1];
+                let v = if k == 0 {
+                    s.try_sum_axes(&[-1], true)?
+                } else if ord == MatrixNorm::Spectral {
+                    // Descending: the first is the largest.
+                    s.try_narrow(-1, 0, 1)?
+                } else {
+                    s.try_sum_axes(&[-1], true)?
+                };
+                let v = v.try_unsqueeze(-1)?;
+                squeeze_last_two(v, keepdim)
+            }
         }
     }
     panicking!(

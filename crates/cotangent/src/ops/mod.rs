@@ -50,6 +50,7 @@ mod linalg_factor;
 mod linalg_norm;
 pub(crate) mod linalg_shapes;
 mod linalg_solve;
+mod linalg_svd;
 mod loss;
 mod math;
 mod pool;

@@ -103,6 +103,7 @@ register! {
     stop_gradient,
     sub,
     sum,
+    svd,
     tan,
     tanh,
     triangular_solve,

@@ -67,7 +67,7 @@ impl Primitive for Qr {
             return Err(Error::shape(
                 "qr",
                 format!(
-                    "wide matrices (m < n) are not supported yet: got shape {} (need m ≥ n)",
+                    "the qr primitive takes m ≥ n (Tensor::qr factors wide matrices around it): got shape {}",
                     a.shape
                 ),
             ));

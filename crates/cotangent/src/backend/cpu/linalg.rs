@@ -10,10 +10,12 @@
 use crate::core::{Real, Shape, Value};
 
 #[cfg(feature = "faer")]
-pub use super::linalg_faer::{cholesky, eigh, qr, solve_unit_lower, solve_upper, triangular_solve};
+pub use super::linalg_faer::{
+    cholesky, eigh, qr, solve_unit_lower, solve_upper, svd, triangular_solve,
+};
 #[cfg(not(feature = "faer"))]
 pub use super::linalg_faer_off::{
-    cholesky, eigh, qr, solve_unit_lower, solve_upper, triangular_solve,
+    cholesky, eigh, qr, solve_unit_lower, solve_upper, svd, triangular_solve,
 };
 
 /// The float types the kernels run on (f32 and f64).

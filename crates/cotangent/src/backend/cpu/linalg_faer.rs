@@ -1,6 +1,6 @@
 //! The kernels taken from `faer` (the `faer` feature, on by default): Cholesky factorization,
-//! triangular solves, the symmetric eigendecomposition and the reduced QR factorization over
-//! batches of row-major matrices.
+//! triangular solves, the symmetric eigendecomposition, the reduced QR factorization and the
+//! thin singular value decomposition over batches of row-major matrices.
 
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -178,6 +178,62 @@ pub fn qr<T: LinalgFloat>(a: &Value) -> Result<Value> {
             }
             for j in k..n {
                 o[(m + k) * n + j] = s(r[(k, j)]);
+            }
+        }
+    }
+    Ok(Value::from_vec(out, Shape::from(shape)))
+}
+
+/// The thin singular value decomposition `A = U diag(s) Vᵀ` of each `[m, n]` matrix
+/// (`k = min(m, n)`), packed as `[..., m + 1 + n, k]`: rows `0..m` the orthonormal columns
+/// `U: [m, k]`, row `m` the singular values `s` in descending order (non-negative), rows
+/// `m + 1..` the orthonormal columns `V: [n, k]` (not `Vᵀ`). Each column of `U` is signed so
+/// that its component of largest magnitude (the first of equal ones) is positive, and the
+/// column of `V` with it is negated with it. A matrix with a non-finite entry, or one whose
+/// iteration does not converge, gives NaNs.
+pub fn svd<T: LinalgFloat>(a: &Value) -> Result<Value> {
+    let (batch, m, n) = dims(a);
+    let k = m.min(n);
+    let rows = m + 1 + n;
+    let src = a.elements::<T>();
+    let mut out = vec![T::zero(); batch * rows * k];
+    let d = a.shape().dims();
+    let mut shape = d[..d.len() - 2].to_vec();
+    shape.extend([rows, k]);
+    if k == 0 {
+        return Ok(Value::from_vec(out, Shape::from(shape)));
+    }
+    for b in 0..batch {
+        let x = &src[b * m * n..(b + 1) * m * n];
+        let o = &mut out[b * rows * k..(b + 1) * rows * k];
+        let f = if x.iter().all(|v| v.is_finite()) {
+            MatRef::from_row_major_slice(x, m, n).thin_svd().ok()
+        } else {
+            None
+        };
+        let Some(f) = f else {
+            o.fill(T::nan());
+            continue;
+        };
+        let (u, s, v) = (f.U(), f.S().column_vector(), f.V());
+        // faer sorts in non-increasing order already; a stable sort makes it certain.
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&i, &j| s[j].partial_cmp(&s[i]).unwrap_or(std::cmp::Ordering::Equal));
+        for (c, &j) in order.iter().enumerate() {
+            let mut big = 0;
+            for r in 1..m {
+                if num_traits::Float::abs(u[(r, j)]) > num_traits::Float::abs(u[(big, j)]) {
+                    big = r;
+                }
+            }
+            let flip = u[(big, j)] < T::zero();
+            let sg = |t: T| if flip { -t } else { t };
+            for r in 0..m {
+                o[r * k + c] = sg(u[(r, j)]);
+            }
+            o[m * k + c] = s[j];
+            for r in 0..n {
+                o[(m + 1 + r) * k + c] = sg(v[(r, j)]);
             }
         }
     }

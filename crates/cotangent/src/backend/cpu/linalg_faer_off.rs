@@ -1,5 +1,5 @@
 //! Without the `faer` feature (the `cotangent` command builds without it, to compile
-//! faster), Cholesky, triangular solves, `eigh` and `qr` are unavailable: they report an error naming the
+//! faster), Cholesky, triangular solves, `eigh`, `qr` and `svd` are unavailable: they report an error naming the
 //! feature instead of computing. The triangular solves inside LU (`solve`, `inv`, `det`'s derivative) use plain substitution loops.
 
 use super::linalg::LinalgFloat;
@@ -43,6 +43,13 @@ pub fn eigh<T: LinalgFloat>(_a: &Value) -> Result<Value> {
 #[allow(clippy::extra_unused_type_parameters)]
 pub fn qr<T: LinalgFloat>(_a: &Value) -> Result<Value> {
     Err(unavailable("qr"))
+}
+
+/// Unavailable without the `faer` feature.
+// `T` keeps the signature of the faer build, whose callers name it.
+#[allow(clippy::extra_unused_type_parameters)]
+pub fn svd<T: LinalgFloat>(_a: &Value) -> Result<Value> {
+    Err(unavailable("svd"))
 }
 
 /// `x ← L⁻¹ x` for `x: [n, k]`, `L` the unit lower triangle of the row-major `f: [n, n]`,
@@ -114,5 +121,12 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("qr") && e.contains("faer"), "{e}");
+        let e = super::svd::<f64>(&crate::core::Value::from_vec(
+            vec![1.0],
+            [1, 1].as_slice().into(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("svd") && e.contains("faer"), "{e}");
     }
 }
