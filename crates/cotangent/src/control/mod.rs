@@ -17,12 +17,17 @@ mod closure;
 mod cond;
 mod diff;
 mod fori;
+mod implicit;
 mod pack;
 mod scan;
 mod while_loop;
 
 pub use cond::{cond, try_cond};
 pub use fori::{fori_loop, try_fori_loop, LoopBound};
+pub use implicit::{
+    custom_linear_solve, custom_linear_solve_symmetric, custom_root, try_custom_linear_solve,
+    try_custom_linear_solve_symmetric, try_custom_root,
+};
 pub use scan::{scan, try_scan};
 pub use while_loop::{try_while_loop, while_loop};
 
