@@ -18,9 +18,10 @@
 //!   `θ̄ = −(∂f/∂θ)ᵀ w`.
 //!
 //! Both rules are written with tensor ops, so second derivatives come from differentiating
-//! them (the solution inside them is this primitive again). Under `vmap` the primitive has no
-//! batching rule: it is applied once per example and the results stacked (counted by
-//! [`crate::vmap_fallbacks`]), so the user's solver always sees one unbatched problem.
+//! them (the solution inside them is this primitive again). Under `vmap` the primitive becomes
+//! one batched node whose kernel calls the user's solver once per example (the solver is
+//! arbitrary Rust code: it always sees one unbatched problem) and whose rules are the
+//! unbatched rules mapped with `vmap`, so the tangent solves run batched.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -37,6 +38,7 @@ use crate::no_grad;
 use crate::prim::{Aval, AvalRef, Primitive};
 use crate::transform::grad::try_vjp;
 use crate::transform::jvp::try_jvp;
+use crate::transform::vmap::move_axis;
 
 /// A user's solver: given a function `g` and a tensor `y`, returns `x` (a root of `g` near the
 /// initial guess `y` for `custom_root`'s `solve`; the solution of `g(x) = y` for a linear `g`
@@ -58,6 +60,7 @@ enum Kind {
 }
 
 /// The primitive: its output is the user's solution; its rules are implicit differentiation.
+#[derive(Clone)]
 struct Implicit {
     kind: Kind,
     /// The residual (root) or the matrix-vector product (linear), traced with `x` as input 0.
@@ -369,6 +372,221 @@ impl Primitive for Implicit {
         }
         Ok(cts)
     }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        size: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        PerExample::apply(Arc::new(self.clone()), args, dims, size)
+    }
+}
+
+/// A batch of the same solve, one per example: the kernel runs the unbatched primitive's
+/// kernel (the user's solver) on each example and stacks the solutions at axis 0; the
+/// derivative rules are the unbatched primitive's rules mapped with `vmap`, so the tangent
+/// solves and the products with ∂f/∂θ run batched, and the batch stays one node of the graph.
+#[derive(Clone)]
+struct PerExample {
+    inner: Arc<dyn Primitive>,
+    /// The batch axis of each input (`None`: shared by every example).
+    dims: Vec<Option<usize>>,
+    size: usize,
+}
+
+impl fmt::Debug for PerExample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} per example of {}", self.inner, self.size)
+    }
+}
+
+/// The shape and dtype of one example of `a`, batched at `d`.
+fn unbatched(a: &Aval, d: Option<usize>) -> Aval {
+    let mut dims = a.shape.dims().to_vec();
+    if let Some(d) = d {
+        dims.remove(d);
+    }
+    Aval::new(&dims, a.dtype)
+}
+
+impl PerExample {
+    fn apply(
+        inner: Arc<dyn Primitive>,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        size: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        let prim = PerExample {
+            inner,
+            dims: dims.to_vec(),
+            size,
+        };
+        let inputs: Inputs = args.iter().cloned().collect();
+        Ok(Some((bind_at(prim, inputs, Location::caller())?, Some(0))))
+    }
+
+    /// Example `b` of input `x` (batched at `d`).
+    fn example(x: &Tensor, d: Option<usize>, b: usize) -> Result<Tensor> {
+        match d {
+            Some(d) => x.try_narrow(d as isize, b, 1)?.try_squeeze(d as isize),
+            None => Ok(x.clone()),
+        }
+    }
+}
+
+impl Primitive for PerExample {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn params(&self) -> String {
+        format!("per example of {}: {}", self.size, self.inner.params())
+    }
+
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let mut per = Vec::with_capacity(inputs.len());
+        for (a, &d) in inputs.iter().zip(&self.dims) {
+            let a = Aval {
+                shape: a.shape.clone(),
+                dtype: a.dtype,
+            };
+            if let Some(d) = d {
+                if a.shape.dims().get(d) != Some(&self.size) {
+                    return Err(Error::shape(
+                        self.name(),
+                        format!("operand {a} has no batch axis {d} of size {}", self.size),
+                    ));
+                }
+            }
+            per.push(unbatched(&a, d));
+        }
+        let refs: Vec<AvalRef<'_>> = per
+            .iter()
+            .map(|a| AvalRef {
+                shape: &a.shape,
+                dtype: a.dtype,
+            })
+            .collect();
+        let one = self.inner.abstract_eval(&refs)?;
+        let mut dims = vec![self.size];
+        dims.extend_from_slice(one.shape.dims());
+        Ok(Aval::new(&dims, one.dtype))
+    }
+
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let xs: Vec<Tensor> = inputs
+            .iter()
+            .map(|v| Tensor::from_value((*v).clone(), Location::caller()))
+            .collect();
+        let outs = no_grad(|| {
+            (0..self.size)
+                .map(|b| {
+                    let one: Vec<Tensor> = xs
+                        .iter()
+                        .zip(&self.dims)
+                        .map(|(x, &d)| Self::example(x, d, b))
+                        .collect::<Result<_>>()?;
+                    let refs: Vec<&Value> = one.iter().map(Tensor::value).collect();
+                    let v = self.inner.eval(&refs)?;
+                    Ok(Tensor::from_value(v, Location::caller()))
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(Tensor::try_stack(&outs, 0)?.value().clone())
+    }
+
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], out: &Tensor) -> Result<Option<Tensor>> {
+        let n = p.len();
+        let given: Vec<bool> = t.iter().map(Option::is_some).collect();
+        let mut args = p.to_vec();
+        args.extend(crate::transform::custom::dense(p, t));
+        args.push(out.clone());
+        let mut axes = self.dims.clone();
+        axes.extend(self.dims.iter().copied());
+        axes.push(Some(0));
+        let mut err = None;
+        let mut zero = true;
+        let ts = crate::try_vmap_call(
+            |a| {
+                let ts: Vec<Option<Tensor>> =
+                    (0..n).map(|i| given[i].then(|| a[n + i].clone())).collect();
+                match self.inner.jvp(&a[..n], &ts, &a[2 * n]) {
+                    Ok(Some(t)) => {
+                        zero = false;
+                        vec![t]
+                    }
+                    Ok(None) => vec![a[2 * n].zeros_like()],
+                    Err(e) => {
+                        err = Some(e);
+                        vec![a[2 * n].zeros_like()]
+                    }
+                }
+            },
+            &args,
+            &axes,
+            &[0],
+        )?;
+        if let Some(e) = err {
+            return Err(e);
+        }
+        Ok((!zero).then(|| ts.into_iter().next().expect("one output")))
+    }
+
+    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let n = p.len();
+        let mut args = p.to_vec();
+        args.extend([out.clone(), g.clone()]);
+        let mut axes = self.dims.clone();
+        axes.extend([Some(0), Some(0)]);
+        let mut err = None;
+        let mut some = vec![false; n];
+        let cts = crate::try_vmap_call(
+            |a| match self.inner.vjp(&a[..n], &a[n], &a[n + 1]) {
+                Ok(cts) => cts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        some[i] = c.is_some();
+                        c.unwrap_or_else(|| a[i].zeros_like())
+                    })
+                    .collect(),
+                Err(e) => {
+                    err = Some(e);
+                    a[..n].iter().map(Tensor::zeros_like).collect()
+                }
+            },
+            &args,
+            &axes,
+            &[0],
+        )?;
+        if let Some(e) = err {
+            return Err(e);
+        }
+        cts.into_iter()
+            .zip(&self.dims)
+            .zip(some)
+            .map(|((c, d), some)| {
+                if !some {
+                    return Ok(None);
+                }
+                Ok(Some(match d {
+                    Some(d) => move_axis(&c, 0, *d)?,
+                    // Shared by every example: the cotangents add up.
+                    None => c.try_sum_axes(&[0], false)?,
+                }))
+            })
+            .collect()
+    }
+
+    fn batch(
+        &self,
+        args: &[Tensor],
+        dims: &[Option<usize>],
+        size: usize,
+    ) -> Result<Option<(Tensor, Option<usize>)>> {
+        PerExample::apply(Arc::new(self.clone()), args, dims, size)
+    }
 }
 
 /// Trace `body` at `x`'s type (its captured tracked tensors lifted into extra inputs) and bind
@@ -484,8 +702,8 @@ where
 ///   Higher derivatives differentiate it.
 ///
 /// Works in reverse mode (`grad`), forward mode (`jvp`), to second order, under `jit` (the
-/// solver is an opaque step of the compiled program) and `vmap` (one solve per example, see the
-/// module note). Panics like [`try_custom_root`] errors.
+/// solver is an opaque step of the compiled program) and `vmap` (one node for the batch; the
+/// solver is called once per example, the derivative rules run batched). Panics like [`try_custom_root`] errors.
 ///
 /// ```
 /// use cotangent::{custom_root, grad, Tensor};
