@@ -46,6 +46,7 @@
 //! | `torch.compile` | `jax.jit` | [`jit()`], [`jit_n`], [`tree::jit`] |
 //! | `torch.utils.checkpoint` | `jax.checkpoint` | [`checkpoint()`], [`tree::checkpoint`] |
 //! | `torch.autograd.Function` | `jax.custom_vjp` / `custom_jvp` | [`custom_vjp()`], [`custom_jvp()`] |
+//! | — | `lax.custom_root`, `lax.custom_linear_solve` | [`custom_root`], [`custom_linear_solve`], [`custom_linear_solve_symmetric`] |
 //! | — | `lax.cond/while_loop/fori_loop/scan` | [`cond`], [`while_loop`], [`fori_loop`], [`scan`] (and in [`tree`]) |
 //! | `torch.no_grad()` | `lax.stop_gradient` | [`no_grad`], [`Tensor::detach`] |
 //! | `torch.linalg.solve` … | `jnp.linalg.solve` … | [`linalg`] |
@@ -89,9 +90,10 @@ pub use crate::core::{
     ErrorKind, Layout, Real, Result, Shape, Storage, Tensor, Value,
 };
 pub use control::{
-    bounded_while_loop, cond, fori_loop, fori_loop_with, scan, scan_with, try_bounded_while_loop,
-    try_cond, try_fori_loop, try_fori_loop_with, try_scan, try_scan_with, try_while_loop,
-    while_loop, LoopBound, Remat,
+    bounded_while_loop, cond, custom_linear_solve, custom_linear_solve_symmetric, custom_root,
+    fori_loop, fori_loop_with, scan, scan_with, try_bounded_while_loop, try_cond,
+    try_custom_linear_solve, try_custom_linear_solve_symmetric, try_custom_root, try_fori_loop,
+    try_fori_loop_with, try_scan, try_scan_with, try_while_loop, while_loop, LoopBound, Remat,
 };
 pub use extend::apply_primitive;
 pub use jit::{jit, jit_n, Jit};

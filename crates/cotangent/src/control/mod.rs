@@ -21,6 +21,7 @@ mod closure;
 mod cond;
 mod diff;
 mod fori;
+mod implicit;
 mod pack;
 mod remat;
 mod scan;
@@ -30,6 +31,10 @@ mod while_loop;
 pub use bounded_while::{bounded_while_loop, try_bounded_while_loop};
 pub use cond::{cond, try_cond};
 pub use fori::{fori_loop, fori_loop_with, try_fori_loop, try_fori_loop_with, LoopBound};
+pub use implicit::{
+    custom_linear_solve, custom_linear_solve_symmetric, custom_root, try_custom_linear_solve,
+    try_custom_linear_solve_symmetric, try_custom_root,
+};
 pub use remat::Remat;
 pub use scan::{scan, scan_with, try_scan, try_scan_with};
 pub use while_loop::{try_while_loop, while_loop};
