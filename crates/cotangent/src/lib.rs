@@ -99,7 +99,7 @@ pub use extend::apply_primitive;
 pub use jit::{jit, jit_n, Jit};
 pub use ops::{
     einsum, meshgrid, tril_indices, triu_indices, try_einsum, try_meshgrid, where_, Conv2dOptions,
-    Indexing, MatrixNorm,
+    ConvTranspose2dOptions, Indexing, MatrixNorm,
 };
 pub use transform::checkpoint::checkpoint;
 pub use transform::custom::{custom_jvp, custom_vjp};

@@ -333,6 +333,61 @@ fn other_rows() -> Vec<Row> {
             x[0].reshape(&[1, 3, 4])
                 .conv1d(&x[1].narrow(1, 0, 3).reshape(&[1, 3, 3]), None, o)
         }),
+        ("conv_transpose2d", |x| {
+            let w = x[1].narrow(0, 0, 2).reshape(&[1, 2, 2, 2]);
+            let o = ConvTranspose2dOptions::default()
+                .stride(2)
+                .padding(1)
+                .output_padding(1);
+            let b = x[2].narrow(1, 0, 2).sum_axes(&[0], false);
+            x[0].reshape(&[1, 1, 3, 4])
+                .conv_transpose2d(&w, Some(&b), o)
+                .sin()
+        }),
+        ("conv_transpose2d groups dilation", |x| {
+            let w = x[1].reshape(&[6, 1, 2, 1]);
+            let o = ConvTranspose2dOptions {
+                stride: (2, 1),
+                output_padding: (1, 0),
+                ..ConvTranspose2dOptions::default().dilation(2).groups(2)
+            };
+            Tensor::concat(&[x[0].clone(), x[2].clone()], 0)
+                .reshape(&[1, 6, 2, 2])
+                .conv_transpose2d(&w, None, o)
+        }),
+        ("conv_transpose1d", |x| {
+            let o = ConvTranspose2dOptions::default().stride(2).padding(1);
+            x[0].reshape(&[1, 3, 4])
+                .conv_transpose1d(&x[1].reshape(&[3, 2, 2]), None, o)
+        }),
+        // Normalization layers (composites of mean, variance and elementwise ops).
+        ("batch_norm", |x| {
+            let w = x[1].narrow(1, 0, 3).sum_axes(&[0], false);
+            let b = x[2].narrow(0, 0, 1).reshape(&[4]).narrow(0, 0, 3);
+            (&x[0] * &x[1])
+                .reshape(&[2, 3, 2])
+                .batch_norm(Some(&w), Some(&b), 1e-5)
+                .sin()
+        }),
+        ("batch_norm_with_stats", |x| {
+            let m = x[1].narrow(0, 0, 1).reshape(&[4]).narrow(0, 0, 3);
+            let v = x[2].narrow(0, 1, 1).reshape(&[4]).narrow(0, 0, 3);
+            x[0].reshape(&[4, 3]).batch_norm_with_stats(
+                &m,
+                &v,
+                Some(&x[1].narrow(0, 2, 1).reshape(&[4]).narrow(0, 1, 3)),
+                None,
+                1e-5,
+            )
+        }),
+        ("group_norm", |x| {
+            let w = x[1].narrow(0, 0, 1).reshape(&[4]);
+            let b = x[2].narrow(0, 0, 1).reshape(&[4]);
+            (&x[0] * &x[2])
+                .reshape(&[1, 4, 3])
+                .group_norm(2, Some(&w), Some(&b), 1e-5)
+                .cos()
+        }),
         ("max_pool2d", |x| {
             (&x[0] * &x[1])
                 .reshape(&[1, 1, 3, 4])
