@@ -1,22 +1,25 @@
-//! Train an MLP on the UCI handwritten digits (1797 8×8 images; see `data/README.md` for the
-//! source and licence) and report the test accuracy.
+//! Train an MLP (or, with `--cnn`, a small CNN) on the UCI handwritten digits (1797 8×8
+//! images; see `data/README.md` for the source and licence) and report the test accuracy.
 //!
 //! ```sh
 //! cargo run --release --example digits            # the full run
+//! cargo run --release --example digits -- --cnn   # the same loop on two 3×3 convolutions
 //! cargo run --release --example digits -- --quick # a few steps; fails unless the loss fell
 //! cargo run --release --example digits -- --epochs 10
 //! ```
 //!
 //! Writes `target/digits-curve.svg` (loss and accuracy) and `target/digits.safetensors` (the
-//! trained parameters).
+//! trained parameters); `digits-cnn-curve.svg` and `digits-cnn.safetensors` with `--cnn`.
 
 mod common;
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cotangent_nn::demos::digits::{DIGITS_PATH, Digits, DigitsConfig, train};
-use cotangent_nn::{Module, load, save};
+use cotangent_nn::demos::digits::{
+    Classify, DIGITS_PATH, Digits, DigitsConfig, DigitsRun, train, train_cnn,
+};
+use cotangent_nn::{load, save};
 
 fn main() -> ExitCode {
     common::exit_code(run())
@@ -34,11 +37,16 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let data = Digits::load(DIGITS_PATH)?;
     let (train_set, test_set) = data.split(0.2, 0);
+    let cnn = std::env::args().any(|a| a == "--cnn");
+    let arch = if cnn {
+        "CNN conv3x3(16)-conv3x3(32)-maxpool2-linear".to_string()
+    } else {
+        format!("MLP 64-{:?}-10", cfg.hidden)
+    };
     println!(
-        "digits: {} train / {} test images; MLP 64-{:?}-10, {} epochs of batch {}{}",
+        "digits: {} train / {} test images; {arch}, {} epochs of batch {}{}",
         train_set.len(),
         test_set.len(),
-        cfg.hidden,
         cfg.epochs,
         cfg.batch_size,
         if quick { " (quick mode)" } else { "" }
@@ -47,16 +55,29 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let bar = common::progress(steps);
     let (mut ema, mut last_eval) = (None, None);
     let start = Instant::now();
-    let result = train(&cfg, &train_set, &test_set, &mut |s| {
-        common::on_step(&bar, &mut ema, &mut last_eval, s)
-    })?;
-    let seconds = start.elapsed().as_secs_f64();
-    bar.finish();
+    let mut step = |s: &_| common::on_step(&bar, &mut ema, &mut last_eval, s);
+    if cnn {
+        let result = train_cnn(&cfg, &train_set, &test_set, &mut step)?;
+        bar.finish();
+        report(result, start.elapsed().as_secs_f64(), "digits-cnn", "CNN")
+    } else {
+        let result = train(&cfg, &train_set, &test_set, &mut step)?;
+        bar.finish();
+        report(result, start.elapsed().as_secs_f64(), "digits", "MLP")
+    }
+}
 
+/// Plot, save and reload the model, print the accuracy; fail unless the loss went down.
+fn report<M: Classify>(
+    result: DigitsRun<M>,
+    seconds: f64,
+    stem: &str,
+    arch: &str,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let out = common::output_dir()?;
-    let svg = out.join("digits-curve.svg");
-    common::plot(&svg, "MLP on UCI digits", &result.log)?;
-    let ckpt = out.join("digits.safetensors");
+    let svg = out.join(format!("{stem}-curve.svg"));
+    common::plot(&svg, &format!("{arch} on UCI digits"), &result.log)?;
+    let ckpt = out.join(format!("{stem}.safetensors"));
     save(&result.model, &ckpt)?;
     let mut reloaded = result.model.clone();
     load(&mut reloaded, &ckpt)?;

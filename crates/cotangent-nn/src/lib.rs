@@ -58,8 +58,8 @@ pub use checkpoint::{load, load_tensors, save, save_tensors};
 pub use error::NnError;
 pub use init::Init;
 pub use layers::{
-    Activation, Conv2d, Dropout, Embedding, Layer, LayerNorm, Linear, MaxPool2d, Mlp,
-    MultiHeadAttention, Sequential, TransformerBlock,
+    Activation, BatchNorm2d, BatchStats, Conv2d, ConvTranspose2d, Dropout, Embedding, GroupNorm,
+    Layer, LayerNorm, Linear, MaxPool2d, Mlp, MultiHeadAttention, Sequential, TransformerBlock,
 };
 pub use module::Module;
 

@@ -76,3 +76,12 @@ fn addition_encoding_round_trips() {
         assert_eq!(&row[8..11], &y[i * 4..i * 4 + 3]);
     }
 }
+
+#[test]
+fn digits_cnn_quick_mode_learns() {
+    let (train, test) = Digits::load(DIGITS_PATH).unwrap().split(0.2, 0);
+    let run = digits::train_cnn(&DigitsConfig::quick(), &train, &test, &mut |_| {}).unwrap();
+    assert!(run.log.loss_went_down(), "{:?}", run.log.losses);
+    assert_eq!(run.log.evals.len(), 2);
+    assert!(run.test_accuracy > 0.5, "{}", run.test_accuracy);
+}

@@ -1,7 +1,8 @@
-//! [`Conv2d`] and [`MaxPool2d`]: NCHW convolution and max pooling layers over
-//! [`Tensor::conv2d`] and [`Tensor::max_pool2d`].
+//! [`Conv2d`], [`ConvTranspose2d`] and [`MaxPool2d`]: NCHW convolution, transposed
+//! convolution and max pooling layers over [`Tensor::conv2d`], [`Tensor::conv_transpose2d`] and
+//! [`Tensor::max_pool2d`].
 
-use cotangent::{Conv2dOptions, Tensor};
+use cotangent::{Conv2dOptions, ConvTranspose2dOptions, Tensor};
 
 use crate::init::{Init, WeightInit};
 use crate::module::Module;
@@ -211,5 +212,96 @@ impl MaxPool2d {
     #[track_caller]
     pub fn forward(&self, x: &Tensor) -> Tensor {
         x.max_pool2d(self.kernel, self.stride, self.padding)
+    }
+}
+
+/// A 2-D transposed convolution `[N, C, H, W] → [N, O, Ho, Wo]` with weight
+/// `[C, O/groups, kh, kw]` and an optional bias `[O]`, as `torch.nn.ConvTranspose2d` (an
+/// upsampling layer: with stride 2 and output padding 1 it doubles `H` and `W`).
+///
+/// ```
+/// use cotangent::{ConvTranspose2dOptions, DType, Tensor};
+/// use cotangent_nn::{ConvTranspose2d, Init};
+/// let o = ConvTranspose2dOptions::default().stride(2).padding(1).output_padding(1);
+/// let up = ConvTranspose2d::new(4, 2, (3, 3), o, &mut Init::new(0, DType::F32));
+/// assert_eq!(up.weight.dims(), &[4, 2, 3, 3]);
+/// assert_eq!(up.forward(&Tensor::zeros(&[1, 4, 5, 5], DType::F32)).dims(), &[1, 2, 10, 10]);
+/// ```
+#[derive(Clone, Debug, Module)]
+pub struct ConvTranspose2d {
+    /// `[C, O/groups, kh, kw]`.
+    pub weight: Tensor,
+    /// `[O]`, if the layer has a bias.
+    pub bias: Option<Tensor>,
+    /// `(sh, sw)`.
+    pub stride: (usize, usize),
+    /// `(ph, pw)` removed at both ends of the output.
+    pub padding: (usize, usize),
+    /// `(oh, ow)` added at the end of the output.
+    pub output_padding: (usize, usize),
+    /// `(dh, dw)`.
+    pub dilation: (usize, usize),
+    /// Channel groups.
+    pub groups: usize,
+}
+
+impl ConvTranspose2d {
+    /// A Kaiming-uniform weight (fan-in `O/groups · kh · kw`, as PyTorch computes it for this
+    /// layer) and a zero bias. See the type's example.
+    #[track_caller]
+    pub fn new(
+        in_channels: usize,
+        out_channels: usize,
+        kernel: (usize, usize),
+        opts: ConvTranspose2dOptions,
+        init: &mut Init,
+    ) -> ConvTranspose2d {
+        let g = opts.groups;
+        assert!(
+            g > 0 && in_channels % g == 0 && out_channels % g == 0,
+            "ConvTranspose2d: {in_channels} input and {out_channels} output channels do not \
+             split into {g} groups"
+        );
+        let og = out_channels / g;
+        let weight = init
+            .make(
+                WeightInit::KaimingUniform,
+                &[og * kernel.0 * kernel.1, in_channels],
+            )
+            .t()
+            .reshape(&[in_channels, og, kernel.0, kernel.1]);
+        ConvTranspose2d {
+            weight,
+            bias: Some(init.zeros(&[out_channels])),
+            stride: opts.stride,
+            padding: opts.padding,
+            output_padding: opts.output_padding,
+            dilation: opts.dilation,
+            groups: g,
+        }
+    }
+
+    /// The layer's options.
+    ///
+    /// ```
+    /// use cotangent::{ConvTranspose2dOptions, DType};
+    /// use cotangent_nn::{ConvTranspose2d, Init};
+    /// let o = ConvTranspose2dOptions::default().stride(2);
+    /// assert_eq!(ConvTranspose2d::new(1, 1, (2, 2), o, &mut Init::new(0, DType::F32)).options(), o);
+    /// ```
+    pub fn options(&self) -> ConvTranspose2dOptions {
+        ConvTranspose2dOptions {
+            stride: self.stride,
+            padding: self.padding,
+            output_padding: self.output_padding,
+            dilation: self.dilation,
+            groups: self.groups,
+        }
+    }
+
+    /// The transposed convolution of `x: [N, C, H, W]`; see [`Tensor::conv_transpose2d`].
+    #[track_caller]
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        x.conv_transpose2d(&self.weight, self.bias.as_ref(), self.options())
     }
 }

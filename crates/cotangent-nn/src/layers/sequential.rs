@@ -9,8 +9,8 @@ use cotangent::Tensor;
 use cotangent::tree::{Tree, child_path};
 
 use crate::layers::{
-    Activation, Conv2d, Dropout, Embedding, LayerNorm, Linear, MaxPool2d, Mlp, MultiHeadAttention,
-    TransformerBlock,
+    Activation, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Embedding, GroupNorm, LayerNorm,
+    Linear, MaxPool2d, Mlp, MultiHeadAttention, TransformerBlock,
 };
 use crate::module::Module;
 
@@ -48,7 +48,10 @@ macro_rules! layers {
 layers!(
     Linear,
     Conv2d,
+    ConvTranspose2d,
     MaxPool2d,
+    BatchNorm2d,
+    GroupNorm,
     Embedding,
     LayerNorm,
     Dropout,

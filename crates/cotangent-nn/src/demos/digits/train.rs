@@ -1,15 +1,15 @@
-//! The digits training loop: mini-batch AdamW with a warm-up + cosine schedule on an MLP, the
-//! gradients taken with `try_value_and_grad_n` over the parameter list.
+//! The digits training loop: mini-batch AdamW with a warm-up + cosine schedule on an MLP or a
+//! CNN (any [`Classify`] model), the gradients taken with `try_value_and_grad_n` over the
+//! parameter list.
 
 use cotangent::{DType, Tensor, no_grad, try_value_and_grad_n};
 
-use super::Digits;
+use super::{Classify, Digits, DigitsCnn};
 use crate::demos::{SplitMix, StepInfo, TrainLog, argmax_rows};
 use crate::error::NnError;
 use crate::init::Init;
 use crate::layers::{Activation, Mlp};
 use crate::loss;
-use crate::module::Module;
 use crate::optim::{AdamW, LrSchedule, Optimizer, WarmupCosine};
 
 /// Hyper-parameters of a digits run.
@@ -62,7 +62,7 @@ impl DigitsConfig {
     }
 }
 
-/// The outcome of a run.
+/// The outcome of a run (of the MLP unless `M` says otherwise).
 ///
 /// ```
 /// use cotangent_nn::demos::digits::{train, Digits, DigitsConfig, DIGITS_PATH};
@@ -71,9 +71,9 @@ impl DigitsConfig {
 /// assert_eq!(run.log.evals.last().unwrap().1, run.test_accuracy);
 /// ```
 #[derive(Debug, Clone)]
-pub struct DigitsRun {
+pub struct DigitsRun<M = Mlp> {
     /// The trained classifier (logits over 10 classes).
-    pub model: Mlp,
+    pub model: M,
     /// Losses and per-epoch test accuracies.
     pub log: TrainLog,
     /// Test accuracy at the end.
@@ -92,8 +92,8 @@ pub struct DigitsRun {
 /// let untrained = Mlp::new(&[64, 10], Activation::Relu, &mut Init::new(0, DType::F32));
 /// assert!(accuracy(&untrained, &d) < 0.5);
 /// ```
-pub fn accuracy(model: &Mlp, data: &Digits) -> f64 {
-    let logits = no_grad(|| model.forward(&data.images));
+pub fn accuracy<M: Classify>(model: &M, data: &Digits) -> f64 {
+    let logits = no_grad(|| model.logits(&data.images));
     let labels = data.labels.to_vec::<i64>();
     let hits = argmax_rows(&logits)
         .iter()
@@ -127,6 +127,36 @@ pub fn train(
         Activation::Relu,
         &mut Init::new(cfg.seed, DType::F32),
     );
+    fit(model, cfg, train_set, test_set, on_step)
+}
+
+/// Train the small CNN ([`DigitsCnn`]) with the same loop, optimizer and schedule as
+/// [`train`] (`cfg.hidden` is not used).
+///
+/// ```no_run
+/// use cotangent_nn::demos::digits::{train_cnn, Digits, DigitsConfig, DIGITS_PATH};
+/// let (tr, te) = Digits::load(DIGITS_PATH).unwrap().split(0.2, 0);
+/// let run = train_cnn(&DigitsConfig::default(), &tr, &te, &mut |_| {}).unwrap();
+/// println!("CNN test accuracy {:.2}%", 100.0 * run.test_accuracy);
+/// ```
+pub fn train_cnn(
+    cfg: &DigitsConfig,
+    train_set: &Digits,
+    test_set: &Digits,
+    on_step: &mut dyn FnMut(&StepInfo),
+) -> Result<DigitsRun<DigitsCnn>, NnError> {
+    let model = DigitsCnn::new(&mut Init::new(cfg.seed, DType::F32));
+    fit(model, cfg, train_set, test_set, on_step)
+}
+
+/// The loop shared by both models: shuffled mini-batches, AdamW, warm-up + cosine.
+fn fit<M: Classify>(
+    model: M,
+    cfg: &DigitsConfig,
+    train_set: &Digits,
+    test_set: &Digits,
+    on_step: &mut dyn FnMut(&StepInfo),
+) -> Result<DigitsRun<M>, NnError> {
     let mut params = model.param_tensors();
     let n = train_set.len();
     let per_epoch = n.div_ceil(cfg.batch_size);
@@ -145,10 +175,7 @@ pub fn train(
             opt.set_lr(lr);
             let (l, grads) = try_value_and_grad_n(
                 |ps| {
-                    loss::cross_entropy(
-                        &model.with_params(ps).forward(&batch.images),
-                        &batch.labels,
-                    )
+                    loss::cross_entropy(&model.with_params(ps).logits(&batch.images), &batch.labels)
                 },
                 &params,
             )?;
