@@ -599,8 +599,106 @@ def elementwise_chain(timer):
                method="eager, 8 separate kernels, f32")
 
 
+def _m(n):
+    """M[i, j] = sin(1e-3 k^2 + 1), k = i n + j, [n, n] f64 (as benches/core/ops.rs)."""
+    k = np.arange(n * n, dtype=np.float64)
+    return np.sin(1e-3 * (k * k) + 1.0).reshape(n, n)
+
+
+def _weights(shape):
+    """Loss weights 1 + (k mod 7)/10 over the row-major index k."""
+    return (1.0 + (np.arange(int(np.prod(shape))) % 7) / 10.0).reshape(shape)
+
+
+def ops_workloads(timer):
+    """Issue 15's workloads, built identically in crates/cotangent/benches/core/ops.rs: a conv2d
+    training step (x [32, 3, 32, 32] = sin(1e-3 k), w [64, 3, 3, 3] = 0.2 cos(0.1 k), f32, padding 1,
+    loss 0.5 mean(y^2); value = sum(gx) + sum(gw)), and in f64 Cholesky and solve at n = 512 (A =
+    M M^T / n + I, b [512, 4] = cos(0.11 k)) and eigh at n = 256 (S = (M + M^T) / 2), each alone
+    (value = sum of the output; for eigh sum(w * eigenvalues)) and with the gradient of
+    sum(weights * output) (value = sum of the gradients)."""
+    k = np.arange(32 * 3 * 32 * 32, dtype=np.float64)
+    x_np = np.sin(1e-3 * k).astype(np.float32).reshape(32, 3, 32, 32)
+    w_np = (0.2 * np.cos(0.1 * np.arange(64 * 27, dtype=np.float64))).astype(np.float32).reshape(64, 3, 3, 3)
+    n = 512
+    mm = _m(n)
+    a_np = mm @ mm.T / n + np.eye(n)
+    b_np = np.cos(0.11 * np.arange(n * 4, dtype=np.float64)).reshape(n, 4)
+    cl, cb = _weights((n, n)), _weights((n, 4))
+    mk = _m(256)
+    s_np = (mk + mk.T) * 0.5
+    c = _weights((256,))
+
+    def gsum(gs):
+        return float(sum(np.asarray(g, dtype=np.float64).sum() for g in gs))
+
+    # JAX, jitted.
+    def conv_loss_j(x, w):
+        y = jax.lax.conv_general_dilated(x, w, (1, 1), ((1, 1), (1, 1)),
+                                         dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        return 0.5 * jnp.mean(y * y)
+
+    cases_j = [
+        ("conv2d_32x3x32x32_64x3x3_train",
+         jax.jit(jax.grad(conv_loss_j, argnums=(0, 1))), (jnp.asarray(x_np), jnp.asarray(w_np)), gsum,
+         "jax.jit(jax.grad(0.5 mean(conv_general_dilated(x, w, padding 1)^2), argnums=(0, 1))), f32"),
+        ("cholesky_512_f64", jax.jit(jnp.linalg.cholesky), (jnp.asarray(a_np),),
+         lambda r: float(np.asarray(r).sum()), "jax.jit(jnp.linalg.cholesky)"),
+        ("cholesky_512_f64_grad", jax.jit(jax.grad(lambda a: jnp.sum(jnp.linalg.cholesky(a) * cl))),
+         (jnp.asarray(a_np),), lambda r: float(np.asarray(r).sum()),
+         "jax.jit(jax.grad(sum(cholesky(a) * weights)))"),
+        ("solve_512x4_f64", jax.jit(jnp.linalg.solve), (jnp.asarray(a_np), jnp.asarray(b_np)),
+         lambda r: float(np.asarray(r).sum()), "jax.jit(jnp.linalg.solve)"),
+        ("solve_512x4_f64_grad",
+         jax.jit(jax.grad(lambda a, b: jnp.sum(jnp.linalg.solve(a, b) * cb), argnums=(0, 1))),
+         (jnp.asarray(a_np), jnp.asarray(b_np)), gsum, "jax.jit(jax.grad(sum(solve(a, b) * weights)))"),
+        ("eigh_256_f64", jax.jit(jnp.linalg.eigh), (jnp.asarray(s_np),),
+         lambda r: float(np.sum(np.asarray(r[0]) * c)), "jax.jit(jnp.linalg.eigh) (eigenvalues and vectors)"),
+        ("eigh_256_f64_grad", jax.jit(jax.grad(lambda a: jnp.sum(jnp.linalg.eigh(a)[0] * c))),
+         (jnp.asarray(s_np),), lambda r: float(np.asarray(r).sum()),
+         "jax.jit(jax.grad(sum(eigh(a).eigenvalues * weights)))"),
+    ]
+    for name, f, args, val, method in cases_j:
+        s, n_in, r = timer.measure(lambda: f(*args), jsync)
+        yield dict(workload=name, system="jax", seconds=s, value=val(f(*args)), n_inner=n_in, reps=r,
+                   method=method)
+
+    # PyTorch, eager.
+    xt, wt = torch.from_numpy(x_np), torch.from_numpy(w_np)
+    at, bt = torch.from_numpy(a_np), torch.from_numpy(b_np)
+    st = torch.from_numpy(s_np)
+    clt, cbt, ct = torch.from_numpy(cl), torch.from_numpy(cb), torch.from_numpy(c)
+
+    def grads(loss, *xs):
+        xs = [x.detach().requires_grad_(True) for x in xs]
+        return torch.autograd.grad(loss(*xs), xs)
+
+    def conv_loss_t(x, w):
+        return 0.5 * torch.mean(torch.nn.functional.conv2d(x, w, padding=1) ** 2)
+
+    cases_t = [
+        ("conv2d_32x3x32x32_64x3x3_train", lambda: grads(conv_loss_t, xt, wt), gsum,
+         "torch.autograd.grad(0.5 mean(F.conv2d(x, w, padding=1)^2), (x, w)), f32, eager"),
+        ("cholesky_512_f64", lambda: torch.linalg.cholesky(at), lambda r: float(r.sum()),
+         "torch.linalg.cholesky"),
+        ("cholesky_512_f64_grad", lambda: grads(lambda a: (torch.linalg.cholesky(a) * clt).sum(), at), gsum,
+         "torch.autograd.grad(sum(cholesky(a) * weights), a)"),
+        ("solve_512x4_f64", lambda: torch.linalg.solve(at, bt), lambda r: float(r.sum()), "torch.linalg.solve"),
+        ("solve_512x4_f64_grad", lambda: grads(lambda a, b: (torch.linalg.solve(a, b) * cbt).sum(), at, bt),
+         gsum, "torch.autograd.grad(sum(solve(a, b) * weights), (a, b))"),
+        ("eigh_256_f64", lambda: torch.linalg.eigh(st), lambda r: float((r[0] * ct).sum()),
+         "torch.linalg.eigh (eigenvalues and vectors)"),
+        ("eigh_256_f64_grad", lambda: grads(lambda a: (torch.linalg.eigh(a)[0] * ct).sum(), st), gsum,
+         "torch.autograd.grad(sum(eigh(a).eigenvalues * weights), a)"),
+    ]
+    for name, f, val, method in cases_t:
+        s, n_in, r = timer.measure(f)
+        yield dict(workload=name, system="torch", seconds=s, value=val(f()), n_inner=n_in, reps=r,
+                   method=method)
+
+
 WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain,
-             transformer_block]
+             transformer_block, ops_workloads]
 
 
 def rss_run(system, steps):

@@ -3,7 +3,8 @@
 //! directions, an MLP and a transformer block's training step, and the jitted forms of the
 //! teaching example, the elementwise chain, the MLP (forward and train step) and the transformer
 //! train step (each jitted train step is checked against the eager one: loss and every updated
-//! parameter). Prints one JSON object per line (`workload`,
+//! parameter), and (in `core/ops.rs`) a conv2d training step and Cholesky, solve and eigh with
+//! their gradients. Prints one JSON object per line (`workload`,
 //! `system`, `seconds`, `value`) so `benches/compare.sh` can set them beside JAX and PyTorch
 //! measured in the same run.
 //!
@@ -15,6 +16,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cotangent::*;
+
+#[path = "core/ops.rs"]
+mod ops;
 
 struct Opts {
     smoke: bool,
@@ -597,5 +601,8 @@ fn main() {
     }
     if run("transformer") {
         transformer(&opts);
+    }
+    if run("ops") {
+        ops::run(&opts);
     }
 }
