@@ -1,7 +1,7 @@
 //! Soak test: train a small MLP for many steps and sample resident memory; it must stay flat
 //! (no growth beyond noise between the first and the last tenth of the run). Ignored by default;
-//! CI runs it with a shortened count: `SOAK_STEPS=3000 cargo test --release -p cotangent --test
-//! soak -- --ignored --nocapture`.
+//! CI runs it with a shortened count: `SOAK_STEPS=20000 cargo test --workspace --all-features
+//! --test soak -- --ignored --nocapture` (the test profile, so nothing is compiled again).
 
 use cotangent::*;
 
