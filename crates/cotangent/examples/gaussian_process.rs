@@ -109,8 +109,8 @@ fn main() {
         last = l.item::<f64>();
         m = &m * b1 + &g * (1.0 - b1);
         v = &v * b2 + g.square() * (1.0 - b2);
-        let mhat = &m / (1.0 - b1.powi(t as i32));
-        let vhat = &v / (1.0 - b2.powi(t as i32));
+        let mhat = &m / (1.0 - b1.powi(t));
+        let vhat = &v / (1.0 - b2.powi(t));
         theta = &theta - &(mhat / (vhat.sqrt() + eps) * lr);
         if t % (steps / 5) == 0 {
             let p = theta.exp().to_vec::<f64>();

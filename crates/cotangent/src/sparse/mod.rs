@@ -5,12 +5,15 @@
 //! forward-mode pass per color (or reverse-mode per row color, whichever needs fewer) and
 //! decompresses it into compressed rows ([`jacobian`]). A [`SparseJacobian`] plan keeps the
 //! pattern and coloring for reuse at many points. [`hessian_sparsity`] and [`sparse_hessian`]
-//! do the same for the Hessian, as the Jacobian of the gradient ([`hessian`]).
+//! do the same for the Hessian, as the Jacobian of the gradient ([`hessian`]). With the `sprs`
+//! feature, results convert to `sprs` matrices (`Csr::to_sprs`, `Pattern::to_sprs`).
 
 pub mod color;
 pub mod hessian;
 pub mod jacobian;
 pub mod pattern;
+#[cfg(feature = "sprs")]
+mod to_sprs;
 
 pub use color::{color_columns, color_star, is_star, Coloring};
 pub use hessian::{hessian_sparsity, sparse_hessian, SparseHessian};
