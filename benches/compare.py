@@ -44,6 +44,7 @@ TOLERANCE = {
     "solve_512x4_f64_grad": 1e-8,
     "eigh_256_f64": 1e-10,
     "eigh_256_f64_grad": 1e-8,
+    "tridiag_jacobian_n2000": 1e-10,
 }
 
 # grad_cost_ratio: each system's time of value_and_grad over its time of the forward pass alone.

@@ -697,8 +697,37 @@ def ops_workloads(timer):
                    method=method)
 
 
+def sparse_workloads(timer):
+    """Dense Jacobians of the 1-D PDE residual -u'' + sin(u) (tridiagonal; zero boundary values,
+    h = 1/(n + 1)) at n = 2,000, x = linspace(0, 1, n) in f64, as in
+    crates/cotangent/benches/core/sparse.rs (which also runs its sparse plan); value = sum of all
+    entries. Neither JAX nor PyTorch builds in sparse Jacobians: dense jacfwd is what they give."""
+    n = 2_000
+    h2 = 1.0 / ((n + 1) * (n + 1))
+
+    def res_j(x):
+        p = jnp.pad(x, (1, 1))
+        return -(p[:-2] - 2.0 * x + p[2:]) / h2 + jnp.sin(x)
+
+    jac = jax.jit(jax.jacfwd(res_j))
+    xj = jnp.linspace(0.0, 1.0, n, dtype=jnp.float64)
+    s, n_in, r = timer.measure(lambda: jac(xj), jsync)
+    yield dict(workload=f"tridiag_jacobian_n{n}", system="jax", seconds=s, value=float(np.asarray(jac(xj)).sum()),
+               n_inner=n_in, reps=r, method="jax.jit(jax.jacfwd(residual)), dense [n, n]")
+
+    def res_t(x):
+        p = torch.nn.functional.pad(x, (1, 1))
+        return -(p[:-2] - 2.0 * x + p[2:]) / h2 + torch.sin(x)
+
+    xt = torch.linspace(0.0, 1.0, n, dtype=torch.float64)
+    jt = torch.func.jacfwd(res_t)
+    s, n_in, r = timer.measure(lambda: jt(xt))
+    yield dict(workload=f"tridiag_jacobian_n{n}", system="torch", seconds=s, value=float(jt(xt).sum()),
+               n_inner=n_in, reps=r, method="torch.func.jacfwd(residual), eager, dense [n, n]")
+
+
 WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain,
-             transformer_block, ops_workloads]
+             transformer_block, ops_workloads, sparse_workloads]
 
 
 def rss_run(system, steps):

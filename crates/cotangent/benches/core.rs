@@ -4,7 +4,7 @@
 //! teaching example, the elementwise chain, the MLP (forward and train step) and the transformer
 //! train step (each jitted train step is checked against the eager one: loss and every updated
 //! parameter), and (in `core/ops.rs`) a conv2d training step and Cholesky, solve and eigh with
-//! their gradients. Prints one JSON object per line (`workload`,
+//! their gradients, and (in `core/sparse.rs`) a sparse Jacobian against dense `jacfwd`. Prints one JSON object per line (`workload`,
 //! `system`, `seconds`, `value`) so `benches/compare.sh` can set them beside JAX and PyTorch
 //! measured in the same run.
 //!
@@ -19,6 +19,8 @@ use cotangent::*;
 
 #[path = "core/ops.rs"]
 mod ops;
+#[path = "core/sparse.rs"]
+mod sparse;
 
 struct Opts {
     smoke: bool,
@@ -604,5 +606,8 @@ fn main() {
     }
     if run("ops") {
         ops::run(&opts);
+    }
+    if run("sparse") {
+        sparse::run(&opts);
     }
 }
