@@ -11,7 +11,7 @@ use crate::core::{Real, Shape, Value};
 
 #[cfg(feature = "faer")]
 pub use super::linalg_faer::{
-    cholesky, eigh, qr, solve_unit_lower, solve_upper, svd, triangular_solve,
+    cholesky, eigh, qr, solve, solve_unit_lower, solve_upper, svd, triangular_solve,
 };
 #[cfg(not(feature = "faer"))]
 pub use super::linalg_faer_off::{
@@ -104,8 +104,17 @@ fn lu_apply<T: LinalgFloat>(f: &[T], perm: &[usize], x: &mut [T], n: usize, k: u
     solve_upper(f, x, n, k);
 }
 
+/// `x ← A⁻¹ x` for one row-major `a: [n, n]` (overwritten by its factor) and `x: [n, k]`, by
+/// the unblocked LU above: what a zero pivot gives is LAPACK's (and so JAX's) infinities.
+pub(crate) fn solve_unblocked<T: LinalgFloat>(a: &mut [T], x: &mut [T], n: usize, k: usize) {
+    let (perm, _) = lu_factor(a, n);
+    lu_apply(a, &perm, x, n, k);
+}
+
 /// `A X = B` for each general `A: [n, n]` and `B: [n, k]`, by LU with partial pivoting. A
-/// singular `A` gives infinities or NaNs (the division by its zero pivot), as JAX.
+/// singular `A` gives infinities or NaNs (the division by its zero pivot), as JAX. (With the
+/// `faer` feature, solves go through faer's blocked LU instead: `linalg_faer::solve`.)
+#[cfg(not(feature = "faer"))]
 pub fn solve<T: LinalgFloat>(a: &Value, b: &Value) -> Value {
     let (batch, n, k) = dims(b);
     let mut fa = a.elements::<T>().into_owned();
@@ -113,8 +122,7 @@ pub fn solve<T: LinalgFloat>(a: &Value, b: &Value) -> Value {
     if n > 0 && k > 0 {
         for i in 0..batch {
             let f = &mut fa[i * n * n..(i + 1) * n * n];
-            let (perm, _) = lu_factor(f, n);
-            lu_apply(f, &perm, &mut x[i * n * k..(i + 1) * n * k], n, k);
+            solve_unblocked(f, &mut x[i * n * k..(i + 1) * n * k], n, k);
         }
     }
     Value::from_vec(x, b.shape().clone())
