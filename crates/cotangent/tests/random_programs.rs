@@ -1063,10 +1063,22 @@ fn check_sparsity(p: &Program, seed: u64) -> std::result::Result<(), String> {
         return Ok(());
     }
     let d = jacobian(f)(&flat).reshape(&[m, n]).to_vec::<f64>();
+    // The local pattern at this point lies inside the global one and, like it, covers the
+    // Jacobian there.
+    let local = cotangent::sparse::jacobian_sparsity_local(f, &flat).map_err(|e| e.to_string())?;
     for i in 0..m {
         for j in 0..n {
             if d[i * n + j] != 0.0 && !pattern.contains(i, j) {
                 return Err(format!("pattern misses ({i}, {j}) = {}", d[i * n + j]));
+            }
+            if d[i * n + j] != 0.0 && !local.contains(i, j) {
+                return Err(format!(
+                    "local pattern misses ({i}, {j}) = {}",
+                    d[i * n + j]
+                ));
+            }
+            if local.contains(i, j) && !pattern.contains(i, j) {
+                return Err(format!("local pattern has ({i}, {j}), the global one not"));
             }
         }
     }

@@ -406,3 +406,121 @@ fn plans_run_under_jit_and_grad() {
     let g = grad(|x: &Tensor| plan.values(residual, x).unwrap().sum())(&x);
     assert_eq!(g.dims(), &[50]);
 }
+
+/// The local pattern at `x`: inside the global one, and still covering the dense Jacobian at
+/// `x`. Returns (global nnz, local nnz).
+fn local_checked(f: impl Fn(&Tensor) -> Tensor + Copy, x: &Tensor) -> (usize, usize) {
+    use cotangent::sparse::jacobian_sparsity_local;
+    let global = jacobian_sparsity(f, x).unwrap();
+    let local = jacobian_sparsity_local(f, x).unwrap();
+    let (m, n, d) = dense(f, x);
+    covers(&local, m, n, &d);
+    for i in 0..local.rows {
+        for &j in local.row(i) {
+            assert!(
+                global.contains(i, j),
+                "local ({i}, {j}) is not in the global pattern"
+            );
+        }
+    }
+    (global.nnz(), local.nnz())
+}
+
+#[test]
+fn local_patterns_drop_the_branches_not_taken() {
+    // A ReLU layer: the rows of inactive units are empty at this point.
+    let w = Tensor::randn(&[6, 5], 1, DType::F64);
+    let b = Tensor::from_vec(vec![-9.0, 9.0, -9.0, 9.0, 0.0, -9.0], &[6]);
+    let layer = |x: &Tensor| (w.matmul(x) + &b).relu();
+    let x = Tensor::randn(&[5], 2, DType::F64) * 0.1;
+    let (global, local) = local_checked(&layer, &x);
+    assert_eq!(global, 30);
+    let live = (w.matmul(&x) + &b)
+        .gt(&Tensor::scalar(0.0))
+        .cast(DType::F64)
+        .sum()
+        .item::<f64>();
+    assert_eq!(local, 5 * live as usize, "five columns per active unit");
+    assert!(local < global);
+
+    // A max over rows: one element per row (distinct values), a tie keeps both.
+    let rowmax = |x: &Tensor| x.reshape(&[3, 4]).max_axes(&[1], false);
+    let x = Tensor::from_vec(
+        vec![
+            1.0, 7.0, 3.0, 2.0, 5.0, 5.0, 0.0, 1.0, -1.0, -2.0, -3.0, -0.5,
+        ],
+        &[12],
+    );
+    let (global, local) = local_checked(rowmax, &x);
+    assert_eq!((global, local), (12, 4));
+    let p = cotangent::sparse::jacobian_sparsity_local(rowmax, &x).unwrap();
+    assert_eq!(
+        (p.row(0), p.row(1), p.row(2)),
+        (&[1][..], &[4, 5][..], &[11][..])
+    );
+
+    // select: each output reads the branch its condition picks.
+    let branch = |x: &Tensor| {
+        let n = x.numel() / 2;
+        let (a, c) = (x.narrow(0, 0, n), x.narrow(0, n, n));
+        where_(&a.gt(&Tensor::scalar(0.0)), &a.sin(), &(&c * &a))
+    };
+    let x = Tensor::from_vec(vec![1.0, -1.0, 2.0, -2.0, 0.5, 0.5, 0.5, 0.5], &[8]);
+    let (global, local) = local_checked(branch, &x);
+    assert_eq!((global, local), (8, 6));
+
+    // clamp (max then min): elements outside the bounds have no dependence at all.
+    let clamp = |x: &Tensor| x.clamp(-1.0, 1.0) * 3.0;
+    let x = Tensor::from_vec(vec![-2.0, -0.5, 0.5, 2.0], &[4]);
+    assert_eq!(local_checked(clamp, &x), (4, 2));
+}
+
+#[test]
+fn local_plans_compute_the_jacobian_with_fewer_colors() {
+    // Each output is the larger of two neighbours: the global pattern is bidiagonal (2 colors);
+    // at an alternating point each output reads one input, and one color does.
+    let f = |x: &Tensor| {
+        let n = x.numel();
+        x.narrow(0, 0, n - 1)
+            .maximum(&x.narrow(0, 1, n - 1))
+            .square()
+    };
+    let x = Tensor::from_vec(
+        (0..1000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    2.0 + i as f64 * 1e-3
+                } else {
+                    -1.0
+                }
+            })
+            .collect(),
+        &[1000],
+    );
+    let global = SparseJacobian::new(f, &x).unwrap();
+    let local = SparseJacobian::new_local(f, &x).unwrap();
+    assert_eq!((global.coloring.count, local.coloring.count), (2, 1));
+    let dense_j = jacobian(f)(&x);
+    assert_eq!(
+        local.eval(f, &x).unwrap().to_dense().to_vec::<f64>(),
+        dense_j.to_vec::<f64>()
+    );
+    assert_eq!(
+        global.eval(f, &x).unwrap().to_dense().to_vec::<f64>(),
+        dense_j.to_vec::<f64>()
+    );
+}
+
+#[test]
+fn a_local_pattern_needs_a_concrete_point() {
+    use cotangent::sparse::jacobian_sparsity_local;
+    let e = jacobian_sparsity_local(|x: &Tensor| x.relu(), &Tensor::from_vec(vec![1i64], &[1]))
+        .unwrap_err();
+    assert!(e.to_string().contains("jacobian_sparsity_local"), "{e}");
+    let traced = Jit::new(|x: &[Tensor]| {
+        let e = jacobian_sparsity_local(|x: &Tensor| x.relu(), &x[0]).unwrap_err();
+        assert!(e.to_string().contains("concrete input"), "{e}");
+        vec![x[0].clone()]
+    });
+    traced.call(&[Tensor::ones(&[2], DType::F64)]);
+}

@@ -180,6 +180,19 @@ pub enum Lowering<'a> {
     Matmul,
 }
 
+/// Which operands an output depends on at particular values, for a primitive whose dependency
+/// is a choice the values make ([`Primitive::local_dependencies`]): the local (value-dependent)
+/// sparsity pattern keeps only the branch taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocalDeps {
+    /// Per output element (row-major), a mask of the operands it depends on: bit `k` for
+    /// operand `k`. For elementwise primitives (`select`, `max`, `min`).
+    Operands(Vec<u8>),
+    /// A reduction each of whose outputs depends only on the input elements equal to it (all
+    /// of them on a tie; the whole block when the output is NaN): a maximum.
+    Winners,
+}
+
 /// What [`Primitive::compose_after`] found `outer(inner(x))` to be.
 #[derive(Debug)]
 pub enum Composed {

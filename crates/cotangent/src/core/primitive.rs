@@ -175,4 +175,13 @@ pub trait Primitive: std::any::Any + Debug + Send + Sync + 'static {
         let _ = inner;
         None
     }
+
+    /// For local (value-dependent) sparsity patterns: when which operands an output element
+    /// depends on is a choice these concrete `inputs` make (a `select`'s condition, the larger
+    /// operand of `max`), say which. `None` (the default): the global rule its
+    /// [`Primitive::lowering`] implies, valid for every value.
+    fn local_dependencies(&self, inputs: &[&Value], output: &Value) -> Option<lowering::LocalDeps> {
+        let _ = (inputs, output);
+        None
+    }
 }

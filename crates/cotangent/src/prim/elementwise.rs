@@ -311,7 +311,8 @@ macro_rules! binary_float_primitive {
         chain: |$g:ident, $a:ident, $b:ident, $out:ident| { $($prep:tt)* }
             left: $left:expr, right: $right:expr,
         algebra: $algebra:expr,
-        expr: $expr:literal $(,)?
+        expr: $expr:literal
+        $(, local: $local:path)? $(,)?
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -371,6 +372,15 @@ macro_rules! binary_float_primitive {
                 $($prep)*
                 Ok(vec![Some($left), Some($right)])
             }
+            $(
+                fn local_dependencies(
+                    &self,
+                    inputs: &[&$crate::core::Value],
+                    output: &$crate::core::Value,
+                ) -> Option<$crate::prim::lowering::LocalDeps> {
+                    $local(inputs, output)
+                }
+            )?
         }
 
         /// The primitives this module registers.

@@ -17,6 +17,7 @@ binary_float_primitive! {
     chain: |g, a, b, out| { let (wa, wb) = Max::weights(a, b); } left: g * &wa, right: g * &wb,
     algebra: NO_UNITS,
     expr: "(isnan(a) || isnan(b) ? a + b : (a > b ? a : b))",
+    local: crate::prim::local::larger,
 }
 
 impl Max {

@@ -17,4 +17,5 @@ binary_float_primitive! {
     chain: |g, a, b, out| { let (wa, wb) = Max::weights(b, a); } left: g * &wa, right: g * &wb,
     algebra: NO_UNITS,
     expr: "(isnan(a) || isnan(b) ? a + b : (a < b ? a : b))",
+    local: crate::prim::local::smaller,
 }

@@ -11,6 +11,7 @@ pub(crate) mod batching;
 pub(crate) mod elementwise;
 pub(crate) mod fastmath;
 pub(crate) mod linalg_common;
+pub(crate) mod local;
 pub mod lowering;
 pub(crate) mod special;
 

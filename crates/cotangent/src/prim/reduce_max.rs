@@ -36,6 +36,13 @@ impl Primitive for ReduceMax {
     fn lowering(&self) -> Lowering<'_> {
         Lowering::Reduce { op: ReduceOp::Max, axes: &self.axes }
     }
+    fn local_dependencies(
+        &self,
+        _inputs: &[&crate::core::Value],
+        _output: &crate::core::Value,
+    ) -> Option<crate::prim::lowering::LocalDeps> {
+        Some(crate::prim::lowering::LocalDeps::Winners)
+    }
     fn name(&self) -> &'static str {
         "reduce_max"
     }

@@ -42,6 +42,13 @@ impl Primitive for Select {
     fn name(&self) -> &'static str {
         "select"
     }
+    fn local_dependencies(
+        &self,
+        inputs: &[&Value],
+        output: &Value,
+    ) -> Option<crate::prim::lowering::LocalDeps> {
+        crate::prim::local::chosen(inputs, output)
+    }
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         let (c, a, b) = (inputs[0], inputs[1], inputs[2]);
         if c.dtype != DType::Bool {

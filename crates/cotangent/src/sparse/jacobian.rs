@@ -6,7 +6,7 @@
 use std::panic::Location;
 
 use super::color::{color_columns, Coloring};
-use super::pattern::{of_graph, Pattern};
+use super::pattern::{of_graph, of_graph_local, Pattern};
 use crate::core::error::AtCaller;
 use crate::core::{DType, Error, Result, Tensor};
 use crate::ir::try_trace_n;
@@ -92,12 +92,68 @@ pub fn jacobian_sparsity(f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Pa
     trace_pattern(&f, x).at_caller()
 }
 
+/// The nonzero pattern of the Jacobian of `f` **at `x`**: the global pattern
+/// ([`jacobian_sparsity`]) without the dependencies through branches not taken there (the
+/// operand of `max` or `min` that lost, the `select` branch not chosen, the non-maximal elements
+/// of a `max` reduction; ties keep both). Valid near `x`, as long as no choice changes; a ReLU
+/// network's Jacobian loses the rows and columns of its inactive units.
+///
+/// ```
+/// use cotangent::sparse::{jacobian_sparsity, jacobian_sparsity_local};
+/// use cotangent::Tensor;
+/// let f = |x: &Tensor| x.relu() * 2.0;
+/// let x = Tensor::from_vec(vec![1.0, -1.0, 3.0], &[3]);
+/// assert_eq!(jacobian_sparsity(f, &x).unwrap().nnz(), 3);
+/// let local = jacobian_sparsity_local(f, &x).unwrap();
+/// assert_eq!((local.nnz(), local.row(1)), (2, &[][..]));
+/// ```
+#[track_caller]
+pub fn jacobian_sparsity_local(f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Pattern> {
+    trace_pattern_local(&f, x).at_caller()
+}
+
+fn trace_pattern_local(f: &dyn Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<Pattern> {
+    if !x.dtype().is_float() {
+        return Err(Error::dtype(
+            "jacobian_sparsity_local",
+            format!("expected a floating-point input, got {}", x.dtype()),
+        ));
+    }
+    let g = try_trace_n(|xs| vec![f(&xs[0])], &[Aval::of(x)])?;
+    of_graph_local(&g, x)
+}
+
 impl SparseJacobian {
     /// Find the pattern of `f`'s Jacobian at inputs shaped like `x` and color it both ways,
     /// keeping the mode with fewer colors.
     #[track_caller]
     pub fn new(f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<SparseJacobian> {
         let pattern = trace_pattern(&f, x).at_caller()?;
+        Ok(Self::from_pattern(pattern, x))
+    }
+
+    /// A plan from the local pattern at `x` ([`jacobian_sparsity_local`]): fewer colors where
+    /// branches cut dependencies, valid at points that make the same choices as `x`.
+    ///
+    /// ```
+    /// use cotangent::sparse::SparseJacobian;
+    /// use cotangent::Tensor;
+    /// // Each output is the larger of two neighbours: globally 2 colors, locally 1.
+    /// let f = |x: &Tensor| x.narrow(0, 0, 4).maximum(&x.narrow(0, 1, 4));
+    /// let x = Tensor::from_vec(vec![5.0, 1.0, 4.0, 2.0, 3.0], &[5]);
+    /// assert_eq!(SparseJacobian::new(f, &x).unwrap().coloring.count, 2);
+    /// let local = SparseJacobian::new_local(f, &x).unwrap();
+    /// assert_eq!(local.coloring.count, 1);
+    /// let dense = cotangent::jacobian(f)(&x).to_vec::<f64>();
+    /// assert_eq!(local.eval(f, &x).unwrap().to_dense().to_vec::<f64>(), dense);
+    /// ```
+    #[track_caller]
+    pub fn new_local(f: impl Fn(&Tensor) -> Tensor, x: &Tensor) -> Result<SparseJacobian> {
+        let pattern = trace_pattern_local(&f, x).at_caller()?;
+        Ok(Self::from_pattern(pattern, x))
+    }
+
+    fn from_pattern(pattern: Pattern, x: &Tensor) -> SparseJacobian {
         let columns = color_columns(&pattern);
         let rows = color_columns(&pattern.transpose());
         let (coloring, mode) = if rows.count < columns.count {
@@ -105,12 +161,12 @@ impl SparseJacobian {
         } else {
             (columns, Mode::Forward)
         };
-        Ok(SparseJacobian {
+        SparseJacobian {
             pattern,
             coloring,
             mode,
             input: Aval::of(x),
-        })
+        }
     }
 
     /// The Jacobian of `f` at `x` (shaped like the plan's input), in compressed rows.

@@ -9,14 +9,28 @@
 //! nothing: comparisons and argmax cut the dependency.
 //!
 //! The pattern is global (valid for every input value), except that a gather or scatter-add
-//! whose indices are a constant of the trace reads or writes exactly those indices.
+//! whose indices are a constant of the trace reads or writes exactly those indices. The local
+//! pattern ([`of_graph_local`]) is valid at one input: the graph is evaluated there, and the
+//! primitives whose dependency is a choice of the values (`select`, `max`, `min`, `reduce_max`:
+//! [`Primitive::local_dependencies`](crate::prim::Primitive::local_dependencies)) keep only the
+//! branch taken.
 
-use crate::core::{Result, Shape};
+use crate::core::bind::bind_at;
+use crate::core::{Error, Result, Shape, Tensor};
 use crate::ir::{Graph, Var};
-use crate::prim::lowering::Lowering;
+use crate::prim::lowering::{LocalDeps, Lowering};
 
 /// Sorted input-element indices, per element of a value.
 type Deps = Vec<Vec<u32>>;
+
+/// What an equation's dependency is at the values of a local pattern's point.
+#[derive(Clone, Debug)]
+enum Choice {
+    /// Per output element, the mask of operands it reads (elementwise choices).
+    Operands(Vec<u8>),
+    /// Per element of operand 0, whether it reaches its output (a reduction's winners).
+    Elements(Vec<bool>),
+}
 
 /// A sparse boolean matrix in compressed rows: row `i`'s nonzero columns are
 /// `indices[indptr[i]..indptr[i + 1]]`, ascending.
@@ -125,11 +139,18 @@ fn gather_map(out: &Shape, input: &Deps, mut read: impl FnMut(&[usize]) -> Optio
         .collect()
 }
 
-/// The dependency sets of every output of `g`, given those of its inputs.
-fn propagate(g: &Graph, inputs: Vec<Deps>, conservative: &mut Vec<&'static str>) -> Vec<Deps> {
+/// The dependency sets of every output of `g`, given those of its inputs (and, for a local
+/// pattern, each equation's choice at the point).
+fn propagate(
+    g: &Graph,
+    inputs: Vec<Deps>,
+    conservative: &mut Vec<&'static str>,
+    choices: Option<&[Option<Choice>]>,
+) -> Vec<Deps> {
     let mut eqn_deps: Vec<Deps> = Vec::with_capacity(g.eqns.len());
     let none = |n: usize| vec![Vec::new(); n];
-    for eqn in &g.eqns {
+    for (k, eqn) in g.eqns.iter().enumerate() {
+        let choice = choices.and_then(|c| c[k].as_ref());
         let deps_of = |v: Var, eqn_deps: &[Deps]| -> Deps {
             match v {
                 Var::Input(i) => inputs[i as usize].clone(),
@@ -150,7 +171,12 @@ fn propagate(g: &Graph, inputs: Vec<Deps>, conservative: &mut Vec<&'static str>)
                 .map(|e| {
                     let sets: Vec<&[u32]> = ops
                         .iter()
-                        .map(|o| if o.len() == n { &o[e][..] } else { &o[0][..] })
+                        .enumerate()
+                        .filter(|(i, _)| match choice {
+                            Some(Choice::Operands(m)) => m[e] >> i & 1 == 1,
+                            _ => true,
+                        })
+                        .map(|(_, o)| if o.len() == n { &o[e][..] } else { &o[0][..] })
                         .collect();
                     union(&sets)
                 })
@@ -225,6 +251,11 @@ fn propagate(g: &Graph, inputs: Vec<Deps>, conservative: &mut Vec<&'static str>)
                 let mut acc: Vec<Vec<u32>> = none(n);
                 let mut idx = vec![0; ins.len()];
                 for (e, set) in ops[0].iter().enumerate() {
+                    if let Some(Choice::Elements(reaches)) = choice {
+                        if !reaches[e] {
+                            continue;
+                        }
+                    }
                     unravel(e, ins, &mut idx);
                     let o: usize = kept.iter().zip(&st).map(|(&d, s)| idx[d] * s).sum();
                     acc[o].extend_from_slice(set);
@@ -348,13 +379,84 @@ fn propagate(g: &Graph, inputs: Vec<Deps>, conservative: &mut Vec<&'static str>)
 
 /// The pattern of the Jacobian of the graph's first output with respect to its first input.
 pub(crate) fn of_graph(g: &Graph) -> Result<Pattern> {
+    pattern_of(g, None)
+}
+
+/// The local pattern at `x` (the graph's only input): valid where every choice the values make
+/// (a `select`'s branch, the larger operand of `max`, a reduction's maximum) is the one made at
+/// `x`.
+pub(crate) fn of_graph_local(g: &Graph, x: &Tensor) -> Result<Pattern> {
+    let choices = choices_at(g, x)?;
+    pattern_of(g, Some(&choices))
+}
+
+/// For each equation of `g`, evaluated at `x`, the choice its primitive declares.
+fn choices_at(g: &Graph, x: &Tensor) -> Result<Vec<Option<Choice>>> {
+    let x = x.detach();
+    if x.value().is_abstract() || g.inputs.len() != 1 {
+        return Err(Error::usage(
+            "jacobian_sparsity_local",
+            "the local pattern needs a concrete input (it evaluates the function there), not \
+             a value traced by jit or vmap",
+        ));
+    }
+    let mut choices = Vec::with_capacity(g.eqns.len());
+    g.interpret(
+        |v| match v {
+            Var::Input(_) => x.clone(),
+            Var::Const(c) => g.consts[c as usize].clone(),
+            Var::Eqn(_) => unreachable!("equations are read from the environment"),
+        },
+        |eqn, args| {
+            let values: Vec<_> = args.iter().map(|t| t.value()).collect();
+            let out = bind_at(
+                eqn.prim.clone(),
+                args.iter().cloned().collect(),
+                eqn.location,
+            )?;
+            let choice = match eqn.prim.local_dependencies(&values, out.value()) {
+                None => None,
+                Some(LocalDeps::Operands(m)) => Some(Choice::Operands(m)),
+                Some(LocalDeps::Winners) => match eqn.prim.lowering() {
+                    Lowering::Reduce { axes, .. } => {
+                        Some(Choice::Elements(winners(&args[0], &out, axes)))
+                    }
+                    _ => None,
+                },
+            };
+            choices.push(choice);
+            Ok(out)
+        },
+    )?;
+    Ok(choices)
+}
+
+/// Per element of `input`, whether it equals the output of its reduced block (or that output
+/// is NaN).
+fn winners(input: &Tensor, out: &Tensor, axes: &[usize]) -> Vec<bool> {
+    let ins = input.dims();
+    let kept: Vec<usize> = (0..ins.len()).filter(|d| !axes.contains(d)).collect();
+    let kept_dims: Vec<usize> = kept.iter().map(|&d| ins[d]).collect();
+    let st = row_major(&kept_dims);
+    let (iv, ov) = (input.to_f64_vec(), out.to_f64_vec());
+    let mut idx = vec![0; ins.len()];
+    (0..iv.len())
+        .map(|e| {
+            unravel(e, ins, &mut idx);
+            let o: usize = kept.iter().zip(&st).map(|(&d, s)| idx[d] * s).sum();
+            iv[e] == ov[o] || ov[o].is_nan()
+        })
+        .collect()
+}
+
+fn pattern_of(g: &Graph, choices: Option<&[Option<Choice>]>) -> Result<Pattern> {
     let n = g.inputs[0].shape.numel();
     let mut inputs: Vec<Deps> = vec![(0..n as u32).map(|j| vec![j]).collect()];
     for a in &g.inputs[1..] {
         inputs.push(vec![Vec::new(); a.shape.numel()]);
     }
     let mut conservative = Vec::new();
-    let out = propagate(g, inputs, &mut conservative).swap_remove(0);
+    let out = propagate(g, inputs, &mut conservative, choices).swap_remove(0);
     let mut indptr = Vec::with_capacity(out.len() + 1);
     let mut indices = Vec::new();
     indptr.push(0);
