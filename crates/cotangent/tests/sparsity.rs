@@ -433,7 +433,7 @@ fn local_patterns_drop_the_branches_not_taken() {
     let b = Tensor::from_vec(vec![-9.0, 9.0, -9.0, 9.0, 0.0, -9.0], &[6]);
     let layer = |x: &Tensor| (w.matmul(x) + &b).relu();
     let x = Tensor::randn(&[5], 2, DType::F64) * 0.1;
-    let (global, local) = local_checked(&layer, &x);
+    let (global, local) = local_checked(layer, &x);
     assert_eq!(global, 30);
     let live = (w.matmul(&x) + &b)
         .gt(&Tensor::scalar(0.0))
