@@ -9,6 +9,7 @@ use super::compiled::Compiled;
 use super::fuse::Step;
 use super::kernel::{Bound, Kernel};
 use super::plan::Plan;
+use crate::core::alloc;
 use crate::core::layout::Layout;
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{Graph, Var};
@@ -83,6 +84,9 @@ fn run_steps(g: &Graph, plan: &Plan, inputs: &[Tensor], arena: &mut Arena) -> Re
         match step {
             Step::Prim(k) => {
                 let e = &g.eqns[*k as usize];
+                // The result's buffer, asked of the allocator first (as `bind` does eagerly).
+                let bytes = alloc::bytes_of(e.aval.shape.numel(), e.aval.dtype.size_bytes());
+                alloc::ensure(e.prim.name(), bytes).map_err(|err| err.at(e.location))?;
                 let v = {
                     let refs: SmallVec<[&Value; 3]> =
                         e.inputs.iter().map(|&v| fetch(g, inputs, env, v)).collect();
@@ -95,9 +99,9 @@ fn run_steps(g: &Graph, plan: &Plan, inputs: &[Tensor], arena: &mut Arena) -> Re
             }
             Step::Kernel(k) => match k.dtype {
                 DType::F32 => {
-                    run_kernel::<f32>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs32)
+                    run_kernel::<f32>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs32)?
                 }
-                _ => run_kernel::<f64>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs64),
+                _ => run_kernel::<f64>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs64)?,
             },
         }
         for &j in &plan.drops[i] {
@@ -111,19 +115,21 @@ fn run_steps(g: &Graph, plan: &Plan, inputs: &[Tensor], arena: &mut Arena) -> Re
 }
 
 /// A packed buffer of `numel` elements of `T` for an output: the planned one when nobody else
-/// holds it, else a new one.
-fn out_buffer<T: Element>(kept: Option<Value>, numel: usize) -> Value {
+/// holds it, else a new one, asked of the allocator first (an out-of-memory error naming
+/// `op`, the equation whose value it holds, when refused).
+fn out_buffer<T: Element>(kept: Option<Value>, numel: usize, op: &'static str) -> Result<Value> {
     if let Some(mut v) = kept {
         if let Some(s) = Arc::get_mut(&mut v.storage).and_then(T::slice_mut) {
             if s.len() == numel {
-                return v;
+                return Ok(v);
             }
         }
     }
-    Value::from_vec(
+    alloc::ensure(op, alloc::bytes_of(numel, std::mem::size_of::<T>()))?;
+    Ok(Value::from_vec(
         vec![T::from_f64(0.0); numel],
         crate::core::Shape::from(&[numel][..]),
-    )
+    ))
 }
 
 fn run_kernel<T: BlockFloat>(
@@ -133,20 +139,25 @@ fn run_kernel<T: BlockFloat>(
     env: &mut [Option<Value>],
     bufs: &mut [Option<Value>],
     regs: &mut Vec<T>,
-) {
+) -> Result<()> {
     // Outputs, in their planned buffers.
     let mut outs: SmallVec<[Value; 4]> = k
         .outputs
         .iter()
         .map(|o| {
             let kept = bufs[o.buf as usize].take();
-            if o.dtype == DType::Bool {
-                out_buffer::<bool>(kept, o.numel)
+            let Var::Eqn(j) = o.var else {
+                unreachable!("loop outputs are equations")
+            };
+            let e = &g.eqns[j as usize];
+            let r = if o.dtype == DType::Bool {
+                out_buffer::<bool>(kept, o.numel, e.prim.name())
             } else {
-                out_buffer::<T>(kept, o.numel)
-            }
+                out_buffer::<T>(kept, o.numel, e.prim.name())
+            };
+            r.map_err(|err| err.at(e.location))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     {
         // Strided inputs are packed once here (the rest are read in place).
         let packed: SmallVec<[Option<Value>; 2]> = k
@@ -154,9 +165,14 @@ fn run_kernel<T: BlockFloat>(
             .iter()
             .map(|i| {
                 let v = fetch(g, inputs, env, i.var);
-                (!i.scalar && !v.layout.is_contiguous()).then(|| v.clone().into_contiguous())
+                if i.scalar || v.layout.is_contiguous() {
+                    return Ok(None);
+                }
+                let bytes = alloc::bytes_of(v.shape().numel(), v.dtype().size_bytes());
+                alloc::ensure("jit", bytes)?;
+                Ok(Some(v.clone().into_contiguous()))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut io = Bound {
             tin: SmallVec::new(),
             bin: SmallVec::new(),
@@ -212,4 +228,5 @@ fn run_kernel<T: BlockFloat>(
         bufs[o.buf as usize] = Some(v.clone());
         env[j as usize] = Some(v);
     }
+    Ok(())
 }

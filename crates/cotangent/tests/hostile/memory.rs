@@ -44,3 +44,51 @@ fn impossible_allocations_are_errors_not_aborts() {
     let row = Tensor::zeros(&[1, 1 << 20], F);
     oom(col.try_matmul(&row), "matmul");
 }
+
+/// The same under `jit`: the compiled program's buffers (a fused loop's output, a primitive
+/// step's result, a value kept for the backward pass) are allocated fallibly too, and the
+/// error names the operation and the byte count (the location is the call of the compiled
+/// function, which is the caller's line).
+#[test]
+fn impossible_allocations_in_compiled_programs_are_errors_not_aborts() {
+    let jit_oom = |f: fn(&[Tensor]) -> Vec<Tensor>, x: Tensor, op: &str| {
+        let j = Jit::new(f);
+        let e = j
+            .try_call(&[x])
+            .expect_err("expected an out-of-memory error");
+        assert_eq!(e.kind, ErrorKind::OutOfMemory, "{e}");
+        let msg = e.to_string();
+        assert!(msg.starts_with(op), "names {op}: {msg}");
+        assert!(msg.contains("bytes"), "gives the byte count: {msg}");
+    };
+    let one = || Tensor::scalar(1.0);
+    // A fused elementwise loop over a broadcast of 2^40 elements: its output buffer, named by
+    // the equation whose value it holds (the loop's last, `sin`).
+    jit_oom(
+        |x| vec![(x[0].broadcast_to(&[1 << 20, 1 << 20]).exp() * 2.0).sin()],
+        one(),
+        "sin",
+    );
+    // A primitive step: the outer product of two 2^20-vectors.
+    jit_oom(
+        |x| {
+            let c = x[0].broadcast_to(&[1 << 20, 1]).exp();
+            vec![c.matmul(&c.t())]
+        },
+        one(),
+        "matmul",
+    );
+    // A padded copy of a broadcast: compiled, the broadcast is materialized (eagerly it is a
+    // view), and that is the buffer refused.
+    jit_oom(
+        |x| {
+            vec![x[0]
+                .broadcast_to(&[1 << 20, 1 << 20])
+                .pad(&[(1, 1), (0, 0)], 0.0)]
+        },
+        one(),
+        "broadcast_to",
+    );
+    // (A gradient of `sum(broadcast(x)²)` is not a probe: compiled, it fuses into one loop
+    // over the 2^40 elements with no buffer, and computes the right 2^41, slowly.)
+}
