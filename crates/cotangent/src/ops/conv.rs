@@ -39,33 +39,31 @@ impl Default for Conv2dOptions {
     }
 }
 
-impl Conv2dOptions {
-    /// The same stride on both axes.
-    pub fn stride(self, s: usize) -> Self {
-        Conv2dOptions {
-            stride: (s, s),
-            ..self
+/// Builder methods that set a per-axis `(height, width)` option to one value on both axes, for
+/// the option structs of the convolutions and their transposes.
+macro_rules! same_on_both_axes {
+    ($ty:ident { $($field:ident: $doc:literal),* $(,)? }) => {
+        impl $ty {
+            $(
+                #[doc = $doc]
+                pub fn $field(self, v: usize) -> Self {
+                    $ty { $field: (v, v), ..self }
+                }
+            )*
+            /// The number of channel groups.
+            pub fn groups(self, g: usize) -> Self {
+                $ty { groups: g, ..self }
+            }
         }
-    }
-    /// The same padding on both axes.
-    pub fn padding(self, p: usize) -> Self {
-        Conv2dOptions {
-            padding: (p, p),
-            ..self
-        }
-    }
-    /// The same dilation on both axes.
-    pub fn dilation(self, d: usize) -> Self {
-        Conv2dOptions {
-            dilation: (d, d),
-            ..self
-        }
-    }
-    /// The number of channel groups.
-    pub fn groups(self, g: usize) -> Self {
-        Conv2dOptions { groups: g, ..self }
-    }
+    };
 }
+pub(crate) use same_on_both_axes;
+
+same_on_both_axes!(Conv2dOptions {
+    stride: "The same stride on both axes.",
+    padding: "The same padding on both axes.",
+    dilation: "The same dilation on both axes.",
+});
 
 /// The output size of a window of `k` taps spaced `d` apart, stepping `s`, over `n + 2p`
 /// elements; `None` when the window does not fit.

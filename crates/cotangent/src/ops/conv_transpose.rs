@@ -54,40 +54,12 @@ impl Default for ConvTranspose2dOptions {
     }
 }
 
-impl ConvTranspose2dOptions {
-    /// The same stride on both axes.
-    pub fn stride(self, s: usize) -> Self {
-        ConvTranspose2dOptions {
-            stride: (s, s),
-            ..self
-        }
-    }
-    /// The same padding on both axes.
-    pub fn padding(self, p: usize) -> Self {
-        ConvTranspose2dOptions {
-            padding: (p, p),
-            ..self
-        }
-    }
-    /// The same output padding on both axes.
-    pub fn output_padding(self, p: usize) -> Self {
-        ConvTranspose2dOptions {
-            output_padding: (p, p),
-            ..self
-        }
-    }
-    /// The same dilation on both axes.
-    pub fn dilation(self, d: usize) -> Self {
-        ConvTranspose2dOptions {
-            dilation: (d, d),
-            ..self
-        }
-    }
-    /// The number of channel groups.
-    pub fn groups(self, g: usize) -> Self {
-        ConvTranspose2dOptions { groups: g, ..self }
-    }
-}
+super::conv::same_on_both_axes!(ConvTranspose2dOptions {
+    stride: "The same stride on both axes.",
+    padding: "The same padding on both axes.",
+    output_padding: "The same output padding on both axes.",
+    dilation: "The same dilation on both axes.",
+});
 
 /// The output length `(n − 1)·s − 2p + d·(k − 1) + op + 1`, or `None` when it is below 1.
 fn out_len_t(n: usize, k: usize, s: usize, p: usize, op: usize, d: usize) -> Option<usize> {
@@ -253,17 +225,11 @@ impl Tensor {
         Ok(y)
     }
 
-    /// 2-D transposed convolution; see [`Tensor::try_conv_transpose2d`].
-    #[track_caller]
-    pub fn conv_transpose2d(
-        &self,
-        weight: &Tensor,
-        bias: Option<&Tensor>,
-        opts: ConvTranspose2dOptions,
-    ) -> Tensor {
-        self.try_conv_transpose2d(weight, bias, opts)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    panicking!(
+        /// 2-D transposed convolution; see [`Tensor::try_conv_transpose2d`].
+        conv_transpose2d(weight: &Tensor, bias: Option<&Tensor>, opts: ConvTranspose2dOptions)
+            => try_conv_transpose2d
+    );
 
     /// 1-D transposed convolution of `self` (`[N, C, L]`) with `weight` (`[C, O/groups, k]`)
     /// and an optional `bias` (`[O]`), giving `[N, O, Lo]` with
@@ -314,15 +280,9 @@ impl Tensor {
         run().map_err(|e| e.at(loc))
     }
 
-    /// 1-D transposed convolution; see [`Tensor::try_conv_transpose1d`].
-    #[track_caller]
-    pub fn conv_transpose1d(
-        &self,
-        weight: &Tensor,
-        bias: Option<&Tensor>,
-        opts: ConvTranspose2dOptions,
-    ) -> Tensor {
-        self.try_conv_transpose1d(weight, bias, opts)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    panicking!(
+        /// 1-D transposed convolution; see [`Tensor::try_conv_transpose1d`].
+        conv_transpose1d(weight: &Tensor, bias: Option<&Tensor>, opts: ConvTranspose2dOptions)
+            => try_conv_transpose1d
+    );
 }

@@ -124,12 +124,10 @@ impl Tensor {
         run().map_err(|e: Error| e.at(loc))
     }
 
-    /// Batch normalization with the batch's statistics; see [`Tensor::try_batch_norm`].
-    #[track_caller]
-    pub fn batch_norm(&self, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Tensor {
-        self.try_batch_norm(weight, bias, eps)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    panicking!(
+        /// Batch normalization with the batch's statistics; see [`Tensor::try_batch_norm`].
+        batch_norm(weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) => try_batch_norm
+    );
 
     /// Batch normalization with given statistics (the evaluation mode of
     /// `torch.nn.functional.batch_norm`, with its running mean and variance): each channel of
@@ -171,19 +169,16 @@ impl Tensor {
         run().map_err(|e: Error| e.at(loc))
     }
 
-    /// Batch normalization with given statistics; see [`Tensor::try_batch_norm_with_stats`].
-    #[track_caller]
-    pub fn batch_norm_with_stats(
-        &self,
-        mean: &Tensor,
-        var: &Tensor,
-        weight: Option<&Tensor>,
-        bias: Option<&Tensor>,
-        eps: f64,
-    ) -> Tensor {
-        self.try_batch_norm_with_stats(mean, var, weight, bias, eps)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    panicking!(
+        /// Batch normalization with given statistics; see [`Tensor::try_batch_norm_with_stats`].
+        batch_norm_with_stats(
+            mean: &Tensor,
+            var: &Tensor,
+            weight: Option<&Tensor>,
+            bias: Option<&Tensor>,
+            eps: f64
+        ) => try_batch_norm_with_stats
+    );
 
     /// Group normalization (`torch.nn.functional.group_norm`): the channels of `self`
     /// (`[N, C, ...]`) split into `groups` groups of `C / groups`; each example's group is
@@ -236,16 +231,9 @@ impl Tensor {
         run().map_err(|e: Error| e.at(loc))
     }
 
-    /// Group normalization; see [`Tensor::try_group_norm`].
-    #[track_caller]
-    pub fn group_norm(
-        &self,
-        groups: usize,
-        weight: Option<&Tensor>,
-        bias: Option<&Tensor>,
-        eps: f64,
-    ) -> Tensor {
-        self.try_group_norm(groups, weight, bias, eps)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    panicking!(
+        /// Group normalization; see [`Tensor::try_group_norm`].
+        group_norm(groups: usize, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64)
+            => try_group_norm
+    );
 }

@@ -10,8 +10,9 @@
 //!
 //! The pattern is global (valid for every input value), except that a gather or scatter-add
 //! whose indices are a constant of the trace reads or writes exactly those indices. The local
-//! pattern ([`of_graph_local`]) is valid at one input: the graph is evaluated there, and the
-//! primitives whose dependency is a choice of the values (`select`, `max`, `min`, `reduce_max`:
+//! pattern ([`super::jacobian_sparsity_local`]) is valid at one input: the graph is evaluated
+//! there, and the primitives whose dependency is a choice of the values (`select`, `max`,
+//! `min`, `reduce_max`:
 //! [`Primitive::local_dependencies`](crate::prim::Primitive::local_dependencies)) keep only the
 //! branch taken.
 

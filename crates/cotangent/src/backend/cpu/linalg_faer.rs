@@ -75,7 +75,7 @@ pub fn triangular_solve<T: LinalgFloat>(
 /// pivoting (much faster than an unblocked one from n ≈ 100 on). The row-major `A` is the
 /// column-major `Aᵀ`, which is factored in place; the transposed solve with that factor solves
 /// with `A`. A matrix whose factor has a zero pivot is solved again by the unblocked LU
-/// ([`super::linalg::solve_unblocked`]), so that a singular `A` gives LAPACK's (and JAX's)
+/// (`linalg::solve_unblocked`), so that a singular `A` gives LAPACK's (and JAX's)
 /// infinities rather than faer's NaNs.
 pub fn solve<T: LinalgFloat>(a: &Value, b: &Value) -> Value {
     let (batch, n, k) = dims(b);
