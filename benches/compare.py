@@ -70,9 +70,18 @@ def json_lines(text):
     return out
 
 
+def bench_cargo(smoke):
+    """The cargo command that builds and runs the `core` bench. A smoke run (CI) builds it in the
+    test profile with the test build's features, so it reuses what `cargo test --workspace
+    --all-features` compiled instead of compiling the crate again in release."""
+    if smoke:
+        return ["cargo", "bench", "-q", "--workspace", "--all-features", "--profile", "dev", "--bench", "core"]
+    return ["cargo", "bench", "-q", "-p", "cotangent", "--bench", "core"]
+
+
 def run_cotangent(threads, smoke):
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
-    cmd = ["taskset", "-c", cores(threads), "cargo", "bench", "-q", "-p", "cotangent", "--bench", "core", "--"]
+    cmd = ["taskset", "-c", cores(threads)] + bench_cargo(smoke) + ["--"]
     if smoke:
         cmd.append("--smoke")
     print("+", " ".join(cmd), file=sys.stderr, flush=True)
@@ -110,11 +119,10 @@ def peak_rss_mb(cmd, env=None):
     return usage.ru_maxrss / 1024, json_lines(out)
 
 
-def bench_executable():
+def bench_executable(smoke):
     """The path of the built `core` bench binary (run directly so cargo's own memory is not
     counted)."""
-    cmd = ["cargo", "bench", "-q", "-p", "cotangent", "--bench", "core", "--no-run",
-           "--message-format=json"]
+    cmd = bench_cargo(smoke) + ["--no-run", "--message-format=json"]
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
     for r in json_lines(res.stdout):
         if r.get("reason") == "compiler-artifact" and r.get("target", {}).get("name") == "core" \
@@ -123,10 +131,10 @@ def bench_executable():
     sys.exit("could not find the core bench executable")
 
 
-def measure_rss(peers_python, steps):
+def measure_rss(peers_python, steps, smoke):
     """{system: (peak MiB after `steps` steps, peak MiB with 0 steps)} for mlp_train_step."""
     env = dict(os.environ, RAYON_NUM_THREADS="1")
-    commands = {"cotangent": ["taskset", "-c", "0", bench_executable(), "--rss-run"]}
+    commands = {"cotangent": ["taskset", "-c", "0", bench_executable(smoke), "--rss-run"]}
     if peers_python:
         for system in ("jax", "torch"):
             commands[system] = ["taskset", "-c", "0", peers_python,
@@ -218,7 +226,7 @@ def main():
         print(f"| {t} | " + " | ".join(cells) + " |")
 
     steps = 3 if args.smoke else RSS_STEPS
-    rss = measure_rss(None if args.smoke else args.peers_python, steps)
+    rss = measure_rss(None if args.smoke else args.peers_python, steps, args.smoke)
     print(f"\nPeak RSS of mlp_train_step: a fresh process per system builds the inputs and takes "
           f"{steps} steps (1 thread); the baseline process takes 0 steps.\n")
     print("| system | peak RSS | baseline | difference |")

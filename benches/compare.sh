@@ -9,11 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo bench -q -p cotangent --bench core --no-run
-
 if [[ " $* " == *" --smoke "* ]]; then
+    # The test profile, with the test build's features: nothing is compiled again in release.
+    cargo bench -q --workspace --all-features --profile dev --bench core --no-run
     exec python3 benches/compare.py "$@"
 fi
+cargo bench -q -p cotangent --bench core --no-run
 
 py="${PEERS_PYTHON:-}"
 if [[ -z "$py" ]]; then
