@@ -42,6 +42,19 @@ fn affine(y: Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>) -> Result<T
     }
 }
 
+/// `d / sqrt(var + eps)`.
+fn scale_by_std(d: &Tensor, var: &Tensor, eps: f64) -> Result<Tensor> {
+    d.try_div(&var.try_add(&var.scalar_like(eps))?.try_sqrt()?)
+}
+
+/// `x` minus its mean over `axes`, divided by `sqrt(var + eps)` with the biased variance over
+/// the same axes.
+fn standardize(x: &Tensor, axes: &[isize], eps: f64) -> Result<Tensor> {
+    let d = x.try_sub(&x.try_mean_axes(axes, true)?)?;
+    let var = d.try_square()?.try_mean_axes(axes, true)?;
+    scale_by_std(&d, &var, eps)
+}
+
 /// The axes every channel's statistics are taken over: all but axis 1.
 fn non_channel_axes(rank: usize) -> Vec<isize> {
     (0..rank as isize).filter(|&a| a != 1).collect()
@@ -115,10 +128,7 @@ impl Tensor {
             let c = check_input("batch_norm", self)?;
             check_channels("batch_norm", "weight", weight, c)?;
             check_channels("batch_norm", "bias", bias, c)?;
-            let axes = non_channel_axes(self.rank());
-            let d = self.try_sub(&self.try_mean_axes(&axes, true)?)?;
-            let var = d.try_square()?.try_mean_axes(&axes, true)?;
-            let y = d.try_div(&var.try_add(&var.scalar_like(eps))?.try_sqrt()?)?;
+            let y = standardize(self, &non_channel_axes(self.rank()), eps)?;
             affine(y, weight, bias)
         };
         run().map_err(|e: Error| e.at(loc))
@@ -160,11 +170,11 @@ impl Tensor {
             check_channels(op, "bias", bias, c)?;
             let rank = self.rank();
             let d = self.try_sub(&per_channel(mean, rank)?)?;
-            let s = {
-                let v = per_channel(var, rank)?;
-                v.try_add(&v.scalar_like(eps))?.try_sqrt()?
-            };
-            affine(d.try_div(&s)?, weight, bias)
+            affine(
+                scale_by_std(&d, &per_channel(var, rank)?, eps)?,
+                weight,
+                bias,
+            )
         };
         run().map_err(|e: Error| e.at(loc))
     }
@@ -221,11 +231,7 @@ impl Tensor {
             let n = self.dims()[0];
             let per_group = self.numel() / (n * groups).max(1);
             let g = self.try_reshape(&[n, groups, per_group])?;
-            let d = g.try_sub(&g.try_mean_axes(&[2], true)?)?;
-            let var = d.try_square()?.try_mean_axes(&[2], true)?;
-            let y = d
-                .try_div(&var.try_add(&var.scalar_like(eps))?.try_sqrt()?)?
-                .try_reshape(self.dims())?;
+            let y = standardize(&g, &[2], eps)?.try_reshape(self.dims())?;
             affine(y, weight, bias)
         };
         run().map_err(|e: Error| e.at(loc))
