@@ -6,6 +6,7 @@
 //! cargo run --release --example digits -- --cnn   # the same loop on two 3×3 convolutions
 //! cargo run --release --example digits -- --quick # a few steps; fails unless the loss fell
 //! cargo run --release --example digits -- --epochs 10
+//! cargo run --release --example digits -- --f16   # mixed precision (or --bf16)
 //! ```
 //!
 //! Writes `target/digits-curve.svg` (loss and accuracy) and `target/digits.safetensors` (the
@@ -35,6 +36,12 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Some(epochs) = common::number_flag("--epochs") {
         cfg.epochs = epochs;
     }
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--f16") {
+        cfg.compute = cotangent::DType::F16;
+    } else if args.iter().any(|a| a == "--bf16") {
+        cfg.compute = cotangent::DType::BF16;
+    }
     let data = Digits::load(DIGITS_PATH)?;
     let (train_set, test_set) = data.split(0.2, 0);
     let cnn = std::env::args().any(|a| a == "--cnn");
@@ -44,11 +51,12 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
         format!("MLP 64-{:?}-10", cfg.hidden)
     };
     println!(
-        "digits: {} train / {} test images; {arch}, {} epochs of batch {}{}",
+        "digits: {} train / {} test images; {arch}, {} epochs of batch {}, {} compute{}",
         train_set.len(),
         test_set.len(),
         cfg.epochs,
         cfg.batch_size,
+        cfg.compute,
         if quick { " (quick mode)" } else { "" }
     );
     let steps = train_set.len().div_ceil(cfg.batch_size) * cfg.epochs;

@@ -1,7 +1,8 @@
 //! Saving and loading parameters in the [safetensors](https://huggingface.co/docs/safetensors)
 //! format (readable from PyTorch, JAX and others), through the `safetensors` crate.
 //!
-//! f32, f64, i64 and bool tensors are stored as `F32`, `F64`, `I64` and `BOOL`, little-endian.
+//! f32, f64, f16, bf16, i64 and bool tensors are stored as `F32`, `F64`, `F16`, `BF16`, `I64`
+//! and `BOOL`, little-endian.
 //! Loading into a model is strict: a missing tensor, an extra tensor, a wrong shape or dtype
 //! is an error that names the tensor, and the model is left unchanged.
 
@@ -9,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use cotangent::{DType, Tensor};
+use cotangent::{bf16, f16, DType, Tensor};
 use safetensors::tensor::{Dtype, SafeTensors, View};
 
 use crate::error::NnError;
@@ -37,8 +38,15 @@ impl View for &Raw {
     }
 }
 
+/// The little-endian bytes of `t`'s elements of type `T`.
+fn le_bytes<T: cotangent::Element, const N: usize>(t: &Tensor, f: fn(T) -> [u8; N]) -> Vec<u8> {
+    t.to_vec::<T>().into_iter().flat_map(f).collect()
+}
+
 fn to_raw(t: &Tensor) -> Raw {
     let (dtype, data) = match t.dtype() {
+        DType::F16 => (Dtype::F16, le_bytes(t, f16::to_le_bytes)),
+        DType::BF16 => (Dtype::BF16, le_bytes(t, bf16::to_le_bytes)),
         DType::F32 => (
             Dtype::F32,
             t.to_vec::<f32>()
@@ -133,12 +141,14 @@ pub fn tensors_from_bytes(bytes: &[u8], origin: &str) -> Result<HashMap<String, 
         let t = match view.dtype() {
             Dtype::F32 => Tensor::try_from_vec(le_values(data, f32::from_le_bytes), shape),
             Dtype::F64 => Tensor::try_from_vec(le_values(data, f64::from_le_bytes), shape),
+            Dtype::F16 => Tensor::try_from_vec(le_values(data, f16::from_le_bytes), shape),
+            Dtype::BF16 => Tensor::try_from_vec(le_values(data, bf16::from_le_bytes), shape),
             Dtype::I64 => Tensor::try_from_vec(le_values(data, i64::from_le_bytes), shape),
             Dtype::BOOL => Tensor::try_from_vec(data.iter().map(|&b| b != 0).collect(), shape),
             other => {
                 return Err(NnError::DType {
                     name: name.to_string(),
-                    expected: "one of F32, F64, I64, BOOL".to_string(),
+                    expected: "one of F32, F64, F16, BF16, I64, BOOL".to_string(),
                     found: format!("{other:?}"),
                 });
             }

@@ -50,6 +50,7 @@ pub mod error;
 pub mod init;
 pub mod layers;
 pub mod loss;
+pub mod mixed;
 pub mod module;
 pub mod optax;
 pub mod optim;

@@ -81,6 +81,30 @@ pub trait Module: Tree {
         let _ = training;
     }
 
+    /// A copy of this module with every float parameter cast to `dtype` (PyTorch's
+    /// `model.half()`, `model.to(torch.bfloat16)`). For mixed-precision training the copy
+    /// receives the half casts of f32 master parameters: see [`crate::mixed`].
+    ///
+    /// ```
+    /// use cotangent::{DType, Tensor};
+    /// use cotangent_nn::{Init, Linear, Module};
+    /// let fc = Linear::new(4, 2, &mut Init::new(0, DType::F32)).to_dtype(DType::BF16);
+    /// assert!(fc.param_tensors().iter().all(|p| p.dtype() == DType::BF16));
+    /// assert_eq!(fc.forward(&Tensor::ones(&[3, 4], DType::BF16)).dtype(), DType::BF16);
+    /// ```
+    fn to_dtype(&self, dtype: cotangent::DType) -> Self
+    where
+        Self: Clone + Sized,
+    {
+        let mut m = self.clone();
+        m.visit_mut("", &mut |_, t| {
+            if t.dtype().is_float() {
+                *t = t.detach().cast(dtype);
+            }
+        });
+        m
+    }
+
     /// Every parameter with its dotted name, in visit order.
     ///
     /// ```

@@ -1,4 +1,4 @@
-//! safetensors round trips (f32, f64, i64, bool; a whole model) and the errors for a missing
+//! safetensors round trips (f32, f64, f16, bf16, i64, bool; a whole model) and the errors for a missing
 //! tensor, a wrong shape, a wrong dtype, an extra tensor and a corrupt file.
 
 use std::path::PathBuf;
@@ -24,8 +24,14 @@ fn round_trip_every_dtype() {
             Tensor::from_vec(vec![true, false], &[2]),
         ),
         ("s".to_string(), Tensor::scalar(2.5f32)),
+        ("h".to_string(), Tensor::randn(&[5], 2, DType::F16)),
+        ("bh".to_string(), Tensor::randn(&[2, 3], 3, DType::BF16)),
     ];
     save_tensors(&path, &tensors).unwrap();
+    // The half tensors take two bytes an element in the file (the header names the dtypes).
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("\"F16\"") && text.contains("\"BF16\""), "{text}");
     let back = load_tensors(&path).unwrap();
     assert_eq!(back.len(), tensors.len());
     for (name, t) in &tensors {

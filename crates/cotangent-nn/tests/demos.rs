@@ -3,6 +3,8 @@
 #![cfg(feature = "demos")]
 
 use cotangent_nn::demos::addition::{self, AdditionConfig};
+use cotangent::DType;
+use cotangent_nn::Module;
 use cotangent_nn::demos::digits::{self, DIGITS_PATH, Digits, DigitsConfig};
 
 #[test]
@@ -84,4 +86,29 @@ fn digits_cnn_quick_mode_learns() {
     assert!(run.log.loss_went_down(), "{:?}", run.log.losses);
     assert_eq!(run.log.evals.len(), 2);
     assert!(run.test_accuracy > 0.5, "{}", run.test_accuracy);
+}
+
+#[test]
+fn digits_mixed_precision_learns_as_f32_does() {
+    // f16 and bf16 forward and backward passes on f32 master weights (f16 with dynamic loss
+    // scaling) reach about the f32 run's accuracy in quick mode.
+    let (train, test) = Digits::load(DIGITS_PATH).unwrap().split(0.2, 0);
+    let f32_run = digits::train(&DigitsConfig::quick(), &train, &test, &mut |_| {}).unwrap();
+    for compute in [DType::F16, DType::BF16] {
+        let cfg = DigitsConfig {
+            compute,
+            ..DigitsConfig::quick()
+        };
+        let run = digits::train(&cfg, &train, &test, &mut |_| {}).unwrap();
+        assert!(run.log.loss_went_down(), "{compute}: {:?}", run.log.losses);
+        assert!(run.model.param_tensors().iter().all(|p| p.dtype() == DType::F32));
+        assert_eq!(run.skipped, 0, "{compute}: no gradient overflows at this scale");
+        let gap = (run.test_accuracy - f32_run.test_accuracy).abs();
+        assert!(
+            gap < 0.03,
+            "{compute}: {} vs f32 {}",
+            run.test_accuracy,
+            f32_run.test_accuracy
+        );
+    }
 }

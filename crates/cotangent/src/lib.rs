@@ -53,6 +53,22 @@
 //! | `torch.Generator`, `torch.randn` | `jax.random.key/split/fold_in/normal` | [`random::Key`] ([`Key::split`](random::Key::split), [`Key::normal`](random::Key::normal), …) |
 //! | — | `jax.flatten_util.ravel_pytree`, `tree_map` | [`tree::ravel`], [`tree::tree_map`], [`tree::flatten`] |
 //!
+//! ## Half precision
+//!
+//! [`DType::F16`] and [`DType::BF16`] tensors hold [`f16`] and [`bf16`] elements (2 bytes each)
+//! and compute in f32: every primitive widens them exactly, runs its f32 kernel and rounds the
+//! result once, so sums, means and matmuls accumulate in f32 (as PyTorch and XLA do on CPU).
+//! Gradients of half values are half values. Mixed-precision training (f32 master weights, a
+//! loss scaler for f16) is in `cotangent-nn`.
+//!
+//! ```
+//! use cotangent::{f16, DType, Tensor};
+//! let x = Tensor::ones(&[4096], DType::F16);
+//! // A sum accumulated in f16 would stop at 2048 (2049 is not an f16 number).
+//! assert_eq!(x.sum().item::<f16>(), f16::from_f32(4096.0));
+//! assert_eq!(Tensor::scalar(0.1).cast(DType::BF16).item_f64(), 0.10009765625);
+//! ```
+//!
 //! ## Errors: `x` and `try_x`
 //!
 //! Every operation that can fail on bad input (a shape or dtype mismatch, an axis out of range)
@@ -96,6 +112,9 @@ pub use control::{
     try_fori_loop_with, try_scan, try_scan_with, try_while_loop, while_loop, LoopBound, Remat,
 };
 pub use extend::apply_primitive;
+/// The 16-bit float element types (from the `half` crate), for [`DType::F16`] and
+/// [`DType::BF16`] tensors.
+pub use half::{bf16, f16};
 pub use jit::{jit, jit_n, Jit};
 pub use ops::{
     einsum, meshgrid, tril_indices, triu_indices, try_einsum, try_meshgrid, where_, Conv2dOptions,

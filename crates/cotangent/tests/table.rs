@@ -947,3 +947,88 @@ fn sparsity_patterns_cover_the_dense_jacobian() {
     eprintln!("sparsity over the table: {extra} extra entries; dense for {conservative:?}");
     report("sparsity", failures);
 }
+
+/// `f` on `xs` cast to `dtype` (exactly representable inputs: f64 values rounded to `dtype`),
+/// and on the same values in f32.
+fn in_half(f: Fun, xs: &[Tensor], dtype: DType) -> (Tensor, Tensor) {
+    let h: Vec<Tensor> = xs.iter().map(|x| x.cast(dtype)).collect();
+    let w: Vec<Tensor> = h.iter().map(|x| x.cast(DType::F32)).collect();
+    (f(&h), f(&w))
+}
+
+/// Bit patterns of `t`'s elements as f64 (exact for every dtype), NaNs made equal.
+fn bits(t: &Tensor) -> Vec<u64> {
+    t.to_f64_vec()
+        .iter()
+        .map(|x| if x.is_nan() { u64::MAX } else { x.to_bits() })
+        .collect()
+}
+
+#[test]
+fn half_precision_is_the_f32_result_rounded_once() {
+    // Every elementwise primitive on f16 and bf16 values computes in f32 and rounds once: the
+    // same bits as the f32 result cast to the half type, eagerly, under jit and under vmap.
+    let mut failures = Vec::new();
+    for dtype in [DType::F16, DType::BF16] {
+        for row in elementwise_rows() {
+            let xs = row.inputs(&[3, 4], 8);
+            let (half, wide) = in_half(row.f, &xs, dtype);
+            let want = wide.cast(half.dtype());
+            if half.dtype() != dtype && half.dtype() != DType::F64 {
+                failures.push(format!("{} {dtype}: result is {}", row.name, half.dtype()));
+            }
+            if bits(&half) != bits(&want) {
+                failures.push(format!("{} {dtype}: {half} vs {want}", row.name));
+            }
+            let f = row.f;
+            let h: Vec<Tensor> = xs.iter().map(|x| x.cast(dtype)).collect();
+            let jitted = Jit::new(move |x: &[Tensor]| vec![f(x)]).call(&h).remove(0);
+            if bits(&jitted) != bits(&half) {
+                failures.push(format!(
+                    "{} {dtype}: jit {jitted} vs eager {half}",
+                    row.name
+                ));
+            }
+            let n = h.len();
+            let b: Vec<Tensor> = h.iter().map(|x| x.reshape(&[3, 1, 4])).collect();
+            let batched = vmap_n(move |x: &[Tensor]| vec![f(x)], vec![Some(0); n], vec![0])(&b);
+            if bits(&batched[0]) != bits(&half.reshape(&[3, 1, 4])) {
+                failures.push(format!(
+                    "{} {dtype}: vmap {} vs {half}",
+                    row.name, batched[0]
+                ));
+            }
+        }
+    }
+    report("half", failures);
+}
+
+#[test]
+fn half_precision_gradients_follow_f64_to_the_half_types_precision() {
+    // Gradients of half values are half values; each rule's ops round once each, so the
+    // gradient agrees with the f64 one to a few units of the type's epsilon.
+    let mut failures = Vec::new();
+    for (dtype, tol) in [(DType::F16, 1e-2), (DType::BF16, 6e-2)] {
+        for row in elementwise_rows().into_iter().filter(|r| r.smooth) {
+            let xs = row.inputs(&[3, 4], 9);
+            let h: Vec<Tensor> = xs.iter().map(|x| x.cast(dtype)).collect();
+            let exact: Vec<Tensor> = h.iter().map(|x| x.cast(DType::F64)).collect();
+            let f = row.f;
+            let gh = grad_n(move |x: &[Tensor]| f(x).sum())(&h);
+            let g64 = grad_n(move |x: &[Tensor]| f(x).sum())(&exact);
+            for (i, (a, b)) in gh.iter().zip(&g64).enumerate() {
+                if a.dtype() != dtype {
+                    failures.push(format!(
+                        "{} {dtype}: gradient {i} is {}",
+                        row.name,
+                        a.dtype()
+                    ));
+                }
+                if let Err(e) = close(row.name, a, &b.to_f64_vec(), tol) {
+                    failures.push(format!("{dtype} gradient {i}: {e}"));
+                }
+            }
+        }
+    }
+    report("half gradients", failures);
+}

@@ -6,8 +6,10 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::debug::{check_output, debug_nans};
+use super::dtype::DType;
 use super::error::Result;
 use super::level::{active, forward};
+use super::opmath;
 use super::storage::Value;
 use super::tangent;
 use super::tensor::{Inputs, Node, Origin, Tensor};
@@ -73,7 +75,11 @@ pub(crate) fn bind_at<B: Bindable>(
     }
     let value = if traced {
         Value::abstract_of(aval.shape, aval.dtype)
-    } else if levels == 0 && !checking && inputs.iter().any(Tensor::is_sole_owner) {
+    } else if levels == 0
+        && !checking
+        && inputs.iter().any(Tensor::is_sole_owner)
+        && !opmath::widens(prim.prim(), inputs.iter().map(Tensor::dtype), aval.dtype)
+    {
         // Someone handed over a tensor nobody else holds: its buffer may be reused in place.
         let values: Values = inputs.into_iter().map(Tensor::into_value).collect();
         let value = prim
@@ -83,7 +89,7 @@ pub(crate) fn bind_at<B: Bindable>(
             .map_err(|e| e.at(location))?;
         return Ok(Tensor::from_value(value, location));
     } else {
-        let value = eval_borrowed(prim.prim(), &inputs)
+        let value = eval_borrowed(prim.prim(), &inputs, aval.dtype)
             .and_then(|v| as_promised(prim.prim().name(), &aval, v))
             .map_err(|e| e.at(location))?;
         if checking {
@@ -176,13 +182,15 @@ fn leaked(op: &'static str, t: &Tensor) -> super::error::Error {
     )
 }
 
-/// Run the kernel on borrowed input values.
-fn eval_borrowed<P: Primitive + ?Sized>(prim: &P, inputs: &Inputs) -> Result<Value> {
+/// Run the kernel on borrowed input values (through f32 for 16-bit floats, see
+/// [`opmath`]); `out` is the promised dtype.
+fn eval_borrowed<P: Primitive + ?Sized>(prim: &P, inputs: &Inputs, out: DType) -> Result<Value> {
+    let run = |refs: &[&Value]| opmath::eval(prim, refs, out);
     match inputs.len() {
-        1 => prim.eval(&[inputs[0].value()]),
-        2 => prim.eval(&[inputs[0].value(), inputs[1].value()]),
-        3 => prim.eval(&[inputs[0].value(), inputs[1].value(), inputs[2].value()]),
-        _ => prim.eval(&inputs.iter().map(Tensor::value).collect::<Vec<&Value>>()),
+        1 => run(&[inputs[0].value()]),
+        2 => run(&[inputs[0].value(), inputs[1].value()]),
+        3 => run(&[inputs[0].value(), inputs[1].value(), inputs[2].value()]),
+        _ => run(&inputs.iter().map(Tensor::value).collect::<Vec<&Value>>()),
     }
 }
 

@@ -19,6 +19,11 @@ pub enum DType {
     F32,
     /// 64-bit IEEE float.
     F64,
+    /// 16-bit IEEE half float (`half::f16`): stored in 16 bits, computed in f32.
+    F16,
+    /// 16-bit brain float (`half::bf16`, f32's exponent range): stored in 16 bits, computed in
+    /// f32.
+    BF16,
     /// 64-bit signed integer, for indices and labels.
     I64,
     /// Boolean, for masks and comparison results.
@@ -26,11 +31,14 @@ pub enum DType {
 }
 
 impl DType {
-    /// The short name used in messages and graph listings (`f32`, `f64`, `i64`, `bool`).
+    /// The short name used in messages and graph listings (`f32`, `f64`, `f16`, `bf16`, `i64`,
+    /// `bool`).
     pub fn name(self) -> &'static str {
         match self {
             DType::F32 => "f32",
             DType::F64 => "f64",
+            DType::F16 => "f16",
+            DType::BF16 => "bf16",
             DType::I64 => "i64",
             DType::Bool => "bool",
         }
@@ -38,12 +46,58 @@ impl DType {
 
     /// Whether values of this type can be differentiated.
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
+    }
+
+    /// Whether this is one of the 16-bit floats, which kernels compute in f32 (see
+    /// [`DType::compute`]).
+    ///
+    /// ```
+    /// use cotangent::DType;
+    /// assert!(DType::BF16.is_half() && !DType::F32.is_half());
+    /// ```
+    pub fn is_half(self) -> bool {
+        matches!(self, DType::F16 | DType::BF16)
+    }
+
+    /// The type kernels compute in for values of this type: f32 for the 16-bit floats (each
+    /// primitive's result is the f32 result rounded once, with f32 accumulation in sums and
+    /// matmuls, as PyTorch and XLA do on CPU), the type itself otherwise.
+    ///
+    /// ```
+    /// use cotangent::DType;
+    /// assert_eq!(DType::F16.compute(), DType::F32);
+    /// assert_eq!(DType::F64.compute(), DType::F64);
+    /// ```
+    pub fn compute(self) -> DType {
+        if self.is_half() {
+            DType::F32
+        } else {
+            self
+        }
+    }
+
+    /// The machine epsilon of a float type (the gap between 1 and the next value: 2^-52 for
+    /// f64, 2^-23 for f32, 2^-10 for f16, 2^-7 for bf16); 0 for the exact types.
+    ///
+    /// ```
+    /// use cotangent::DType;
+    /// assert_eq!(DType::BF16.epsilon(), 0.0078125);
+    /// ```
+    pub fn epsilon(self) -> f64 {
+        match self {
+            DType::F64 => f64::EPSILON,
+            DType::F32 => f64::from(f32::EPSILON),
+            DType::F16 => 2f64.powi(-10),
+            DType::BF16 => 2f64.powi(-7),
+            DType::I64 | DType::Bool => 0.0,
+        }
     }
 
     /// Size of one element in bytes.
     pub fn size_bytes(self) -> usize {
         match self {
+            DType::F16 | DType::BF16 => 2,
             DType::F32 => 4,
             DType::F64 | DType::I64 => 8,
             DType::Bool => 1,
@@ -108,6 +162,8 @@ macro_rules! element {
 
 element!(f32, F32, |x| x as f32, |x| x as f64);
 element!(f64, F64, |x| x, |x| x);
+element!(half::f16, F16, half::f16::from_f64, half::f16::to_f64);
+element!(half::bf16, BF16, half::bf16::from_f64, half::bf16::to_f64);
 element!(i64, I64, |x| x as i64, |x| x as f64);
 element!(bool, Bool, |x| x != 0.0, |x| if x { 1.0 } else { 0.0 });
 

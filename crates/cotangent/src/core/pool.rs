@@ -42,6 +42,8 @@ macro_rules! pooled {
 
 pooled!(f32, POOL_F32);
 pooled!(f64, POOL_F64);
+pooled!(half::f16, POOL_F16);
+pooled!(half::bf16, POOL_BF16);
 pooled!(i64, POOL_I64);
 pooled!(bool, POOL_BOOL);
 

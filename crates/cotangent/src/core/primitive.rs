@@ -90,6 +90,14 @@ pub trait Primitive: std::any::Any + Debug + Send + Sync + 'static {
         false
     }
 
+    /// Whether [`Primitive::eval`] takes `f16` and `bf16` values itself. When false (the default
+    /// for every primitive that is not a view), the caller widens 16-bit float inputs to f32,
+    /// runs `eval` on them and rounds the f32 result to the dtype the shape rule promised, so a
+    /// kernel needs only its f32 and f64 forms (and sums and matmuls accumulate in f32).
+    fn native_half(&self) -> bool {
+        self.is_view()
+    }
+
     /// Like [`Primitive::eval`], but the caller hands over its input values: a kernel may write
     /// its output into an input buffer that nobody else holds. The default borrows and calls
     /// `eval`.

@@ -19,6 +19,10 @@ pub enum Storage {
     F32(Buf<f32>),
     /// f64 elements.
     F64(Buf<f64>),
+    /// f16 elements.
+    F16(Buf<half::f16>),
+    /// bf16 elements.
+    BF16(Buf<half::bf16>),
     /// i64 elements.
     I64(Buf<i64>),
     /// bool elements.
@@ -38,6 +42,8 @@ impl Drop for Storage {
         match self {
             Storage::F32(b) => recycle(b),
             Storage::F64(b) => recycle(b),
+            Storage::F16(b) => recycle(b),
+            Storage::BF16(b) => recycle(b),
             Storage::I64(b) => recycle(b),
             Storage::Bool(b) => recycle(b),
             Storage::Abstract(_) => {}
@@ -51,6 +57,8 @@ impl Storage {
         match self {
             Storage::F32(_) => DType::F32,
             Storage::F64(_) => DType::F64,
+            Storage::F16(_) => DType::F16,
+            Storage::BF16(_) => DType::BF16,
             Storage::I64(_) => DType::I64,
             Storage::Bool(_) => DType::Bool,
             Storage::Abstract(d) => *d,
@@ -148,6 +156,16 @@ impl Value {
         match self.dtype() {
             DType::F32 => self.elements::<f32>().iter().map(|&x| x as f64).collect(),
             DType::F64 => self.to_vec::<f64>(),
+            DType::F16 => self
+                .elements::<half::f16>()
+                .iter()
+                .map(|x| x.to_f64())
+                .collect(),
+            DType::BF16 => self
+                .elements::<half::bf16>()
+                .iter()
+                .map(|x| x.to_f64())
+                .collect(),
             DType::I64 => self.elements::<i64>().iter().map(|&x| x as f64).collect(),
             DType::Bool => self
                 .elements::<bool>()
@@ -169,6 +187,8 @@ impl Value {
         match self.dtype() {
             DType::F32 => Value::from_vec(self.to_vec::<f32>(), shape),
             DType::F64 => Value::from_vec(self.to_vec::<f64>(), shape),
+            DType::F16 => Value::from_vec(self.to_vec::<half::f16>(), shape),
+            DType::BF16 => Value::from_vec(self.to_vec::<half::bf16>(), shape),
             DType::I64 => Value::from_vec(self.to_vec::<i64>(), shape),
             DType::Bool => Value::from_vec(self.to_vec::<bool>(), shape),
         }
@@ -190,6 +210,8 @@ fn storage_len(s: &Storage) -> usize {
     match s {
         Storage::F32(v) => v.len(),
         Storage::F64(v) => v.len(),
+        Storage::F16(v) => v.len(),
+        Storage::BF16(v) => v.len(),
         Storage::I64(v) => v.len(),
         Storage::Bool(v) => v.len(),
         Storage::Abstract(_) => 0,

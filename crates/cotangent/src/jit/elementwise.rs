@@ -23,6 +23,10 @@ pub(crate) fn classify(g: &Graph, eqn: &Eqn) -> Option<(&'static Elementwise, DT
         g.aval(eqn.inputs[0]).dtype
     };
     let fits = |d: DType| d == t || d == DType::Bool;
-    let ok = t.is_float() && fits(out) && eqn.inputs.iter().all(|&v| fits(g.aval(v).dtype));
+    // The 16-bit floats run op by op (each primitive computes in f32 and rounds once).
+    let ok = t.is_float()
+        && !t.is_half()
+        && fits(out)
+        && eqn.inputs.iter().all(|&v| fits(g.aval(v).dtype));
     ok.then_some((rule, t))
 }

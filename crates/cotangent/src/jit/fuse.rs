@@ -65,7 +65,7 @@ fn reduction(g: &Graph, k: usize) -> Option<(bool, usize, usize)> {
     let a = g.aval(e.inputs[0]);
     let (first, last) = (*axes.first()?, *axes.last()?);
     let block = axes.windows(2).all(|w| w[1] == w[0] + 1) && last < a.shape.rank();
-    if !block || !a.dtype.is_float() || a.shape.numel() == 0 {
+    if !block || !a.dtype.is_float() || a.dtype.is_half() || a.shape.numel() == 0 {
         return None;
     }
     let dims = a.shape.dims();

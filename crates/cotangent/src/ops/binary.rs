@@ -36,7 +36,7 @@ fn kind(d: DType) -> u8 {
     match d {
         DType::Bool => 0,
         DType::I64 => 1,
-        DType::F32 | DType::F64 => 2,
+        DType::F32 | DType::F64 | DType::F16 | DType::BF16 => 2,
     }
 }
 

@@ -69,7 +69,7 @@ impl Tensor {
     /// by the weak-typing rule of the binary ops).
     pub(crate) fn weak_scalar(&self, x: f64) -> Tensor {
         let exact = match self.dtype() {
-            DType::F32 | DType::F64 => true,
+            DType::F32 | DType::F64 | DType::F16 | DType::BF16 => true,
             DType::I64 => x.fract() == 0.0 && x.abs() < 9.2e18,
             DType::Bool => false,
         };
@@ -256,7 +256,18 @@ impl Tensor {
     #[track_caller]
     pub fn try_rand(shape: &[usize], seed: u64, dtype: DType) -> Result<Tensor> {
         let dist = Uniform::new(0.0f64, 1.0).expect("valid range");
-        Self::sample(shape, seed, dtype, move |rng| dist.sample(rng))
+        // An f64 draw just below 1 would round up to 1.0 in a narrower type: the largest value
+        // below 1 there (1 - 2^-digits) caps it.
+        let digits = match dtype {
+            DType::F32 => 24,
+            DType::F16 => 11,
+            DType::BF16 => 8,
+            _ => 53,
+        };
+        let below_one = 1.0 - (-(digits as f64)).exp2();
+        Self::sample(shape, seed, dtype, move |rng| {
+            dist.sample(rng).min(below_one)
+        })
     }
 
     /// Standard normal samples from a seeded generator.

@@ -14,8 +14,24 @@ fn format_element(v: f64, dtype: DType) -> String {
         DType::I64 => format!("{}", v as i64),
         _ if v.is_finite() && v == v.trunc() && v.abs() < 1e15 => format!("{v:.1}"),
         DType::F32 => format!("{}", v as f32),
+        DType::F16 => shortest(v, |x| half::f16::from_f64(x).to_f64()),
+        DType::BF16 => shortest(v, |x| half::bf16::from_f64(x).to_f64()),
         _ => format!("{v}"),
     }
+}
+
+/// The shortest decimal that rounds back to `v` in a 16-bit type (`round` rounds an f64 into
+/// it), as `0.1001` for bf16's 0.10009765625.
+fn shortest(v: f64, round: impl Fn(f64) -> f64) -> String {
+    for digits in 1..=9 {
+        let s = format!("{:.*e}", digits - 1, v);
+        if let Ok(x) = s.parse::<f64>() {
+            if round(x) == v {
+                return format!("{x}");
+            }
+        }
+    }
+    format!("{v}")
 }
 
 /// One element as f64, read through the tensor's own layout (no copy of the whole tensor).
@@ -30,6 +46,8 @@ fn element(v: &Value, index: &[usize]) -> f64 {
     match &*v.storage {
         Storage::F32(b) => b[off] as f64,
         Storage::F64(b) => b[off],
+        Storage::F16(b) => b[off].to_f64(),
+        Storage::BF16(b) => b[off].to_f64(),
         Storage::I64(b) => b[off] as f64,
         Storage::Bool(b) => b[off] as u8 as f64,
         Storage::Abstract(_) => f64::NAN,

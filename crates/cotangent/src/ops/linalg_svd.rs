@@ -10,7 +10,7 @@ use smallvec::smallvec;
 
 use crate::core::bind::bind;
 use crate::core::shape::broadcast_shapes;
-use crate::core::{DType, Error, Result, Tensor};
+use crate::core::{Error, Result, Tensor};
 use crate::prim::svd::{svd_parts, Svd};
 
 /// An error naming `op` unless `a` is a float `[..., m, n]`; else `(m, n)`.
@@ -38,15 +38,6 @@ fn matrix_operand(
         .at(loc));
     }
     Ok((a.dims()[r - 2], a.dims()[r - 1]))
-}
-
-/// The machine epsilon of `dtype` (f32's or f64's).
-fn eps(dtype: DType) -> f64 {
-    if dtype == DType::F32 {
-        f64::from(f32::EPSILON)
-    } else {
-        f64::EPSILON
-    }
 }
 
 /// `1 / s` where `s > rtol · max s` (per matrix; the cutoff is not differentiated), else 0.
@@ -145,7 +136,7 @@ impl Tensor {
     pub fn try_pinv(&self, rtol: Option<f64>) -> Result<Tensor> {
         let loc = Location::caller();
         let (m, n) = matrix_operand("pinv", self, loc)?;
-        let rtol = rtol.unwrap_or(10.0 * m.max(n) as f64 * eps(self.dtype()));
+        let rtol = rtol.unwrap_or(10.0 * m.max(n) as f64 * self.dtype().epsilon());
         let (u, s, vt) = self.try_svd()?;
         let sinv = inverse_singular_values(&s, rtol)?;
         vt.mt()
@@ -226,7 +217,7 @@ impl Tensor {
             t.try_broadcast_to(&dims)
         };
         let (a, bm) = (full(self, ra)?, full(&bm, rb)?);
-        let rcond = rcond.unwrap_or(m.max(n) as f64 * eps(self.dtype()));
+        let rcond = rcond.unwrap_or(m.max(n) as f64 * self.dtype().epsilon());
         let (u, s, vt) = a.try_svd()?;
         let sinv = inverse_singular_values(&s, rcond)?;
         let utb = u.mt().matmul_raw(&bm)?.try_mul(&sinv.try_unsqueeze(-1)?)?;

@@ -24,6 +24,9 @@ impl Primitive for Cast {
         }
     }
     crate::prim::batching::elementwise_batch!();
+    fn native_half(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "cast"
     }

@@ -92,7 +92,12 @@ impl Primitive for Cumsum {
             DType::F32 => kernel::<f32>(v, a, r),
             DType::F64 => kernel::<f64>(v, a, r),
             DType::I64 => kernel::<i64>(v, a, r),
-            DType::Bool => return Err(Error::dtype("cumsum", "expected a numeric tensor, got bool")),
+            other => {
+                return Err(Error::dtype(
+                    "cumsum",
+                    format!("expected an f32, f64 or i64 tensor, got {other}"),
+                ))
+            }
         })
     }
     fn jvp(&self, _: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {

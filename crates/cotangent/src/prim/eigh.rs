@@ -14,7 +14,7 @@
 
 use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::linalg::eigh;
-use crate::core::{DType, Result, Shape, Tensor, Value};
+use crate::core::{Result, Shape, Tensor, Value};
 use crate::prim::batching::Batched;
 use crate::prim::linalg_common::{batch_front, eye_of, square, sym};
 use crate::prim::{Aval, AvalRef, Primitive};
@@ -36,11 +36,7 @@ pub(crate) fn eigh_parts(packed: &Tensor) -> Result<(Tensor, Tensor)> {
 /// deliberate difference from JAX, whose `F` is infinite there.
 fn gaps(w: &Tensor) -> Result<Tensor> {
     let n = w.dims()[w.rank() - 1];
-    let eps = if w.dtype() == DType::F32 {
-        f64::from(f32::EPSILON)
-    } else {
-        f64::EPSILON
-    };
+    let eps = w.dtype().epsilon();
     // (i, j) = λ_j − λ_i.
     let diff = w.try_unsqueeze(-2)?.try_sub(&w.try_unsqueeze(-1)?)?;
     let wd = w.detach();

@@ -119,9 +119,9 @@ fn stream(key: i64, tag: u64, shape: &[usize]) -> u64 {
 }
 
 impl RandomSample {
-    /// Uniform draws use 24 random bits for f32 (`f32`) and 53 for f64, so that rounding
-    /// never reaches 1.0.
-    fn fill_float<T: Real>(&self, keys: &[i64], n: usize, normal: bool, f32: bool) -> Vec<T> {
+    /// Uniform draws use as many random bits as the dtype has significant digits (53 for f64,
+    /// 24 for f32, 11 for f16, 8 for bf16), so that every draw is exact and never 1.0.
+    fn fill_float<T: Real>(&self, keys: &[i64], n: usize, normal: bool, digits: u32) -> Vec<T> {
         let mut out: Vec<T> = Vec::with_capacity(keys.len() * n);
         for &k in keys {
             let s = stream(k, self.dist.tag(), &self.shape);
@@ -130,10 +130,8 @@ impl RandomSample {
                     let u1 = 1.0 - unit_f64(bits(s, 2 * i));
                     let u2 = unit_f64(bits(s, 2 * i + 1));
                     T::from_f64((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos())
-                } else if f32 {
-                    T::from_f64((bits(s, i) >> 40) as f64 * (1.0 / (1u64 << 24) as f64))
                 } else {
-                    T::from_f64(unit_f64(bits(s, i)))
+                    T::from_f64((bits(s, i) >> (64 - digits)) as f64 / (1u64 << digits) as f64)
                 };
                 out.push(v);
             }
@@ -144,6 +142,10 @@ impl RandomSample {
 
 impl Primitive for RandomSample {
     crate::prim::typed_params!();
+    fn native_half(&self) -> bool {
+        // 16-bit draws are made in f32 and rounded in `eval` itself.
+        true
+    }
     fn name(&self) -> &'static str {
         "random"
     }
@@ -196,8 +198,20 @@ impl Primitive for RandomSample {
         let v = match self.dist {
             Dist::Uniform(d) | Dist::Normal(d) => {
                 let normal = matches!(self.dist, Dist::Normal(_));
+                let digits = match d {
+                    DType::F64 => 53,
+                    DType::F32 => 24,
+                    DType::F16 => 11,
+                    _ => 8,
+                };
+                if d.is_half() {
+                    // Drawn in f32 with the half type's digits, then rounded (normal draws).
+                    let wide = self.fill_float::<f32>(&keys, n, normal, digits);
+                    let wide = Value::from_vec(wide, shape);
+                    return crate::core::opmath::narrow("random", &wide, d);
+                }
                 dispatch_float!("random", d, T => Value::from_vec(
-                    self.fill_float::<T>(&keys, n, normal, d == DType::F32), shape
+                    self.fill_float::<T>(&keys, n, normal, digits), shape
                 ))
             }
             Dist::RandInt { low, high } => {

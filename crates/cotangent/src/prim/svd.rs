@@ -18,7 +18,7 @@
 
 use crate::backend::cpu::dispatch::dispatch_float;
 use crate::backend::cpu::linalg::svd;
-use crate::core::{DType, Error, Result, Shape, Tensor, Value};
+use crate::core::{Error, Result, Shape, Tensor, Value};
 use crate::prim::batching::Batched;
 use crate::prim::linalg_common::batch_front;
 use crate::prim::{Aval, AvalRef, Primitive};
@@ -46,11 +46,7 @@ fn mn(a: &Tensor) -> (usize, usize) {
 /// The tolerance below which singular values count as equal (or as zero): `16 max(m, n) ε
 /// max s`, one per matrix, shape `[..., 1]`, detached.
 fn tolerance(s: &Tensor, m: usize, n: usize) -> Result<Tensor> {
-    let eps = if s.dtype() == DType::F32 {
-        f64::from(f32::EPSILON)
-    } else {
-        f64::EPSILON
-    };
+    let eps = s.dtype().epsilon();
     s.detach()
         .max_axes_or_neg_inf(&[-1], true)?
         .try_mul(&s.scalar_like(16.0 * m.max(n) as f64 * eps))

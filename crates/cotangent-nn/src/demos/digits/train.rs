@@ -10,6 +10,7 @@ use crate::error::NnError;
 use crate::init::Init;
 use crate::layers::{Activation, Mlp};
 use crate::loss;
+use crate::mixed::{LossScaler, cast_params};
 use crate::optim::{AdamW, LrSchedule, Optimizer, WarmupCosine};
 
 /// Hyper-parameters of a digits run.
@@ -32,6 +33,11 @@ pub struct DigitsConfig {
     pub weight_decay: f64,
     /// Seed of the initial weights and the shuffling.
     pub seed: u64,
+    /// The dtype of the forward and backward passes: `F32`, or `F16`/`BF16` for mixed
+    /// precision (f32 master weights updated by the optimizer, the loss in f32, dynamic loss
+    /// scaling for `F16`; see [`crate::mixed`]). Test accuracy is measured with the f32
+    /// master weights.
+    pub compute: DType,
 }
 
 impl Default for DigitsConfig {
@@ -44,6 +50,7 @@ impl Default for DigitsConfig {
             lr: 3e-3,
             weight_decay: 1e-4,
             seed: 0,
+            compute: DType::F32,
         }
     }
 }
@@ -80,6 +87,8 @@ pub struct DigitsRun<M = Mlp> {
     pub test_accuracy: f64,
     /// Optimizer steps taken.
     pub steps: usize,
+    /// Steps the f16 loss scaler skipped because a gradient overflowed (0 for f32 and bf16).
+    pub skipped: usize,
 }
 
 /// The fraction of `data` that `model` classifies correctly.
@@ -158,6 +167,13 @@ fn fit<M: Classify>(
     on_step: &mut dyn FnMut(&StepInfo),
 ) -> Result<DigitsRun<M>, NnError> {
     let mut params = model.param_tensors();
+    // Mixed precision: a copy of the model in the compute dtype receives the casts of the f32
+    // master parameters inside the differentiated function.
+    let half = model.to_dtype(cfg.compute);
+    let mut scaler = match cfg.compute {
+        DType::F16 => LossScaler::new(),
+        _ => LossScaler::fixed(1.0),
+    };
     let n = train_set.len();
     let per_epoch = n.div_ceil(cfg.batch_size);
     let steps = per_epoch * cfg.epochs;
@@ -173,14 +189,20 @@ fn fit<M: Classify>(
             let batch = train_set.select(&Tensor::from_vec(chunk.to_vec(), &[chunk.len()]));
             let lr = schedule.lr_at(step);
             opt.set_lr(lr);
+            let images = batch.images.cast(cfg.compute);
+            let scale = scaler.scale();
             let (l, grads) = try_value_and_grad_n(
                 |ps| {
-                    loss::cross_entropy(&model.with_params(ps).logits(&batch.images), &batch.labels)
+                    let logits = half
+                        .with_params(&cast_params(ps, cfg.compute))
+                        .logits(&images);
+                    let l = loss::cross_entropy(&logits.cast(DType::F32), &batch.labels);
+                    scaler.scale_loss(&l)
                 },
                 &params,
             )?;
-            opt.step(&mut params, &grads);
-            let loss = l.item_f64();
+            scaler.step(&mut opt, &mut params, &grads);
+            let loss = l.item_f64() / scale;
             log.losses.push(loss);
             let eval =
                 (b + 1 == per_epoch).then(|| accuracy(&model.with_params(&params), test_set));
@@ -204,5 +226,6 @@ fn fit<M: Classify>(
         log,
         test_accuracy,
         steps,
+        skipped: scaler.skipped(),
     })
 }

@@ -12,6 +12,14 @@ macro_rules! dispatch_all {
                 type $t = f64;
                 $body
             }
+            $crate::core::DType::F16 => {
+                type $t = half::f16;
+                $body
+            }
+            $crate::core::DType::BF16 => {
+                type $t = half::bf16;
+                $body
+            }
             $crate::core::DType::I64 => {
                 type $t = i64;
                 $body

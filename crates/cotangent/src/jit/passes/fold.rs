@@ -38,7 +38,7 @@ pub fn fold(g: &Graph) -> (Graph, usize) {
                 .iter()
                 .map(|&v| known_const(out, v).expect("checked").value())
                 .collect();
-            let result = eqn.prim.eval(&values);
+            let result = crate::core::opmath::eval(&*eqn.prim, &values, eqn.aval.dtype);
             drop(values);
             if let Ok(value) = result {
                 folded += 1;
