@@ -695,6 +695,29 @@ def ops_workloads(timer):
         s, n_in, r = timer.measure(f)
         yield dict(workload=name, system="torch", seconds=s, value=val(f()), n_inner=n_in, reps=r,
                    method=method)
+    yield from half_workloads(timer)
+
+
+def half_workloads(timer):
+    """A 512 x 512 matmul in f32, f16 and bf16: A[k] = 0.5 + 0.5 sin(1e-3 k^2 + 1), B with cos,
+    made in f32 and rounded to each dtype (as benches/core/ops.rs); value = sum of A B in f64."""
+    k = np.arange(512 * 512, dtype=np.float64)
+    a32 = (0.5 + 0.5 * np.sin(1e-3 * (k * k) + 1.0)).astype(np.float32).reshape(512, 512)
+    b32 = (0.5 + 0.5 * np.cos(1e-3 * (k * k) + 1.0)).astype(np.float32).reshape(512, 512)
+    mm = jax.jit(jnp.matmul)
+    for name, jd, td in [("matmul_512_f32", jnp.float32, torch.float32),
+                         ("matmul_512_f16", jnp.float16, torch.float16),
+                         ("matmul_512_bf16", jnp.bfloat16, torch.bfloat16)]:
+        aj, bj = jnp.asarray(a32).astype(jd), jnp.asarray(b32).astype(jd)
+        s, n_in, r = timer.measure(lambda: mm(aj, bj), jsync)
+        yield dict(workload=name, system="jax", seconds=s,
+                   value=float(np.asarray(mm(aj, bj), dtype=np.float64).sum()), n_inner=n_in, reps=r,
+                   method=f"jax.jit(jnp.matmul), {jd.__name__}")
+        at, bt = torch.from_numpy(a32).to(td), torch.from_numpy(b32).to(td)
+        s, n_in, r = timer.measure(lambda: at @ bt)
+        yield dict(workload=name, system="torch", seconds=s,
+                   value=float((at @ bt).double().sum()), n_inner=n_in, reps=r,
+                   method=f"torch.matmul, {td}, eager")
 
 
 def sparse_workloads(timer):

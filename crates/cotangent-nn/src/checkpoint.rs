@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use cotangent::{bf16, f16, DType, Tensor};
+use cotangent::{DType, Tensor, bf16, f16};
 use safetensors::tensor::{Dtype, SafeTensors, View};
 
 use crate::error::NnError;

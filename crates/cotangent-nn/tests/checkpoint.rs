@@ -31,7 +31,10 @@ fn round_trip_every_dtype() {
     // The half tensors take two bytes an element in the file (the header names the dtypes).
     let bytes = std::fs::read(&path).unwrap();
     let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("\"F16\"") && text.contains("\"BF16\""), "{text}");
+    assert!(
+        text.contains("\"F16\"") && text.contains("\"BF16\""),
+        "{text}"
+    );
     let back = load_tensors(&path).unwrap();
     assert_eq!(back.len(), tensors.len());
     for (name, t) in &tensors {

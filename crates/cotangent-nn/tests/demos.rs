@@ -2,9 +2,9 @@
 //! the loss must go down. No timing is asserted.
 #![cfg(feature = "demos")]
 
-use cotangent_nn::demos::addition::{self, AdditionConfig};
 use cotangent::DType;
 use cotangent_nn::Module;
+use cotangent_nn::demos::addition::{self, AdditionConfig};
 use cotangent_nn::demos::digits::{self, DIGITS_PATH, Digits, DigitsConfig};
 
 #[test]
@@ -101,8 +101,16 @@ fn digits_mixed_precision_learns_as_f32_does() {
         };
         let run = digits::train(&cfg, &train, &test, &mut |_| {}).unwrap();
         assert!(run.log.loss_went_down(), "{compute}: {:?}", run.log.losses);
-        assert!(run.model.param_tensors().iter().all(|p| p.dtype() == DType::F32));
-        assert_eq!(run.skipped, 0, "{compute}: no gradient overflows at this scale");
+        assert!(
+            run.model
+                .param_tensors()
+                .iter()
+                .all(|p| p.dtype() == DType::F32)
+        );
+        assert_eq!(
+            run.skipped, 0,
+            "{compute}: no gradient overflows at this scale"
+        );
         let gap = (run.test_accuracy - f32_run.test_accuracy).abs();
         assert!(
             gap < 0.03,

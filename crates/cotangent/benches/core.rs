@@ -607,6 +607,9 @@ fn main() {
     if run("ops") {
         ops::run(&opts);
     }
+    if run("ops") || run("half") {
+        ops::half(&opts);
+    }
     if run("sparse") {
         sparse::run(&opts);
     }

@@ -1,7 +1,8 @@
-//! Convolution and linear-algebra workloads (issue 15), built identically in
+//! Convolution, linear-algebra and half-precision workloads (issue 15), built identically in
 //! `benches/peers/peers.py` (`ops_workloads`): a conv2d training step (forward and backward,
-//! eager and jitted), and Cholesky, solve and eigh at the sizes the issue names, each alone and
-//! with its gradient. Values are sums in f64 that the peers must reproduce.
+//! eager and jitted), Cholesky, solve and eigh at the sizes the issue names, each alone and
+//! with its gradient, and a 512×512 matmul in f32, f16 and bf16. Values are sums in f64 that
+//! the peers must reproduce.
 
 use cotangent::*;
 
@@ -107,6 +108,29 @@ fn linalg(opts: &Opts) {
         value = sum(&grad(|a: &Tensor| (a.eigh().0 * &c).sum())(&s_mat))
     });
     report("eigh_256_f64_grad", "cotangent", s, value);
+}
+
+/// `A[k] = 0.5 + 0.5·sin(1e-3·k² + 1)` and `B[k] = 0.5 + 0.5·cos(1e-3·k² + 1)`, `[512, 512]`,
+/// made in f32 and rounded to each dtype; value: the sum of `A B` in f64.
+pub fn half(opts: &Opts) {
+    let n = 512;
+    let entries = |f: fn(f64) -> f64| -> Tensor {
+        let v: Vec<f32> = (0..n * n)
+            .map(|k| (0.5 + 0.5 * f(1e-3 * (k as f64 * k as f64) + 1.0)) as f32)
+            .collect();
+        Tensor::from_vec(v, &[n, n])
+    };
+    let (a, b) = (entries(f64::sin), entries(f64::cos));
+    for (dtype, name) in [
+        (DType::F32, "matmul_512_f32"),
+        (DType::F16, "matmul_512_f16"),
+        (DType::BF16, "matmul_512_bf16"),
+    ] {
+        let (a, b) = (a.cast(dtype), b.cast(dtype));
+        let mut value = 0.0;
+        let s = time(opts, || value = sum(&a.matmul(&b)));
+        report(name, "cotangent", s, value);
+    }
 }
 
 /// Every workload of this module.
