@@ -87,3 +87,21 @@ fn off_means_ieee_propagation() {
     let g = grad(|x: &Tensor| x.sqrt())(&Tensor::scalar(0.0));
     assert_eq!(g.item::<f64>(), f64::INFINITY);
 }
+
+#[test]
+fn an_f16_overflow_names_the_primitive_and_the_types_limit() {
+    let _d = debugging();
+    // 300² = 90000 is above f16's largest finite value: the product is the first infinity.
+    let x = Tensor::from_vec(vec![2.0, 300.0], &[2]).cast(DType::F16);
+    let line = line!() + 1;
+    let err = x.try_mul(&x).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NonFinite);
+    let msg = err.to_string();
+    assert!(msg.contains("mul produced inf at element 1"), "{msg}");
+    assert!(msg.contains("x = 300"), "{msg}");
+    assert!(msg.contains("65504"), "{msg}");
+    assert!(msg.contains(&format!("tests/nans.rs:{line}")), "{msg}");
+    // The same values in f32 are fine.
+    let y = x.cast(DType::F32);
+    assert_eq!(y.try_mul(&y).unwrap().to_vec::<f32>(), vec![4.0, 90000.0]);
+}

@@ -128,17 +128,32 @@ pub(crate) fn check_output(
         ErrorKind::NonFinite,
         op,
         format!(
-            "{op} produced {} at element {i} of its {} output from {}",
+            "{op} produced {} at element {i} of its {} output from {}{}",
             describe(bad),
             out.shape(),
             if described.is_empty() {
                 "no float inputs".to_string()
             } else {
                 described.join(", ")
-            }
+            },
+            overflow_hint(out.dtype(), bad)
         ),
     )
     .at(location))
+}
+
+/// For an infinity in a 16-bit float output: where that type overflows (f16 already at
+/// 65520, which is why f16 training scales its loss with care).
+fn overflow_hint(dtype: crate::core::DType, bad: f64) -> &'static str {
+    match dtype {
+        crate::core::DType::F16 if bad.is_infinite() => {
+            " (f16's largest finite value is 65504: compute in f32 or bf16, or scale down)"
+        }
+        crate::core::DType::BF16 if bad.is_infinite() => {
+            " (bf16's largest finite value is about 3.39e38)"
+        }
+        _ => "",
+    }
 }
 
 /// Check the result of a derivative rule (`kind` is `jvp` or `vjp`) of the node created at
