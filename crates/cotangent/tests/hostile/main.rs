@@ -1345,3 +1345,51 @@ fn printing_reads_only_the_shown_elements() {
         "tensor([[1.0, 4.0],\n        [2.5, 5.0],\n        [3.0, 6.0]], dtype=f64, shape=[3, 2])"
     );
 }
+
+/// The 16-bit floats at their corners: overflow, subnormals, ties, non-finite casts, empty
+/// reductions, mixed dtypes, and stable composites that must not overflow where a naive formula
+/// would.
+#[test]
+fn half_precision_corners() {
+    let (nan, inf) = (f64::NAN, f64::INFINITY);
+    let h = |data: Vec<f64>, d: DType| t(data.clone(), &[data.len()]).try_cast(d).unwrap();
+    // f16: 65504 is the largest finite value, 65520 rounds to inf; the smallest subnormal
+    // 2^-24 survives, half of it is a tie that goes to the even 0.
+    let x = h(vec![65504.0, 65520.0, 2f64.powi(-24), 2f64.powi(-25), -0.0], DType::F16);
+    assert_eq!(v(&x)[..4], [65504.0, inf, 2f64.powi(-24), 0.0]);
+    assert!(v(&x)[4] == 0.0 && v(&x)[4].is_sign_negative());
+    // bf16 has 8 significant bits: 257 is a tie that goes to 256, 259 rounds to 260.
+    assert_eq!(v(&h(vec![257.0, 259.0, 1e38], DType::BF16))[..2], [256.0, 260.0]);
+    // Casts of non-finite half values saturate as the f64 ones do.
+    for d in [DType::F16, DType::BF16] {
+        let c = h(vec![nan, inf, -inf, 2.9, -2.9], d);
+        assert_eq!(
+            c.try_cast(DType::I64).unwrap().to_vec::<i64>(),
+            vec![0, i64::MAX, i64::MIN, 2, -2],
+            "{d}"
+        );
+        // Empty axes: the sum is 0, the mean NaN, the max an error.
+        let empty = Tensor::try_zeros(&[0, 3], d).unwrap();
+        assert_eq!(v(&empty.try_sum_axes(&[0], false).unwrap()), vec![0.0; 3]);
+        assert!(v(&empty.try_mean().unwrap())[0].is_nan());
+        assert_kind(empty.try_max_axes(&[0], false), ErrorKind::Shape);
+        // Two tensors of different float types are refused, naming both.
+        let other = if d == DType::F16 { DType::BF16 } else { DType::F32 };
+        let e = assert_kind(
+            c.try_add(&Tensor::try_zeros(&[5], other).unwrap()),
+            ErrorKind::DType,
+        );
+        assert!(e.to_string().contains(d.name()), "{e}");
+        // Out-of-range indices are errors in every dtype.
+        assert_kind(c.try_index_select(0, &i64s(vec![5])), ErrorKind::Index);
+    }
+    // logsumexp and softmax subtract the maximum first: no overflow at f16's top.
+    let big = h(vec![60000.0, 60000.0], DType::F16);
+    let lse = big.try_logsumexp(&[0], false).unwrap();
+    assert_eq!((lse.dtype(), v(&lse)), (DType::F16, vec![60000.0]));
+    let sm = h(vec![10000.0, 0.0], DType::F16).try_softmax(0).unwrap();
+    assert_eq!(v(&sm), vec![1.0, 0.0]);
+    // The gradient of an f16 input through an f32 computation is f16.
+    let g = grad(|x: &Tensor| x.cast(DType::F32).square().sum())(&h(vec![1.5], DType::F16));
+    assert_eq!((g.dtype(), v(&g)), (DType::F16, vec![3.0]));
+}

@@ -43,6 +43,16 @@ fn impossible_allocations_are_errors_not_aborts() {
     let col = Tensor::zeros(&[1 << 20, 1], F);
     let row = Tensor::zeros(&[1, 1 << 20], F);
     oom(col.try_matmul(&row), "matmul");
+
+    // Half precision: the constructors, and a kernel computed through f32 (its widened copy
+    // of a broadcast input is asked of the allocator too).
+    oom(Tensor::try_zeros(&[huge], DType::F16), "full");
+    oom(Tensor::try_rand(&[huge], 0, DType::BF16), "random");
+    let h = Tensor::scalar(1.0).cast(DType::F16);
+    let wide = h.try_broadcast_to(&[1 << 20, 1 << 20]).unwrap();
+    oom(wide.try_exp(), "exp");
+    oom(wide.try_sum_axes(&[0], false), "sum");
+    oom(wide.try_cast(DType::F32), "cast");
 }
 
 /// The same under `jit`: the compiled program's buffers (a fused loop's output, a primitive
