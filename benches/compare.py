@@ -172,6 +172,18 @@ def fmt_time(s):
     return f"{s:.3g} s"
 
 
+def plan_line(rec, peak):
+    """What a jitted row's plan shows: its steps and fused loops, the loops' achieved bandwidth
+    and the matmuls' rate, each against the machine's measured peak in the same run."""
+    parts = [f"{rec['steps']} steps, {rec['loops']} fused loops"]
+    for key, peak_key, unit, what in (("loop_gbps", "copy_gbps", "GB/s", "a STREAM-like copy"),
+                                      ("matmul_gflops", "gemm_gflops", "GFLOP/s", "gemm's best")):
+        if rec.get(key) is not None:
+            vs = f" ({100 * rec[key] / peak[peak_key]:.0f}% of {what}, {peak[peak_key]:.1f})" if peak else ""
+            parts.append(f"{'fused loops' if key == 'loop_gbps' else 'matmuls'} {rec[key]:.1f} {unit}{vs}")
+    return "; ".join(parts)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--smoke", action="store_true", help="cotangent only, one quick repetition")
@@ -183,9 +195,13 @@ def main():
         thread_counts = thread_counts[:1]
 
     records = []
+    peaks = {}
     for t in thread_counts:
         for r in run_cotangent(t, args.smoke):
             r["threads"] = t
+            if r["workload"] == "_peaks":
+                peaks[t] = r
+                continue
             records.append(r)
         if not args.smoke and args.peers_python:
             for r in run_peers(args.peers_python, t):
@@ -251,6 +267,8 @@ def main():
                 vs_jax = f"; {name} / JAX = {rec['seconds'] / jax['seconds']:.2f}" if jax else ""
                 print(f"\n{wl}, {t} thread(s): {name} {fmt_time(rec['seconds'])}; "
                       f"cotangent / {name} = {ours['seconds'] / rec['seconds']:.2f}{vs_jax}")
+                if rec.get("compile_seconds") is not None:
+                    print(f"  {name}: compiled in {fmt_time(rec['compile_seconds'])}; {plan_line(rec, peaks.get(t))}")
                 # A jitted row must compute the same value as the eager one.
                 tol = TOLERANCE.get(wl)
                 if name.endswith("_jit") and tol is not None and rec.get("value") is not None:

@@ -86,6 +86,108 @@ fn teaching(x: &[Tensor]) -> Tensor {
     ((&x[0] + &x[1]).square() + (&x[0] * &x[1]).sin()).log()
 }
 
+/// `out = a b` for row-major `n × n` f32 matrices through the `gemm` crate alone (threads as
+/// rayon has them).
+fn gemm_f32(n: usize, a: &[f32], b: &[f32], out: &mut [f32]) {
+    assert!(a.len() == n * n && b.len() == n * n && out.len() == n * n);
+    let par = if rayon::current_num_threads() > 1 {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: all three buffers are n×n row-major (checked above) and live for the call; out
+    // is borrowed exclusively.
+    unsafe {
+        gemm::gemm(
+            n,
+            n,
+            n,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            n as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        )
+    }
+}
+
+/// The machine's measured peaks, in this run and these threads: a STREAM-like copy of 64 MiB of
+/// f32 (bytes read plus written per second) and the `gemm` crate's f32 rate at n = 1024. Printed
+/// as a `_peaks` line; the jitted rows' plan figures are read against them.
+fn peaks(opts: &Opts) -> (f64, f64) {
+    let len = if opts.smoke { 1 << 16 } else { 16 << 20 };
+    let src = vec![1.0f32; len];
+    let mut dst = vec![0.0f32; len];
+    let s_copy = time(opts, || {
+        dst.copy_from_slice(black_box(&src));
+        black_box(&dst);
+    });
+    let copy_gbps = 2.0 * (len * 4) as f64 / s_copy / 1e9;
+    let n = if opts.smoke { 128 } else { 1024 };
+    let a: Vec<f32> = (0..n * n).map(|k| (k as f32 * 1e-3).sin()).collect();
+    let mut out = vec![0.0f32; n * n];
+    let s_gemm = time(opts, || {
+        gemm_f32(n, &a, &a, &mut out);
+        black_box(&out);
+    });
+    let gemm_gflops = 2.0 * (n * n * n) as f64 / s_gemm / 1e9;
+    println!(
+        "{{\"workload\": \"_peaks\", \"system\": \"machine\", \"threads\": {}, \"copy_gbps\": {copy_gbps:.2}, \"gemm_gflops\": {gemm_gflops:.2}}}",
+        rayon::current_num_threads()
+    );
+    (copy_gbps, gemm_gflops)
+}
+
+/// Report a jitted row with what its plan shows: the compile time (tracing, passes, fusion,
+/// plan), and from a profiled run the fused loops' achieved bandwidth (their bytes read and
+/// written over their time) and the matmul steps' GFLOP/s.
+fn report_jit(workload: &str, f: &jit::Compiled, args: &[Tensor], seconds: f64, value: f64) {
+    let runs = 5;
+    let times = f.profile(args, runs).expect("the program runs");
+    let (mut loop_bytes, mut loop_s, mut mm_flops, mut mm_s) = (0.0, 0.0, 0.0, 0.0);
+    for (r, t) in f.report().iter().zip(&times) {
+        let t = t.as_secs_f64() / runs as f64;
+        match r.kind {
+            jit::StepKind::Loop => {
+                loop_bytes += r.bytes() as f64;
+                loop_s += t;
+            }
+            jit::StepKind::Primitive("matmul") => {
+                mm_flops += r.flops as f64;
+                mm_s += t;
+            }
+            jit::StepKind::Primitive(_) => {}
+        }
+    }
+    let rate = |x: f64, s: f64| {
+        if s > 0.0 {
+            format!("{:.2}", x / s / 1e9)
+        } else {
+            "null".into()
+        }
+    };
+    println!(
+        "{{\"workload\": \"{workload}\", \"system\": \"cotangent_jit\", \"threads\": {}, \"seconds\": {seconds:e}, \"value\": {value}, \"compile_seconds\": {:e}, \"steps\": {}, \"loops\": {}, \"loop_gbps\": {}, \"matmul_gflops\": {}}}",
+        rayon::current_num_threads(),
+        f.compile_time().as_secs_f64(),
+        f.steps(),
+        f.kernels(),
+        rate(loop_bytes, loop_s),
+        rate(mm_flops, mm_s),
+    );
+}
+
 fn matmul(opts: &Opts) {
     let n = if opts.smoke { 128 } else { 1024 };
     // The peers build the same inputs: sin and cos of 0.001·k over the row-major index k.
@@ -105,36 +207,8 @@ fn matmul(opts: &Opts) {
     // gemm alone, same sizes, same threads.
     let (av, bv) = (a.to_vec::<f32>(), b.to_vec::<f32>());
     let mut out = vec![0f32; n * n];
-    let par = if rayon::current_num_threads() > 1 {
-        gemm::Parallelism::Rayon(0)
-    } else {
-        gemm::Parallelism::None
-    };
     let s_gemm = time(opts, || {
-        // SAFETY: all three buffers are n×n row-major and live for the call; out is exclusive.
-        unsafe {
-            gemm::gemm(
-                n,
-                n,
-                n,
-                out.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                av.as_ptr(),
-                1,
-                n as isize,
-                bv.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                par,
-            )
-        }
+        gemm_f32(n, &av, &bv, &mut out);
         black_box(&out);
     });
     report(
@@ -207,7 +281,8 @@ fn seed(opts: &Opts) {
         ));
     });
     let v = vg.call(&xs)[0].item::<f64>();
-    report("seed_scalar_value_and_grad", "cotangent_jit", s, v);
+    let c = vg.compiled(&xs).unwrap();
+    report_jit("seed_scalar_value_and_grad", &c, &xs, s, v);
 }
 
 fn hvp_bench(opts: &Opts) {
@@ -304,9 +379,10 @@ fn mlp(opts: &Opts) {
     let out = fwd.call(&args).remove(0);
     let eager = mlp_forward(&params, &x);
     check_same("mlp_forward", std::slice::from_ref(&out), &[eager]);
-    report(
+    report_jit(
         "mlp_forward",
-        "cotangent_jit",
+        &fwd.compiled(&args).unwrap(),
+        &args,
         s,
         out.to_f64_vec().iter().sum(),
     );
@@ -329,9 +405,10 @@ fn mlp(opts: &Opts) {
     });
     let out = jstep.call(&args);
     check_same("mlp_train_step", &out, &eager_step);
-    report(
+    report_jit(
         "mlp_train_step",
-        "cotangent_jit",
+        &jstep.compiled(&args).unwrap(),
+        &args,
         s,
         out[0].item::<f32>() as f64,
     );
@@ -501,9 +578,10 @@ fn transformer(opts: &Opts) {
     });
     let out = step.call(&args);
     check_same("transformer_block_train_step", &out, &eager_step);
-    report(
+    report_jit(
         "transformer_block_train_step",
-        "cotangent_jit",
+        &step.compiled(&args).unwrap(),
+        &args,
         s,
         out[0].item::<f32>() as f64,
     );
@@ -542,12 +620,14 @@ fn elementwise_chain(opts: &Opts) {
     value += chain(&x).to_f64_vec().iter().sum::<f64>();
     report("elementwise_chain_1m", "cotangent", s, value);
     // Compiled: the eight ops run as one fused loop into a reused buffer.
-    let jitted = jit(chain);
+    let jitted = Jit::new(move |a: &[Tensor]| vec![chain(&a[0])]);
+    let xs = [x.clone()];
     let s_jit = time(opts, || {
-        black_box(jitted(&x));
+        black_box(jitted.call(&xs));
     });
-    let value_jit = jitted(&x).to_f64_vec().iter().sum::<f64>();
-    report("elementwise_chain_1m", "cotangent_jit", s_jit, value_jit);
+    let value_jit = jitted.call(&xs)[0].to_f64_vec().iter().sum::<f64>();
+    let c = jitted.compiled(&xs).unwrap();
+    report_jit("elementwise_chain_1m", &c, &xs, s_jit, value_jit);
     // The same arithmetic as one hand-written loop (what a fusing compiler should reach).
     let xs = x.to_vec::<f32>();
     let mut out = vec![0f32; n];
@@ -580,6 +660,7 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let run = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    peaks(&opts);
     if run("matmul") {
         matmul(&opts);
     }

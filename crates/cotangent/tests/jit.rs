@@ -7,7 +7,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use cotangent::jit::Jit;
+use cotangent::jit::{Jit, StepKind};
 use cotangent::*;
 
 fn assert_close(name: &str, a: &Tensor, b: &Tensor, tol: f64) {
@@ -481,4 +481,44 @@ fn scalar_outputs_still_held_are_not_overwritten() {
     check(&y4, want(2.0, 0.125));
     assert_eq!(kept.item::<f64>(), want(1.5, -2.0)[1]);
     assert_eq!(j.traces(), 1);
+}
+
+#[test]
+fn the_plan_reports_each_steps_equations_bytes_and_flops() {
+    // A layer: matmul, then bias add and relu fused into one loop that reads the product and
+    // the broadcast bias and writes the activation.
+    let f = Jit::new(|a: &[Tensor]| vec![(a[0].matmul(&a[1]) + &a[2]).relu()]);
+    let xs = [
+        Tensor::ones(&[32, 64], DType::F32),
+        Tensor::ones(&[64, 128], DType::F32),
+        Tensor::ones(&[128], DType::F32),
+    ];
+    let c = f.compiled(&xs).unwrap();
+    let steps = c.report();
+    let matmul = steps
+        .iter()
+        .find(|s| s.kind == StepKind::Primitive("matmul"))
+        .expect("a matmul step");
+    assert_eq!(matmul.flops, 2 * 32 * 64 * 128);
+    assert_eq!(matmul.bytes_read, (32 * 64 + 64 * 128) * 4);
+    assert_eq!(matmul.bytes_written, 32 * 128 * 4);
+    let loops: Vec<_> = steps.iter().filter(|s| s.kind == StepKind::Loop).collect();
+    assert_eq!(loops.len(), 1, "{c}");
+    // relu is a comparison and a select: add, le, select.
+    let eqs = &loops[0].equations;
+    assert!(eqs.iter().any(|e| e.contains("= add")), "{eqs:?}");
+    assert!(eqs.iter().any(|e| e.contains("= select")), "{eqs:?}");
+    assert_eq!(loops[0].bytes_written, 32 * 128 * 4);
+    // The listing names the fused equations and the bytes of every step.
+    let listing = c.listing();
+    assert!(listing.contains("fuses %"), "{listing}");
+    assert!(
+        listing.contains(&format!("{} flops", 2 * 32 * 64 * 128)),
+        "{listing}"
+    );
+    // Profiling times every step and leaves the results alone.
+    let times = c.profile(&xs, 2).unwrap();
+    assert_eq!(times.len(), steps.len());
+    assert_eq!(f.call(&xs)[0].to_vec::<f32>(), vec![65.0; 32 * 128]);
+    assert!(c.compile_time() > std::time::Duration::ZERO);
 }

@@ -47,7 +47,13 @@ fn conv(opts: &Opts) {
     report("conv2d_32x3x32x32_64x3x3_train", "cotangent", s, value);
     let step = Jit::new(|p: &[Tensor]| try_value_and_grad_n(conv_loss, p).unwrap().1);
     let s = time(opts, || value = grad_sums(&step.call(&xs)));
-    report("conv2d_32x3x32x32_64x3x3_train", "cotangent_jit", s, value);
+    super::report_jit(
+        "conv2d_32x3x32x32_64x3x3_train",
+        &step.compiled(&xs).unwrap(),
+        &xs,
+        s,
+        value,
+    );
 }
 
 /// `M[i, j] = sin(1e-3·k² + 1)` with `k = i·n + j`, `[n, n]` f64 (a chirp: full rank, with

@@ -133,6 +133,7 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
         }
         let avals: Vec<Aval> = xs.iter().map(Aval::of).collect();
         self.traces.fetch_add(1, Ordering::Relaxed);
+        let start = std::time::Instant::now();
         let traced = catch_unwind(AssertUnwindSafe(|| try_trace_n(|ts| (self.f)(ts), &avals)));
         let graph = match traced {
             Ok(g) => g.map_err(|e| e.at(location))?,
@@ -149,7 +150,9 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
                 }
             }
         };
-        let compiled = Arc::new(Compiled::new(graph));
+        let mut compiled = Compiled::new(graph);
+        compiled.compile_time = start.elapsed();
+        let compiled = Arc::new(compiled);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.push((avals, compiled.clone()));
         Ok(compiled)

@@ -32,6 +32,8 @@ pub struct Compiled {
     pub(crate) scalar: Option<ScalarProgram>,
     /// Whether a captured constant is tracked by some transformation.
     pub(crate) tracked_consts: bool,
+    /// Time spent tracing and compiling (set by the cache).
+    pub(crate) compile_time: std::time::Duration,
 }
 
 impl Compiled {
@@ -46,6 +48,7 @@ impl Compiled {
         Compiled {
             scalar,
             tracked_consts,
+            compile_time: std::time::Duration::ZERO,
             traced,
             graph,
             plan,
@@ -100,6 +103,45 @@ impl Compiled {
         self.plan.nbufs
     }
 
+    /// How long tracing and compiling this program took (tracing, the rewriting passes,
+    /// fusion and the buffer plan): the number ADBench reports beside run time.
+    ///
+    /// ```
+    /// use cotangent::{jit::Jit, Tensor};
+    /// let f = Jit::new(|x: &[Tensor]| vec![x[0].sin()]);
+    /// let c = f.compiled(&[Tensor::scalar(1.0)]).unwrap();
+    /// assert!(c.compile_time() > std::time::Duration::ZERO);
+    /// ```
+    pub fn compile_time(&self) -> std::time::Duration {
+        self.compile_time
+    }
+
+    /// Each step of the program: the equations it runs, the bytes it reads and writes, and its
+    /// floating-point operations (see [`super::StepReport`]).
+    pub fn report(&self) -> Vec<super::StepReport> {
+        super::report::report(self)
+    }
+
+    /// Run the program `runs` times on `xs` and return each step's total time (one entry per
+    /// step, in the order of [`Compiled::report`]): bytes over time is a fused loop's achieved
+    /// bandwidth, flops over time a matmul's rate.
+    ///
+    /// ```
+    /// use cotangent::{jit::Jit, DType, Tensor};
+    /// let f = Jit::new(|x: &[Tensor]| vec![x[0].exp() * 2.0]);
+    /// let xs = [Tensor::ones(&[1000], DType::F32)];
+    /// let c = f.compiled(&xs).unwrap();
+    /// let times = c.profile(&xs, 3).unwrap();
+    /// assert_eq!(times.len(), c.report().len());
+    /// ```
+    pub fn profile(
+        &self,
+        xs: &[crate::Tensor],
+        runs: usize,
+    ) -> crate::Result<Vec<std::time::Duration>> {
+        super::report::profile(self, xs, runs)
+    }
+
     /// The program as text: one block per fused loop (its bytecode), one line per other step.
     pub fn listing(&self) -> String {
         self.to_string()
@@ -122,6 +164,7 @@ impl fmt::Display for Compiled {
             s.folded,
             s.simplified
         )?;
+        let reports = self.report();
         for (i, step) in self.plan.steps.iter().enumerate() {
             match step {
                 Step::Prim(k) => {
@@ -138,17 +181,24 @@ impl fmt::Display for Compiled {
                     for &v in &e.inputs {
                         let _ = write!(line, " %{}", g.number(v));
                     }
-                    writeln!(f, "{line} : {}", e.aval)?;
+                    writeln!(f, "{line} : {}{}", e.aval, moves(&reports[i]))?;
                 }
                 Step::Kernel(k) => {
                     writeln!(
                         f,
-                        "  [{i}] loop {}[{}] over {} equations, {} registers:",
+                        "  [{i}] loop {}[{}] over {} equations, {} registers{}:",
                         k.dtype,
                         k.n,
                         k.members.len(),
-                        k.nregs
+                        k.nregs,
+                        moves(&reports[i])
                     )?;
+                    let fused: Vec<String> = k
+                        .members
+                        .iter()
+                        .map(|&m| format!("%{}", g.number(crate::ir::Var::Eqn(m))))
+                        .collect();
+                    writeln!(f, "      fuses {}", fused.join(" "))?;
                     for (j, inp) in k.inputs.iter().enumerate() {
                         let how = if inp.scalar { " (splat)" } else { "" };
                         writeln!(f, "      in{j} = %{}{how}", g.number(inp.var))?;
@@ -183,4 +233,13 @@ impl fmt::Display for Compiled {
         }
         Ok(())
     }
+}
+
+/// `; moves N bytes` (and the flops of a matmul) for a listing line.
+fn moves(r: &super::StepReport) -> String {
+    let mut s = format!("; moves {} bytes", r.bytes());
+    if matches!(r.kind, super::StepKind::Primitive(_)) && r.flops > 0 {
+        s.push_str(&format!(", {} flops", r.flops));
+    }
+    s
 }

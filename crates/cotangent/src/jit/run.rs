@@ -4,6 +4,7 @@
 
 use smallvec::SmallVec;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::compiled::Compiled;
 use super::fuse::Step;
@@ -37,6 +38,15 @@ impl Arena {
 
 /// Run `c` on `inputs` (untracked, concrete, of the compiled shapes); the output values.
 pub(crate) fn execute(c: &Compiled, inputs: &[Tensor]) -> Result<Vec<Value>> {
+    execute_timed(c, inputs, None)
+}
+
+/// [`execute`], adding each step's time to `times` when given (one entry per step).
+pub(crate) fn execute_timed(
+    c: &Compiled,
+    inputs: &[Tensor],
+    times: Option<&mut [Duration]>,
+) -> Result<Vec<Value>> {
     let g = &c.graph;
     if g.consts.iter().any(|t| t.value().is_abstract()) {
         return Err(Error::new(
@@ -59,7 +69,7 @@ pub(crate) fn execute(c: &Compiled, inputs: &[Tensor]) -> Result<Vec<Value>> {
             &mut local
         }
     };
-    let result = run_steps(g, &c.plan, inputs, arena);
+    let result = run_steps(g, &c.plan, inputs, arena, times);
     for v in arena.env.iter_mut() {
         *v = None;
     }
@@ -75,12 +85,19 @@ fn fetch<'a>(g: &'a Graph, inputs: &'a [Tensor], env: &'a [Option<Value>], v: Va
     }
 }
 
-fn run_steps(g: &Graph, plan: &Plan, inputs: &[Tensor], arena: &mut Arena) -> Result<Vec<Value>> {
+fn run_steps(
+    g: &Graph,
+    plan: &Plan,
+    inputs: &[Tensor],
+    arena: &mut Arena,
+    mut times: Option<&mut [Duration]>,
+) -> Result<Vec<Value>> {
     let env = &mut arena.env;
     // Equation results only (inputs and constants are read where they are); all `None`
     // between runs.
     env.resize(g.eqns.len(), None);
     for (i, step) in plan.steps.iter().enumerate() {
+        let start = times.is_some().then(Instant::now);
         match step {
             Step::Prim(k) => {
                 let e = &g.eqns[*k as usize];
@@ -102,6 +119,9 @@ fn run_steps(g: &Graph, plan: &Plan, inputs: &[Tensor], arena: &mut Arena) -> Re
                 }
                 _ => run_kernel::<f64>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs64)?,
             },
+        }
+        if let (Some(t), Some(start)) = (times.as_deref_mut(), start) {
+            t[i] += start.elapsed();
         }
         for &j in &plan.drops[i] {
             env[j as usize] = None;

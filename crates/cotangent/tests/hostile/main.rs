@@ -1355,11 +1355,17 @@ fn half_precision_corners() {
     let h = |data: Vec<f64>, d: DType| t(data.clone(), &[data.len()]).try_cast(d).unwrap();
     // f16: 65504 is the largest finite value, 65520 rounds to inf; the smallest subnormal
     // 2^-24 survives, half of it is a tie that goes to the even 0.
-    let x = h(vec![65504.0, 65520.0, 2f64.powi(-24), 2f64.powi(-25), -0.0], DType::F16);
+    let x = h(
+        vec![65504.0, 65520.0, 2f64.powi(-24), 2f64.powi(-25), -0.0],
+        DType::F16,
+    );
     assert_eq!(v(&x)[..4], [65504.0, inf, 2f64.powi(-24), 0.0]);
     assert!(v(&x)[4] == 0.0 && v(&x)[4].is_sign_negative());
     // bf16 has 8 significant bits: 257 is a tie that goes to 256, 259 rounds to 260.
-    assert_eq!(v(&h(vec![257.0, 259.0, 1e38], DType::BF16))[..2], [256.0, 260.0]);
+    assert_eq!(
+        v(&h(vec![257.0, 259.0, 1e38], DType::BF16))[..2],
+        [256.0, 260.0]
+    );
     // Casts of non-finite half values saturate as the f64 ones do.
     for d in [DType::F16, DType::BF16] {
         let c = h(vec![nan, inf, -inf, 2.9, -2.9], d);
@@ -1374,7 +1380,11 @@ fn half_precision_corners() {
         assert!(v(&empty.try_mean().unwrap())[0].is_nan());
         assert_kind(empty.try_max_axes(&[0], false), ErrorKind::Shape);
         // Two tensors of different float types are refused, naming both.
-        let other = if d == DType::F16 { DType::BF16 } else { DType::F32 };
+        let other = if d == DType::F16 {
+            DType::BF16
+        } else {
+            DType::F32
+        };
         let e = assert_kind(
             c.try_add(&Tensor::try_zeros(&[5], other).unwrap()),
             ErrorKind::DType,
