@@ -181,6 +181,11 @@ def plan_line(rec, peak):
         if rec.get(key) is not None:
             vs = f" ({100 * rec[key] / peak[peak_key]:.0f}% of {what}, {peak[peak_key]:.1f})" if peak else ""
             parts.append(f"{'fused loops' if key == 'loop_gbps' else 'matmuls'} {rec[key]:.1f} {unit}{vs}")
+    share = rec.get("time_share")
+    if share:
+        pct = {k: max(0.0, 100 * v) for k, v in share.items()}
+        parts.append(f"time in loops {pct['loops']:.0f}%, matmuls {pct['matmuls']:.0f}%, "
+                     f"other steps {pct['other']:.0f}% (most: {', '.join(rec.get('top_other') or []) or '—'})")
     return "; ".join(parts)
 
 

@@ -156,6 +156,8 @@ fn report_jit(workload: &str, f: &jit::Compiled, args: &[Tensor], seconds: f64, 
     let runs = 5;
     let times = f.profile(args, runs).expect("the program runs");
     let (mut loop_bytes, mut loop_s, mut mm_flops, mut mm_s) = (0.0, 0.0, 0.0, 0.0);
+    // Time in the other primitives, by name (where a profile says the rest of the time goes).
+    let mut other: Vec<(&'static str, f64)> = Vec::new();
     for (r, t) in f.report().iter().zip(&times) {
         let t = t.as_secs_f64() / runs as f64;
         match r.kind {
@@ -167,9 +169,20 @@ fn report_jit(workload: &str, f: &jit::Compiled, args: &[Tensor], seconds: f64, 
                 mm_flops += r.flops as f64;
                 mm_s += t;
             }
-            jit::StepKind::Primitive(_) => {}
+            jit::StepKind::Primitive(name) => match other.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, s)) => *s += t,
+                None => other.push((name, t)),
+            },
         }
     }
+    other.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let other_s: f64 = other.iter().map(|(_, s)| s).sum();
+    let total = (loop_s + mm_s + other_s).max(f64::MIN_POSITIVE);
+    let top: Vec<String> = other
+        .iter()
+        .take(3)
+        .map(|(n, s)| format!("\"{n} {:.0}%\"", 100.0 * s / total))
+        .collect();
     let rate = |x: f64, s: f64| {
         if s > 0.0 {
             format!("{:.2}", x / s / 1e9)
@@ -178,13 +191,17 @@ fn report_jit(workload: &str, f: &jit::Compiled, args: &[Tensor], seconds: f64, 
         }
     };
     println!(
-        "{{\"workload\": \"{workload}\", \"system\": \"cotangent_jit\", \"threads\": {}, \"seconds\": {seconds:e}, \"value\": {value}, \"compile_seconds\": {:e}, \"steps\": {}, \"loops\": {}, \"loop_gbps\": {}, \"matmul_gflops\": {}}}",
+        "{{\"workload\": \"{workload}\", \"system\": \"cotangent_jit\", \"threads\": {}, \"seconds\": {seconds:e}, \"value\": {value}, \"compile_seconds\": {:e}, \"steps\": {}, \"loops\": {}, \"loop_gbps\": {}, \"matmul_gflops\": {}, \"time_share\": {{\"loops\": {:.3}, \"matmuls\": {:.3}, \"other\": {:.3}}}, \"top_other\": [{}]}}",
         rayon::current_num_threads(),
         f.compile_time().as_secs_f64(),
         f.steps(),
         f.kernels(),
         rate(loop_bytes, loop_s),
         rate(mm_flops, mm_s),
+        loop_s / total,
+        mm_s / total,
+        other_s / total,
+        top.join(", "),
     );
 }
 
