@@ -444,6 +444,23 @@ fn mlp(opts: &Opts) {
         "grad_cost_ratio (MLP): value_and_grad / forward = {:.2}",
         s_vg / s_fwd
     );
+    // grad of a jitted loss: the loss runs compiled as one recorded node, its gradient through
+    // the compiled backward program (the function's reverse mode split once).
+    let (xc, yc) = (x.clone(), y.clone());
+    let jloss = Jit::new(move |p: &[Tensor]| vec![mlp_forward(p, &xc).cross_entropy(&yc)]);
+    let s_gj = time(opts, || {
+        black_box(try_value_and_grad_n(|p| jloss.call(p).remove(0), &params).unwrap());
+    });
+    let (l, g) = try_value_and_grad_n(|p| jloss.call(p).remove(0), &params).unwrap();
+    let (le, ge) = try_value_and_grad_n(|p| mlp_forward(p, &x).cross_entropy(&y), &params).unwrap();
+    check_same("mlp_loss_value_and_grad", &[l], &[le]);
+    check_same("mlp_loss_value_and_grad", &g, &ge);
+    report(
+        "mlp_loss_value_and_grad",
+        "cotangent_grad_of_jit",
+        s_gj,
+        loss,
+    );
 }
 
 /// `--rss-run STEPS`: build the MLP inputs and take `STEPS` SGD steps, nothing else, so that

@@ -82,17 +82,26 @@ pub(crate) fn jvp_call(
 /// The cotangents of every input of `g` at `primals` (zeros for non-float inputs) given one
 /// cotangent per output (ignored for non-float outputs).
 pub(crate) fn vjp_call(g: &Graph, primals: &[Tensor], cts: &[Tensor]) -> Result<Vec<Tensor>> {
+    Ok(value_and_vjp_call(g, primals, cts)?.1)
+}
+
+/// The outputs of `g` at `primals` and [`vjp_call`]'s cotangents, from one forward pass.
+pub(crate) fn value_and_vjp_call(
+    g: &Graph,
+    primals: &[Tensor],
+    cts: &[Tensor],
+) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
     let out_avals = g.output_avals();
     let in_avals: Vec<Aval> = primals.iter().map(Aval::of).collect();
     let float_in = float_positions(primals);
     if float_in.is_empty() || !out_avals.iter().any(|a| a.dtype.is_float()) {
-        return zeros(&in_avals);
+        return Ok((g.eval(primals)?, zeros(&in_avals)?));
     }
     let sub: Vec<Tensor> = float_in.iter().map(|&i| primals[i].clone()).collect();
     let mut err = None;
     let n = out_avals.iter().map(|a| a.shape.numel()).sum::<usize>();
     let d = flat_dtype(&out_avals);
-    let (_, pb) = try_vjp(
+    let (y, pb) = try_vjp(
         |xs| {
             eval_with(g, primals, &float_in, xs).unwrap_or_else(|e| {
                 err = Some(e);
@@ -120,5 +129,5 @@ pub(crate) fn vjp_call(g: &Graph, primals: &[Tensor], cts: &[Tensor]) -> Result<
     for (j, &i) in float_in.iter().enumerate() {
         out[i] = got[j].clone();
     }
-    Ok(out)
+    Ok((unpack(&y, &out_avals)?, out))
 }

@@ -19,10 +19,10 @@
 mod bounded_while;
 mod closure;
 mod cond;
-mod diff;
+pub(crate) mod diff;
 mod fori;
 mod implicit;
-mod pack;
+pub(crate) mod pack;
 mod remat;
 mod scan;
 mod scan_remat;

@@ -15,10 +15,14 @@ use crate::prim::Aval;
 /// A function compiled on its first call for each list of input shapes and dtypes; later calls
 /// with the same shapes and dtypes run the compiled program without tracing again.
 ///
-/// When an input is being traced (`vmap`, `trace` or an enclosing `jit`) or is tracked by an
-/// active derivative level (`grad` of the jitted function), or a captured constant is, the
-/// optimized graph is replayed through the primitives instead, so the enclosing transformation
-/// records it.
+/// When a derivative level tracks a (concrete) input — `grad` or `jvp` of the jitted function,
+/// `backward()`, a gradient tape — the call runs compiled and is recorded as one `jit` node:
+/// its reverse mode is split once into a compiled forward program (which also returns the
+/// residuals the gradient needs) and a compiled backward program, so the gradient runs
+/// compiled without recomputing the forward pass; a second derivative differentiates the graph
+/// itself. When an input is being traced (`vmap`, `trace` or an enclosing `jit`), or a captured
+/// constant is tracked, the optimized graph is replayed through the primitives instead, so the
+/// enclosing transformation records it.
 ///
 /// ```
 /// use cotangent::{jit::Jit, Tensor};
@@ -73,6 +77,20 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
             .any(|x| x.value().is_abstract() || x.levels() & act != 0)
             || (c.tracked_consts && c.graph.consts.iter().any(|t| t.levels() & act != 0));
         if outer {
+            // Concrete inputs that reverse or forward mode tracks: one recorded `jit` node
+            // whose forward and backward run compiled (see `call.rs`). Traced inputs (an
+            // enclosing jit, vmap or trace) and tracked captured constants: the graph is
+            // replayed into the enclosing transformation.
+            let concrete = xs.iter().all(|x| !x.value().is_abstract());
+            if concrete && !c.tracked_consts {
+                let split = c
+                    .split
+                    .get_or_init(|| super::call::split(&c.graph).ok().map(Arc::new));
+                if let Some(split) = split {
+                    return super::call::record(&c, split, xs, location)
+                        .map_err(|e| e.at(location));
+                }
+            }
             return c.graph.eval(xs).map_err(|e| e.at(location));
         }
         let outs: Vec<Tensor> = match &c.scalar {

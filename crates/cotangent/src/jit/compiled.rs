@@ -34,6 +34,9 @@ pub struct Compiled {
     pub(crate) tracked_consts: bool,
     /// Time spent tracing and compiling (set by the cache).
     pub(crate) compile_time: std::time::Duration,
+    /// Its reverse mode split into compiled forward and backward programs, made at the first
+    /// call that reverse mode tracks (`None` if the split failed: such calls replay the graph).
+    pub(crate) split: std::sync::OnceLock<Option<std::sync::Arc<super::call::Split>>>,
 }
 
 impl Compiled {
@@ -49,6 +52,7 @@ impl Compiled {
             scalar,
             tracked_consts,
             compile_time: std::time::Duration::ZERO,
+            split: std::sync::OnceLock::new(),
             traced,
             graph,
             plan,

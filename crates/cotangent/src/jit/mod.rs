@@ -14,6 +14,7 @@
 //! only untracked concrete calls take the compiled path.
 
 mod cache;
+mod call;
 mod compiled;
 mod elementwise;
 mod fuse;

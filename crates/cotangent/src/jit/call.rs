@@ -1,0 +1,297 @@
+//! A jitted function called on inputs that reverse mode tracks (`grad(jit(f))`, `backward`, a
+//! gradient tape): the call runs compiled and is recorded as one `jit` node, and its gradient
+//! runs compiled too, without computing the forward pass again.
+//!
+//! The first such call splits the function's reverse mode once, by partial evaluation: the
+//! joint program "outputs and input cotangents of `f` at `x` given output cotangents `ȳ`" is
+//! traced, and its equations divided into those that do not depend on `ȳ` (the forward
+//! program: `x → y, residuals`) and those that do (the backward program: `x, residuals, ȳ →
+//! x̄`). Both are compiled. A call runs the forward program and keeps the residuals in the
+//! recorded node (the policy is to store them, as PyTorch's saved tensors); its VJP runs the
+//! backward program on them.
+//!
+//! When a transformation tracks the VJP's own operands (a second derivative, `create_graph`),
+//! the stored residuals would be constants to it, so the rule differentiates the function's
+//! graph through the library's ops instead (correct at every order, not compiled). Forward
+//! mode (`jvp` of a jitted function) does the same.
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use super::compiled::Compiled;
+use super::run::execute;
+use crate::control::diff::{jvp_call, value_and_vjp_call, vjp_call};
+use crate::control::pack::{flat_aval, flat_dtype, pack, unpack};
+use crate::core::bind::bind_computed;
+use crate::core::level::active;
+use crate::core::{Error, ErrorKind, Result, Tensor, Value};
+use crate::ir::{try_trace_n, Eqn, Graph, Var};
+use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::custom::dense;
+
+/// A function's reverse mode split into a compiled forward and backward program.
+#[derive(Debug)]
+pub(crate) struct Split {
+    /// `x → y (the outputs), residuals`.
+    fwd: Compiled,
+    /// `x, residuals, ȳ → x̄` (one cotangent per input of the function).
+    bwd: Compiled,
+    /// The function's outputs.
+    out_avals: Vec<Aval>,
+}
+
+/// Trace the joint program of `g` and divide it (see the module docs).
+pub(crate) fn split(g: &Graph) -> Result<Split> {
+    let n = g.inputs.len();
+    let out_avals = g.output_avals();
+    let mut avals = g.inputs.clone();
+    avals.extend(out_avals.iter().cloned());
+    let mut err = None;
+    let joint = try_trace_n(
+        |a| match value_and_vjp_call(g, &a[..n], &a[n..]) {
+            Ok((mut ys, xbar)) => {
+                ys.extend(xbar);
+                ys
+            }
+            Err(e) => {
+                err = Some(e);
+                Vec::new()
+            }
+        },
+        &avals,
+    )?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let n_out = out_avals.len();
+    // An equation is unknown (backward) when it reads a cotangent or an unknown value.
+    let ne = joint.eqns.len();
+    let mut unknown = vec![false; ne];
+    let is_unknown = |unknown: &[bool], v: Var| match v {
+        Var::Input(i) => i as usize >= n,
+        Var::Const(_) => false,
+        Var::Eqn(k) => unknown[k as usize],
+    };
+    for (k, e) in joint.eqns.iter().enumerate() {
+        unknown[k] = e.inputs.iter().any(|&v| is_unknown(&unknown, v));
+    }
+    if joint.outputs[..n_out]
+        .iter()
+        .any(|&v| is_unknown(&unknown, v))
+    {
+        return Err(Error::new(
+            ErrorKind::Tracing,
+            "jit",
+            "an output of the forward pass depends on the cotangents",
+        ));
+    }
+    // Residuals: known equation results the backward program reads (or returns).
+    let mut residuals: Vec<u32> = Vec::new();
+    let mut res_index = vec![u32::MAX; ne];
+    let mut note = |v: Var, residuals: &mut Vec<u32>| {
+        if let Var::Eqn(k) = v {
+            if !unknown[k as usize] && res_index[k as usize] == u32::MAX {
+                res_index[k as usize] = residuals.len() as u32;
+                residuals.push(k);
+            }
+        }
+    };
+    for (k, e) in joint.eqns.iter().enumerate() {
+        if unknown[k] {
+            for &v in &e.inputs {
+                note(v, &mut residuals);
+            }
+        }
+    }
+    for &v in &joint.outputs[n_out..] {
+        note(v, &mut residuals);
+    }
+    let r = residuals.len() as u32;
+
+    // The forward program: the known equations, renumbered.
+    let mut fwd = Graph {
+        inputs: g.inputs.clone(),
+        consts: joint.consts.clone(),
+        eqns: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let mut fmap = vec![Var::Eqn(u32::MAX); ne];
+    for (k, e) in joint.eqns.iter().enumerate() {
+        if !unknown[k] {
+            fwd.eqns.push(renumbered(e, |v| match v {
+                Var::Eqn(j) => fmap[j as usize],
+                v => v,
+            }));
+            fmap[k] = Var::Eqn(fwd.eqns.len() as u32 - 1);
+        }
+    }
+    let fwd_var = |v: Var| match v {
+        Var::Eqn(j) => fmap[j as usize],
+        v => v,
+    };
+    fwd.outputs = joint.outputs[..n_out].iter().map(|&v| fwd_var(v)).collect();
+    fwd.outputs
+        .extend(residuals.iter().map(|&k| fwd_var(Var::Eqn(k))));
+
+    // The backward program: inputs x, residuals, ȳ.
+    let mut bwd = Graph {
+        inputs: g.inputs.clone(),
+        consts: joint.consts.clone(),
+        eqns: Vec::new(),
+        outputs: Vec::new(),
+    };
+    bwd.inputs.extend(
+        residuals
+            .iter()
+            .map(|&k| joint.eqns[k as usize].aval.clone()),
+    );
+    bwd.inputs.extend(out_avals.iter().cloned());
+    let mut bmap = vec![Var::Eqn(u32::MAX); ne];
+    let bwd_var = |bmap: &[Var], v: Var| match v {
+        Var::Input(i) if (i as usize) < n => Var::Input(i),
+        Var::Input(i) => Var::Input(i + r),
+        Var::Const(c) => Var::Const(c),
+        Var::Eqn(j) if unknown[j as usize] => bmap[j as usize],
+        Var::Eqn(j) => Var::Input(n as u32 + res_index[j as usize]),
+    };
+    for (k, e) in joint.eqns.iter().enumerate() {
+        if unknown[k] {
+            bwd.eqns.push(renumbered(e, |v| bwd_var(&bmap, v)));
+            bmap[k] = Var::Eqn(bwd.eqns.len() as u32 - 1);
+        }
+    }
+    bwd.outputs = joint.outputs[n_out..]
+        .iter()
+        .map(|&v| bwd_var(&bmap, v))
+        .collect();
+    Ok(Split {
+        fwd: Compiled::new(fwd),
+        bwd: Compiled::new(bwd),
+        out_avals,
+    })
+}
+
+fn renumbered(e: &Eqn, f: impl Fn(Var) -> Var) -> Eqn {
+    Eqn {
+        prim: e.prim.clone(),
+        inputs: e.inputs.iter().map(|&v| f(v)).collect(),
+        aval: e.aval.clone(),
+        location: e.location,
+    }
+}
+
+/// Values as untracked tensors.
+fn tensors(vs: impl IntoIterator<Item = Value>) -> Vec<Tensor> {
+    vs.into_iter()
+        .map(|v| Tensor::from_value(v, Location::caller()))
+        .collect()
+}
+
+/// Run `c`'s function on `xs` (concrete; tracked by reverse or forward mode) as one recorded
+/// `jit` node, through its split reverse mode.
+pub(crate) fn record(
+    c: &Compiled,
+    split: &Arc<Split>,
+    xs: &[Tensor],
+    location: &'static Location<'static>,
+) -> Result<Vec<Tensor>> {
+    let plain: Vec<Tensor> = xs
+        .iter()
+        .map(|x| Tensor::from_value(x.value().clone(), location))
+        .collect();
+    let mut outs = execute(&split.fwd, &plain)?;
+    let residuals = outs.split_off(split.out_avals.len());
+    let d = flat_dtype(&split.out_avals);
+    let flat = pack(&tensors(outs), d)?;
+    let node = JitNode {
+        graph: Arc::new(c.graph.clone()),
+        split: split.clone(),
+        residuals,
+    };
+    let t = bind_computed(
+        Box::new(node),
+        xs.iter().cloned().collect(),
+        flat.value().clone(),
+        location,
+    )?;
+    unpack(&t, &split.out_avals)
+}
+
+/// A call of a compiled function, recorded for reverse mode with its residuals.
+struct JitNode {
+    graph: Arc<Graph>,
+    split: Arc<Split>,
+    residuals: Vec<Value>,
+}
+
+impl fmt::Debug for JitNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "jit({} eqns, {} residuals)",
+            self.graph.eqns.len(),
+            self.residuals.len()
+        )
+    }
+}
+
+impl Primitive for JitNode {
+    fn name(&self) -> &'static str {
+        "jit"
+    }
+
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+        let got: Vec<Aval> = inputs
+            .iter()
+            .map(|a| Aval {
+                shape: a.shape.clone(),
+                dtype: a.dtype,
+            })
+            .collect();
+        if got != self.graph.inputs {
+            return Err(Error::shape(
+                "jit",
+                "the inputs do not match the compiled ones".to_string(),
+            ));
+        }
+        Ok(flat_aval(&self.split.out_avals))
+    }
+
+    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+        let xs = tensors(inputs.iter().map(|v| (*v).clone()));
+        let mut outs = execute(&self.split.fwd, &xs)?;
+        outs.truncate(self.split.out_avals.len());
+        Ok(pack(&tensors(outs), flat_dtype(&self.split.out_avals))?
+            .value()
+            .clone())
+    }
+
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+        let (_, ts) = jvp_call(&self.graph, p, &dense(p, t))?;
+        Ok(Some(pack(&ts, flat_dtype(&self.split.out_avals))?))
+    }
+
+    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+        let cts = unpack(g, &self.split.out_avals)?;
+        let act = active();
+        let tracked = p
+            .iter()
+            .chain(std::iter::once(g))
+            .any(|t| t.levels() & act != 0 || t.value().is_abstract());
+        let xbar = if tracked {
+            // A derivative of the derivative: differentiate the graph itself.
+            vjp_call(&self.graph, p, &cts)?
+        } else {
+            let mut args: Vec<Tensor> = p.to_vec();
+            args.extend(tensors(self.residuals.iter().cloned()));
+            args.extend(cts);
+            tensors(execute(&self.split.bwd, &args)?)
+        };
+        Ok(xbar
+            .into_iter()
+            .zip(p)
+            .map(|(c, x)| x.dtype().is_float().then_some(c))
+            .collect())
+    }
+}
