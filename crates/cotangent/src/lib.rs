@@ -55,7 +55,7 @@
 //!
 //! ## Half precision
 //!
-//! [`DType::F16`] and [`DType::BF16`] tensors hold [`f16`] and [`bf16`] elements (2 bytes each)
+//! [`DType::F16`] and [`DType::BF16`] tensors hold [`struct@f16`] and [`bf16`] elements (2 bytes each)
 //! and compute in f32: every primitive widens them exactly, runs its f32 kernel and rounds the
 //! result once, so sums, means and matmuls accumulate in f32 (as PyTorch and XLA do on CPU).
 //! Gradients of half values are half values. Mixed-precision training (f32 master weights, a
