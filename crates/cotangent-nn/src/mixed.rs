@@ -3,7 +3,7 @@
 //!
 //! The master parameters stay f32 and the optimizer updates them. Each step casts them to the
 //! compute dtype inside the differentiated function ([`cast_params`], with a half copy of the
-//! model from [`Module::to_dtype`] to receive them), so the cast is part of the graph and the
+//! model from [`Module::to_dtype`](crate::Module::to_dtype) to receive them), so the cast is part of the graph and the
 //! gradients come back to the master parameters as f32. f16's smallest normal number is 6.1e-5:
 //! small gradients underflow to zero in an f16 backward pass. A [`LossScaler`] multiplies the
 //! loss by a large power of two before differentiating and divides the gradients by it after,
