@@ -4,10 +4,18 @@
 //! for the gradient. Higher orders, forward mode and `backward()` stay exact.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use cotangent::jit::Jit;
 use cotangent::prim::{Aval, AvalRef, Primitive};
 use cotangent::*;
+
+/// `recorded_nodes` counts the whole process's live nodes: the tests here run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn close(a: &Tensor, b: &Tensor, tol: f64) {
     let (a, b) = (a.to_f64_vec(), b.to_f64_vec());
@@ -36,6 +44,7 @@ fn layer_inputs() -> Vec<Tensor> {
 
 #[test]
 fn grad_of_a_jitted_function_matches_eager_and_records_one_node() {
+    let _serial = serial();
     let f = Jit::new(teaching);
     let xs = [Tensor::scalar(1.5), Tensor::scalar(0.5)];
     let g = grad_n(|x: &[Tensor]| f.call(x).remove(0))(&xs);
@@ -80,6 +89,7 @@ fn grad_of_a_jitted_function_matches_eager_and_records_one_node() {
 
 #[test]
 fn the_forward_pass_runs_once_per_gradient() {
+    let _serial = serial();
     static EVALS: AtomicUsize = AtomicUsize::new(0);
     /// `x²`, counting its kernel runs.
     #[derive(Debug)]
@@ -129,6 +139,7 @@ fn the_forward_pass_runs_once_per_gradient() {
 
 #[test]
 fn higher_orders_forward_mode_and_backward_stay_exact() {
+    let _serial = serial();
     let j = Jit::new(layer);
     let xs = layer_inputs();
     let f = |a: &[Tensor]| j.call(a).remove(0);
@@ -179,4 +190,55 @@ fn higher_orders_forward_mode_and_backward_stay_exact() {
     })(&xs[2]);
     let jre = grad_n(fe)(&xs)[2].clone();
     close(&jr, &jre, 1e-13);
+}
+
+#[test]
+fn jit_of_grad_of_scan_runs_the_forward_scan_once() {
+    let _serial = serial();
+    // An RNN cell over 12 steps: the compiled gradient has one forward scan (which also stores
+    // the carries each step starts from) and one reverse scan.
+    let xs = Tensor::randn(&[12, 4], 5, DType::F64);
+    let w = Tensor::randn(&[4, 4], 6, DType::F64) * 0.4;
+    let loss = |a: &[Tensor]| {
+        let (c, ys) = scan(
+            |c: &[Tensor], x: &[Tensor]| {
+                let h = (c[0].matmul(&a[0]) + &x[0]).tanh();
+                (vec![h.clone()], vec![h.square().sum()])
+            },
+            &[Tensor::zeros(&[4], DType::F64)],
+            &[a[1].clone()],
+        );
+        c[0].sum() + ys[0].sum()
+    };
+    let args = [w.clone(), xs.clone()];
+    // The value and the gradient (with the gradient alone, dead-code elimination would drop
+    // an unused forward scan anyway).
+    let j = Jit::new(move |a: &[Tensor]| {
+        let (l, mut g) = try_value_and_grad_n(loss, a).unwrap();
+        g.push(l);
+        g
+    });
+    let c = j.compiled(&args).unwrap();
+    let scans = c
+        .graph()
+        .eqns()
+        .iter()
+        .filter(|e| e.prim.name() == "scan")
+        .count();
+    assert_eq!(scans, 2, "{}", c.graph());
+    // The same value and gradient as the eager loop (a Rust loop recorded step by step).
+    let (l, mut eager) = try_value_and_grad_n(loss, &args).unwrap();
+    eager.push(l);
+    for (a, b) in j.call(&args).iter().zip(&eager) {
+        close(a, b, 1e-12);
+    }
+    // And at second order (the stored carries are differentiated too).
+    let v = [w.ones_like() * 0.1, xs.ones_like() * 0.2];
+    let hv = |f: &dyn Fn(&[Tensor]) -> Vec<Tensor>| {
+        try_jvp(|a: &[Tensor]| f(a)[0].clone(), &args, &v)
+            .unwrap()
+            .1
+    };
+    let traced = |a: &[Tensor]| Jit::new(move |b: &[Tensor]| grad_n(loss)(b)).call(a);
+    close(&hv(&traced), &hv(&|a: &[Tensor]| grad_n(loss)(a)), 1e-10);
 }

@@ -39,6 +39,10 @@ pub(super) struct ScanPrim {
     pub(super) y_avals: Vec<Aval>,
     /// How the VJP gets the carries of each step.
     pub(super) remat: Remat,
+    /// The first `n_carry` per-step outputs are the carries each step starts from, stored for
+    /// the VJP (a store-all scan recorded under reverse mode), which then reads them from the
+    /// output instead of running the forward scan again.
+    pub(super) starts_out: bool,
 }
 
 impl fmt::Debug for ScanPrim {
@@ -78,6 +82,7 @@ impl ScanPrim {
             y_avals: outs[n..].to_vec(),
             body: Arc::new(graph),
             remat,
+            starts_out: false,
         };
         let out_avals = prim.out_avals();
         let inputs: SmallVec<[Tensor; 2]> = carries
@@ -155,6 +160,32 @@ impl ScanPrim {
         let seqs: Vec<Tensor> = starts.iter().chain(xs).chain(&cts[n..]).cloned().collect();
         let bwd = self.backward_step()?;
         ScanPrim::apply(bwd, &init, &seqs, consts, self.length, !self.reverse, all)
+    }
+
+    /// The store-all VJP of a scan that returned the carries each step starts from
+    /// (`starts_out`): only the reverse scan runs. `out` is the scan's packed output.
+    fn stored_vjp(&self, p: &[Tensor], out: &Tensor, cts: &[Tensor]) -> Result<Vec<Tensor>> {
+        let (n, m) = (self.n_carry, self.n_xs);
+        let (xs, consts) = (&p[n..n + m], &p[n + m..]);
+        let outs = unpack(out, &self.out_avals())?;
+        let starts = &outs[n..2 * n];
+        let mut init: Vec<Tensor> = cts[..n].to_vec();
+        for k in consts {
+            init.push(k.zeros_like());
+        }
+        // The per-step outputs' cotangents include the stored starts' own (zero in a first
+        // derivative; a start is its step's input carry, so the step's VJP adds them there).
+        let seqs: Vec<Tensor> = starts.iter().chain(xs).chain(&cts[n..]).cloned().collect();
+        let bwd = self.backward_step()?;
+        ScanPrim::apply(
+            bwd,
+            &init,
+            &seqs,
+            consts,
+            self.length,
+            !self.reverse,
+            Remat::StoreAll,
+        )
     }
 
     pub(super) fn flat_dtype(&self) -> crate::DType {
@@ -291,11 +322,12 @@ impl Primitive for ScanPrim {
         Ok(Some(pack(&tangents, self.flat_dtype())?))
     }
 
-    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         let (n, m) = (self.n_carry, self.n_xs);
         let q = p.len() - n - m;
         let cts = unpack(g, &self.out_avals())?;
         let back = match self.remat {
+            Remat::StoreAll if self.starts_out => self.stored_vjp(p, out, &cts)?,
             Remat::StoreAll => self.store_all_vjp(p, &cts)?,
             _ => RematVjp::apply(self, p, &cts)?,
         };
@@ -500,10 +532,18 @@ pub fn try_scan_with(
         avals.push(Aval::new(&x.dims()[1..], x.dtype()));
     }
     let n = init.len();
+    // Under reverse mode a store-all scan also returns the carry each step starts from, so its
+    // VJP runs only the reverse scan (jit(grad(scan)) has one forward scan, not two). Decided
+    // before tracing the body, whose captured tensors a reverse level may track too: so
+    // whenever one is active.
+    let starts_out = remat == Remat::StoreAll && reverse_active();
     let body = trace_closed(
         |a| {
             let (mut next, y) = f(&a[..n], &a[n..]);
             check_types("scan", "the step returns carries", &c_avals, &next)?;
+            if starts_out {
+                next.extend_from_slice(&a[..n]);
+            }
             next.extend(y);
             Ok(next)
         },
@@ -521,13 +561,23 @@ pub fn try_scan_with(
         y_avals: outs[n..].to_vec(),
         body: Arc::new(graph),
         remat,
+        starts_out,
     };
     let out_avals = prim.out_avals();
     let inputs: SmallVec<[Tensor; 2]> = init.iter().chain(xs).chain(&extras).cloned().collect();
     let flat = bind_at(prim, inputs, loc)?;
     let mut outs = unpack(&flat, &out_avals).map_err(|e| e.at(loc))?;
-    let ys = outs.split_off(n);
+    let mut ys = outs.split_off(n);
+    if starts_out {
+        ys.drain(..n);
+    }
     Ok((outs, ys))
+}
+
+/// Whether a reverse-mode level (not only a trace or forward mode) is active.
+fn reverse_active() -> bool {
+    use crate::core::level::{active, forward, tracing};
+    active() & !forward() & !tracing() != 0
 }
 
 /// Loop over the leading axis of the sequences `xs`, threading carries (JAX's `lax.scan`):
