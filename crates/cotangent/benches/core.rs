@@ -463,6 +463,53 @@ fn mlp(opts: &Opts) {
     );
 }
 
+/// The gradient of an RNN loss through `scan` (T = 200 steps, width 64, f64): `h ← tanh(h W +
+/// x_t)`, loss `Σ_t sum(h_t²)`; eagerly (a Rust loop recorded step by step) and as one
+/// jitted value-and-gradient (a forward scan that stores the step carries, a reverse scan).
+/// No peer row: the value is the loss.
+fn scan_rnn(opts: &Opts) {
+    let (t, d) = if opts.smoke { (20, 8) } else { (200, 64) };
+    let xs = Tensor::randn(&[t, d], 11, DType::F64);
+    let w = Tensor::randn(&[d, d], 12, DType::F64) * (0.5 / (d as f64).sqrt());
+    let loss = |a: &[Tensor]| {
+        let (_, ys) = scan(
+            |c: &[Tensor], x: &[Tensor]| {
+                let h = (c[0].matmul(&a[0]) + &x[0]).tanh();
+                (vec![h.clone()], vec![h.square().sum()])
+            },
+            &[Tensor::zeros(&[a[0].dims()[0]], DType::F64)],
+            &[a[1].clone()],
+        );
+        ys[0].sum()
+    };
+    let args = [w, xs];
+    let s = time(opts, || {
+        black_box(try_value_and_grad_n(loss, &args).unwrap());
+    });
+    let value = try_value_and_grad_n(loss, &args).unwrap().0.item::<f64>();
+    report("scan_rnn_value_and_grad", "cotangent", s, value);
+    let j = Jit::new(move |a: &[Tensor]| {
+        let (l, mut g) = try_value_and_grad_n(loss, a).unwrap();
+        g.insert(0, l);
+        g
+    });
+    let s = time(opts, || {
+        black_box(j.call(&args));
+    });
+    let out = j.call(&args);
+    let (l, g) = try_value_and_grad_n(loss, &args).unwrap();
+    let eager: Vec<Tensor> = std::iter::once(l).chain(g).collect();
+    check_same("scan_rnn_value_and_grad", &out, &eager);
+    let c = j.compiled(&args).unwrap();
+    report_jit(
+        "scan_rnn_value_and_grad",
+        &c,
+        &args,
+        s,
+        out[0].item::<f64>(),
+    );
+}
+
 /// `--rss-run STEPS`: build the MLP inputs and take `STEPS` SGD steps, nothing else, so that
 /// compare.py can read this process's peak RSS (0 steps gives the baseline of a process that
 /// only built the inputs).
@@ -718,6 +765,9 @@ fn main() {
     }
     if run("transformer") {
         transformer(&opts);
+    }
+    if run("scan") {
+        scan_rnn(&opts);
     }
     if run("ops") {
         ops::run(&opts);
