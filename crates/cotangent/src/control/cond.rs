@@ -88,13 +88,7 @@ impl Primitive for CondPrim {
             ));
         }
         let want = &self.branches[0].inputs();
-        let got: Vec<Aval> = inputs[1..]
-            .iter()
-            .map(|a| Aval {
-                shape: a.shape.clone(),
-                dtype: a.dtype,
-            })
-            .collect();
+        let got: Vec<Aval> = inputs[1..].iter().map(AvalRef::to_aval).collect();
         if got != *want {
             return Err(Error::shape(
                 "cond",

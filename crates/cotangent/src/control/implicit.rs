@@ -305,13 +305,7 @@ impl Primitive for Implicit {
     }
 
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        let got: Vec<Aval> = inputs
-            .iter()
-            .map(|a| Aval {
-                shape: a.shape.clone(),
-                dtype: a.dtype,
-            })
-            .collect();
+        let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
         let mut want = vec![self.aval.clone()];
         want.extend_from_slice(&self.graph.inputs()[1..]);
         if got != want {

@@ -152,40 +152,33 @@ impl ScanPrim {
         )?;
         let all = Remat::StoreAll;
         let run = ScanPrim::apply(fwd, carries, xs, consts, self.length, self.reverse, all)?;
-        let starts = &run[n..2 * n];
-        let mut init: Vec<Tensor> = cts[..n].to_vec();
-        for k in consts {
-            init.push(k.zeros_like());
-        }
-        let seqs: Vec<Tensor> = starts.iter().chain(xs).chain(&cts[n..]).cloned().collect();
-        let bwd = self.backward_step()?;
-        ScanPrim::apply(bwd, &init, &seqs, consts, self.length, !self.reverse, all)
+        self.reverse_scan(&run[n..2 * n], p, cts)
     }
 
     /// The store-all VJP of a scan that returned the carries each step starts from
     /// (`starts_out`): only the reverse scan runs. `out` is the scan's packed output.
     fn stored_vjp(&self, p: &[Tensor], out: &Tensor, cts: &[Tensor]) -> Result<Vec<Tensor>> {
+        let n = self.n_carry;
+        let outs = unpack(out, &self.out_avals())?;
+        // The per-step outputs' cotangents include the stored starts' own (zero in a first
+        // derivative; a start is its step's input carry, so the step's VJP adds them there).
+        self.reverse_scan(&outs[n..2 * n], p, cts)
+    }
+
+    /// The reverse scan of [`Self::backward_step`] over the carries each step started from
+    /// (`starts`, stacked), the sequences and the outputs' cotangents: the cotangents of the
+    /// initial carries, of the invariants, and of the sequences.
+    fn reverse_scan(&self, starts: &[Tensor], p: &[Tensor], cts: &[Tensor]) -> Result<Vec<Tensor>> {
         let (n, m) = (self.n_carry, self.n_xs);
         let (xs, consts) = (&p[n..n + m], &p[n + m..]);
-        let outs = unpack(out, &self.out_avals())?;
-        let starts = &outs[n..2 * n];
         let mut init: Vec<Tensor> = cts[..n].to_vec();
         for k in consts {
             init.push(k.zeros_like());
         }
-        // The per-step outputs' cotangents include the stored starts' own (zero in a first
-        // derivative; a start is its step's input carry, so the step's VJP adds them there).
         let seqs: Vec<Tensor> = starts.iter().chain(xs).chain(&cts[n..]).cloned().collect();
         let bwd = self.backward_step()?;
-        ScanPrim::apply(
-            bwd,
-            &init,
-            &seqs,
-            consts,
-            self.length,
-            !self.reverse,
-            Remat::StoreAll,
-        )
+        let all = Remat::StoreAll;
+        ScanPrim::apply(bwd, &init, &seqs, consts, self.length, !self.reverse, all)
     }
 
     pub(super) fn flat_dtype(&self) -> crate::DType {
@@ -209,13 +202,7 @@ impl Primitive for ScanPrim {
 
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         let (n, m) = (self.n_carry, self.n_xs);
-        let got: Vec<Aval> = inputs
-            .iter()
-            .map(|a| Aval {
-                shape: a.shape.clone(),
-                dtype: a.dtype,
-            })
-            .collect();
+        let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
         let mut want = self.body.inputs().to_vec();
         for a in &mut want[n..n + m] {
             *a = stacked(std::slice::from_ref(a), self.length).remove(0);

@@ -76,13 +76,7 @@ impl Primitive for WhilePrim {
     }
 
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        let got: Vec<Aval> = inputs
-            .iter()
-            .map(|a| Aval {
-                shape: a.shape.clone(),
-                dtype: a.dtype,
-            })
-            .collect();
+        let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
         if got != self.body.inputs() {
             return Err(Error::shape(
                 "while_loop",

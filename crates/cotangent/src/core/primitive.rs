@@ -19,6 +19,24 @@ pub struct AvalRef<'a> {
     pub dtype: DType,
 }
 
+impl AvalRef<'_> {
+    /// An owned copy.
+    ///
+    /// ```
+    /// use cotangent::prim::{Aval, AvalRef};
+    /// use cotangent::{DType, Shape};
+    /// let s = Shape::from(&[2, 3][..]);
+    /// let a = AvalRef { shape: &s, dtype: DType::F32 };
+    /// assert_eq!(a.to_aval(), Aval::new(&[2, 3], DType::F32));
+    /// ```
+    pub fn to_aval(&self) -> Aval {
+        Aval {
+            shape: self.shape.clone(),
+            dtype: self.dtype,
+        }
+    }
+}
+
 /// The shape and dtype of a primitive's output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Aval {

@@ -242,13 +242,7 @@ impl Primitive for JitNode {
     }
 
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        let got: Vec<Aval> = inputs
-            .iter()
-            .map(|a| Aval {
-                shape: a.shape.clone(),
-                dtype: a.dtype,
-            })
-            .collect();
+        let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
         if got != self.graph.inputs {
             return Err(Error::shape(
                 "jit",
