@@ -91,6 +91,7 @@ fn grad_of_a_jitted_function_matches_eager_and_records_one_node() {
 fn the_forward_pass_runs_once_per_gradient() {
     let _serial = serial();
     static EVALS: AtomicUsize = AtomicUsize::new(0);
+    static JVPS: AtomicUsize = AtomicUsize::new(0);
     /// `x²`, counting its kernel runs.
     #[derive(Debug)]
     struct CountedSquare;
@@ -113,6 +114,7 @@ fn the_forward_pass_runs_once_per_gradient() {
             ))
         }
         fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+            JVPS.fetch_add(1, Ordering::SeqCst);
             Ok(t[0].as_ref().map(|t| t * &p[0] * 2.0))
         }
         fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
@@ -135,6 +137,18 @@ fn the_forward_pass_runs_once_per_gradient() {
     }
     // One kernel run per gradient: the backward program reads the stored residuals.
     assert_eq!(EVALS.load(Ordering::SeqCst) - before, 3);
+    // Forward mode runs a compiled JVP program: the user's JVP rule is traced once, at the
+    // first call, not run again (a replayed graph would call it every time).
+    let v = Tensor::from_vec(vec![1.0, 0.5, -2.0], &[3]);
+    let jv = |f: &dyn Fn(&[Tensor]) -> Tensor| try_jvp(f, xs, std::slice::from_ref(&v)).unwrap().1;
+    let first = jv(&|a: &[Tensor]| f.call(a).remove(0));
+    let eager = jv(&|a: &[Tensor]| apply_primitive(CountedSquare, a).unwrap().sin().sum());
+    close(&first, &eager, 1e-14);
+    let rules = JVPS.load(Ordering::SeqCst);
+    for _ in 0..3 {
+        close(&jv(&|a: &[Tensor]| f.call(a).remove(0)), &eager, 1e-14);
+    }
+    assert_eq!(JVPS.load(Ordering::SeqCst), rules);
 }
 
 #[test]

@@ -10,10 +10,11 @@
 //! recorded node (the policy is to store them, as PyTorch's saved tensors); its VJP runs the
 //! backward program on them.
 //!
-//! When a transformation tracks the VJP's own operands (a second derivative, `create_graph`),
-//! the stored residuals would be constants to it, so the rule differentiates the function's
-//! graph through the library's ops instead (correct at every order, not compiled). Forward
-//! mode (`jvp` of a jitted function) does the same.
+//! Forward mode (`jvp` of a jitted function) runs a compiled JVP program (`x, ẋ → ẏ`, traced
+//! and compiled at the first such call). When a transformation tracks a rule's own operands (a
+//! second derivative, `create_graph`), stored residuals and programs would be constants to it,
+//! so the rule differentiates the function's graph through the library's ops instead (correct
+//! at every order, not compiled).
 
 use std::fmt;
 use std::panic::Location;
@@ -39,6 +40,9 @@ pub(crate) struct Split {
     bwd: Compiled,
     /// The function's outputs.
     out_avals: Vec<Aval>,
+    /// `x, ẋ → ẏ` (packed), compiled at the first forward-mode call (`None` if tracing it
+    /// failed: forward mode then replays the graph).
+    jvp: std::sync::OnceLock<Option<Compiled>>,
 }
 
 /// Trace the joint program of `g` and divide it (see the module docs).
@@ -169,6 +173,7 @@ pub(crate) fn split(g: &Graph) -> Result<Split> {
         fwd: Compiled::new(fwd),
         bwd: Compiled::new(bwd),
         out_avals,
+        jvp: std::sync::OnceLock::new(),
     })
 }
 
@@ -179,6 +184,13 @@ fn renumbered(e: &Eqn, f: impl Fn(Var) -> Var) -> Eqn {
         aval: e.aval.clone(),
         location: e.location,
     }
+}
+
+/// Whether an active transformation tracks or traces one of `ts` (a rule's operands: then the
+/// rule must be built from differentiable ops, not a stored program).
+fn tracked<'a>(mut ts: impl Iterator<Item = &'a Tensor>) -> bool {
+    let act = active();
+    ts.any(|t| t.levels() & act != 0 || t.value().is_abstract())
 }
 
 /// Values as untracked tensors.
@@ -262,18 +274,39 @@ impl Primitive for JitNode {
     }
 
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        let (_, ts) = jvp_call(&self.graph, p, &dense(p, t))?;
-        Ok(Some(pack(&ts, flat_dtype(&self.split.out_avals))?))
+        let d = flat_dtype(&self.split.out_avals);
+        let t = dense(p, t);
+        if !tracked(p.iter().chain(&t)) {
+            let program = self.split.jvp.get_or_init(|| {
+                let mut avals = self.graph.inputs.clone();
+                avals.extend(self.graph.inputs.iter().cloned());
+                let n = p.len();
+                let g = &self.graph;
+                let traced = try_trace_n(
+                    |a| match jvp_call(g, &a[..n], &a[n..]).and_then(|(_, ts)| pack(&ts, d)) {
+                        Ok(flat) => vec![flat],
+                        Err(_) => Vec::new(),
+                    },
+                    &avals,
+                );
+                traced
+                    .ok()
+                    .filter(|g| g.outputs.len() == 1)
+                    .map(Compiled::new)
+            });
+            if let Some(program) = program {
+                let args: Vec<Tensor> = p.iter().chain(&t).cloned().collect();
+                let mut out = tensors(execute(program, &args)?);
+                return Ok(out.pop());
+            }
+        }
+        let (_, ts) = jvp_call(&self.graph, p, &t)?;
+        Ok(Some(pack(&ts, d)?))
     }
 
     fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
         let cts = unpack(g, &self.split.out_avals)?;
-        let act = active();
-        let tracked = p
-            .iter()
-            .chain(std::iter::once(g))
-            .any(|t| t.levels() & act != 0 || t.value().is_abstract());
-        let xbar = if tracked {
+        let xbar = if tracked(p.iter().chain(std::iter::once(g))) {
             // A derivative of the derivative: differentiate the graph itself.
             vjp_call(&self.graph, p, &cts)?
         } else {
