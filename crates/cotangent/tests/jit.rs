@@ -380,7 +380,7 @@ fn a_long_fused_f32_sum_stays_accurate() {
 #[test]
 fn big_loops_split_across_threads_deterministically() {
     type Big = (&'static str, DType, fn(&Tensor) -> Vec<Tensor>, f64);
-    let rows: [Big; 7] = [
+    let rows: [Big; 11] = [
         (
             "chain f32",
             DType::F32,
@@ -414,9 +414,56 @@ fn big_loops_split_across_threads_deterministically() {
             1e-12,
         ),
         (
-            "rows summed (not split)",
+            "7 long rows summed (a row per chunk)",
             DType::F64,
             |x| vec![x.reshape(&[7, 28_571]).sin().sum_axes(&[1], false)],
+            1e-12,
+        ),
+        (
+            "many short rows summed (whole rows per chunk)",
+            DType::F32,
+            |x| {
+                vec![x
+                    .narrow(0, 0, 1_162 * 172)
+                    .reshape(&[1_162, 172])
+                    .exp()
+                    .sum_axes(&[1], false)]
+            },
+            1e-5,
+        ),
+        (
+            "row maxima",
+            DType::F64,
+            |x| {
+                vec![x
+                    .narrow(0, 0, 1_162 * 172)
+                    .reshape(&[1_162, 172])
+                    .sin()
+                    .max_axes(&[1], false)]
+            },
+            0.0,
+        ),
+        (
+            "a softmax over rows",
+            DType::F32,
+            |x| {
+                vec![x
+                    .narrow(0, 0, 1_162 * 172)
+                    .reshape(&[1_162, 172])
+                    .softmax(1)]
+            },
+            1e-5,
+        ),
+        (
+            "a sum over the middle axis",
+            DType::F64,
+            |x| {
+                vec![x
+                    .narrow(0, 0, 7 * 571 * 50)
+                    .reshape(&[7, 571, 50])
+                    .cos()
+                    .sum_axes(&[1], false)]
+            },
             1e-12,
         ),
     ];

@@ -177,10 +177,12 @@ impl Kernel {
             io.tout[io.slot[red.out as usize]].fill(init);
         }
         // A full sum adds its blocks' sums pairwise, as the eager reduction does.
+        // (Decided by the reduction itself, not by the output's length: a chunk of one row of
+        // a row reduction folds as the whole loop would.)
         let full_sum = self
             .reduce
             .as_ref()
-            .is_some_and(|r| !r.max && io.tout[io.slot[r.out as usize]].len() == 1);
+            .is_some_and(|r| !r.max && r.red == self.n);
         let mut cascade = Cascade::default();
         let mut off = 0;
         while off < n {
