@@ -47,27 +47,9 @@ fn to_raw(t: &Tensor) -> Raw {
     let (dtype, data) = match t.dtype() {
         DType::F16 => (Dtype::F16, le_bytes(t, f16::to_le_bytes)),
         DType::BF16 => (Dtype::BF16, le_bytes(t, bf16::to_le_bytes)),
-        DType::F32 => (
-            Dtype::F32,
-            t.to_vec::<f32>()
-                .iter()
-                .flat_map(|v| v.to_le_bytes())
-                .collect(),
-        ),
-        DType::F64 => (
-            Dtype::F64,
-            t.to_vec::<f64>()
-                .iter()
-                .flat_map(|v| v.to_le_bytes())
-                .collect(),
-        ),
-        DType::I64 => (
-            Dtype::I64,
-            t.to_vec::<i64>()
-                .iter()
-                .flat_map(|v| v.to_le_bytes())
-                .collect(),
-        ),
+        DType::F32 => (Dtype::F32, le_bytes(t, f32::to_le_bytes)),
+        DType::F64 => (Dtype::F64, le_bytes(t, f64::to_le_bytes)),
+        DType::I64 => (Dtype::I64, le_bytes(t, i64::to_le_bytes)),
         DType::Bool => (
             Dtype::BOOL,
             t.to_vec::<bool>().iter().map(|&v| v as u8).collect(),

@@ -77,20 +77,36 @@ impl DType {
         }
     }
 
-    /// The machine epsilon of a float type (the gap between 1 and the next value: 2^-52 for
-    /// f64, 2^-23 for f32, 2^-10 for f16, 2^-7 for bf16); 0 for the exact types.
+    /// Significant binary digits of a float type (53 for f64, 24 for f32, 11 for f16, 8 for
+    /// bf16, counting the implicit leading bit); 0 for the exact types.
+    ///
+    /// ```
+    /// use cotangent::DType;
+    /// assert_eq!(DType::F16.digits(), 11);
+    /// ```
+    pub fn digits(self) -> u32 {
+        match self {
+            DType::F64 => f64::MANTISSA_DIGITS,
+            DType::F32 => f32::MANTISSA_DIGITS,
+            DType::F16 => 11,
+            DType::BF16 => 8,
+            DType::I64 | DType::Bool => 0,
+        }
+    }
+
+    /// The machine epsilon of a float type (the gap between 1 and the next value,
+    /// `2^(1 - digits)`: 2^-52 for f64, 2^-23 for f32, 2^-10 for f16, 2^-7 for bf16); 0 for the
+    /// exact types.
     ///
     /// ```
     /// use cotangent::DType;
     /// assert_eq!(DType::BF16.epsilon(), 0.0078125);
+    /// assert_eq!(DType::F32.epsilon(), f32::EPSILON as f64);
     /// ```
     pub fn epsilon(self) -> f64 {
-        match self {
-            DType::F64 => f64::EPSILON,
-            DType::F32 => f64::from(f32::EPSILON),
-            DType::F16 => 2f64.powi(-10),
-            DType::BF16 => 2f64.powi(-7),
-            DType::I64 | DType::Bool => 0.0,
+        match self.digits() {
+            0 => 0.0,
+            d => 2f64.powi(1 - d as i32),
         }
     }
 

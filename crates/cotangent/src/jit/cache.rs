@@ -87,8 +87,7 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
                     .split
                     .get_or_init(|| super::call::split(&c.graph).ok().map(Arc::new));
                 if let Some(split) = split {
-                    return super::call::record(&c, split, xs, location)
-                        .map_err(|e| e.at(location));
+                    return super::call::record(split, xs, location).map_err(|e| e.at(location));
                 }
             }
             return c.graph.eval(xs).map_err(|e| e.at(location));

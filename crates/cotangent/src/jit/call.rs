@@ -21,19 +21,22 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::compiled::Compiled;
+use super::passes::push;
 use super::run::execute;
 use crate::control::diff::{jvp_call, value_and_vjp_call, vjp_call};
 use crate::control::pack::{flat_aval, flat_dtype, pack, unpack};
 use crate::core::bind::bind_computed;
 use crate::core::level::active;
 use crate::core::{Error, ErrorKind, Result, Tensor, Value};
-use crate::ir::{try_trace_n, Eqn, Graph, Var};
+use crate::ir::{try_trace_n, Graph, Var};
 use crate::prim::{Aval, AvalRef, Primitive};
 use crate::transform::custom::dense;
 
 /// A function's reverse mode split into a compiled forward and backward program.
 #[derive(Debug)]
 pub(crate) struct Split {
+    /// The function's (optimized) graph, which the rules differentiate at higher orders.
+    graph: Arc<Graph>,
     /// `x → y (the outputs), residuals`.
     fwd: Compiled,
     /// `x, residuals, ȳ → x̄` (one cotangent per input of the function).
@@ -123,11 +126,11 @@ pub(crate) fn split(g: &Graph) -> Result<Split> {
     let mut fmap = vec![Var::Eqn(u32::MAX); ne];
     for (k, e) in joint.eqns.iter().enumerate() {
         if !unknown[k] {
-            fwd.eqns.push(renumbered(e, |v| match v {
+            let inputs = e.inputs.iter().map(|&v| match v {
                 Var::Eqn(j) => fmap[j as usize],
                 v => v,
-            }));
-            fmap[k] = Var::Eqn(fwd.eqns.len() as u32 - 1);
+            });
+            fmap[k] = push(&mut fwd, e, inputs.collect());
         }
     }
     let fwd_var = |v: Var| match v {
@@ -161,8 +164,8 @@ pub(crate) fn split(g: &Graph) -> Result<Split> {
     };
     for (k, e) in joint.eqns.iter().enumerate() {
         if unknown[k] {
-            bwd.eqns.push(renumbered(e, |v| bwd_var(&bmap, v)));
-            bmap[k] = Var::Eqn(bwd.eqns.len() as u32 - 1);
+            let inputs = e.inputs.iter().map(|&v| bwd_var(&bmap, v)).collect();
+            bmap[k] = push(&mut bwd, e, inputs);
         }
     }
     bwd.outputs = joint.outputs[n_out..]
@@ -170,20 +173,12 @@ pub(crate) fn split(g: &Graph) -> Result<Split> {
         .map(|&v| bwd_var(&bmap, v))
         .collect();
     Ok(Split {
+        graph: Arc::new(g.clone()),
         fwd: Compiled::new(fwd),
         bwd: Compiled::new(bwd),
         out_avals,
         jvp: std::sync::OnceLock::new(),
     })
-}
-
-fn renumbered(e: &Eqn, f: impl Fn(Var) -> Var) -> Eqn {
-    Eqn {
-        prim: e.prim.clone(),
-        inputs: e.inputs.iter().map(|&v| f(v)).collect(),
-        aval: e.aval.clone(),
-        location: e.location,
-    }
 }
 
 /// Whether an active transformation tracks or traces one of `ts` (a rule's operands: then the
@@ -203,21 +198,16 @@ fn tensors(vs: impl IntoIterator<Item = Value>) -> Vec<Tensor> {
 /// Run `c`'s function on `xs` (concrete; tracked by reverse or forward mode) as one recorded
 /// `jit` node, through its split reverse mode.
 pub(crate) fn record(
-    c: &Compiled,
     split: &Arc<Split>,
     xs: &[Tensor],
     location: &'static Location<'static>,
 ) -> Result<Vec<Tensor>> {
-    let plain: Vec<Tensor> = xs
-        .iter()
-        .map(|x| Tensor::from_value(x.value().clone(), location))
-        .collect();
-    let mut outs = execute(&split.fwd, &plain)?;
+    // The executor reads only the inputs' values.
+    let mut outs = execute(&split.fwd, xs)?;
     let residuals = outs.split_off(split.out_avals.len());
     let d = flat_dtype(&split.out_avals);
     let flat = pack(&tensors(outs), d)?;
     let node = JitNode {
-        graph: Arc::new(c.graph.clone()),
         split: split.clone(),
         residuals,
     };
@@ -232,7 +222,6 @@ pub(crate) fn record(
 
 /// A call of a compiled function, recorded for reverse mode with its residuals.
 struct JitNode {
-    graph: Arc<Graph>,
     split: Arc<Split>,
     residuals: Vec<Value>,
 }
@@ -242,7 +231,7 @@ impl fmt::Debug for JitNode {
         write!(
             f,
             "jit({} eqns, {} residuals)",
-            self.graph.eqns.len(),
+            self.split.graph.eqns.len(),
             self.residuals.len()
         )
     }
@@ -255,7 +244,7 @@ impl Primitive for JitNode {
 
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
         let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
-        if got != self.graph.inputs {
+        if got != self.split.graph.inputs {
             return Err(Error::shape(
                 "jit",
                 "the inputs do not match the compiled ones".to_string(),
@@ -278,10 +267,10 @@ impl Primitive for JitNode {
         let t = dense(p, t);
         if !tracked(p.iter().chain(&t)) {
             let program = self.split.jvp.get_or_init(|| {
-                let mut avals = self.graph.inputs.clone();
-                avals.extend(self.graph.inputs.iter().cloned());
+                let mut avals = self.split.graph.inputs.clone();
+                avals.extend(self.split.graph.inputs.iter().cloned());
                 let n = p.len();
-                let g = &self.graph;
+                let g = &self.split.graph;
                 let traced = try_trace_n(
                     |a| match jvp_call(g, &a[..n], &a[n..]).and_then(|(_, ts)| pack(&ts, d)) {
                         Ok(flat) => vec![flat],
@@ -300,7 +289,7 @@ impl Primitive for JitNode {
                 return Ok(out.pop());
             }
         }
-        let (_, ts) = jvp_call(&self.graph, p, &t)?;
+        let (_, ts) = jvp_call(&self.split.graph, p, &t)?;
         Ok(Some(pack(&ts, d)?))
     }
 
@@ -308,7 +297,7 @@ impl Primitive for JitNode {
         let cts = unpack(g, &self.split.out_avals)?;
         let xbar = if tracked(p.iter().chain(std::iter::once(g))) {
             // A derivative of the derivative: differentiate the graph itself.
-            vjp_call(&self.graph, p, &cts)?
+            vjp_call(&self.split.graph, p, &cts)?
         } else {
             let mut args: Vec<Tensor> = p.to_vec();
             args.extend(tensors(self.residuals.iter().cloned()));

@@ -258,12 +258,7 @@ impl Tensor {
         let dist = Uniform::new(0.0f64, 1.0).expect("valid range");
         // An f64 draw just below 1 would round up to 1.0 in a narrower type: the largest value
         // below 1 there (1 - 2^-digits) caps it.
-        let digits = match dtype {
-            DType::F32 => 24,
-            DType::F16 => 11,
-            DType::BF16 => 8,
-            _ => 53,
-        };
+        let digits = if dtype.is_float() { dtype.digits() } else { 53 };
         let below_one = 1.0 - (-(digits as f64)).exp2();
         Self::sample(shape, seed, dtype, move |rng| {
             dist.sample(rng).min(below_one)

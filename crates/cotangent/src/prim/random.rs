@@ -198,12 +198,7 @@ impl Primitive for RandomSample {
         let v = match self.dist {
             Dist::Uniform(d) | Dist::Normal(d) => {
                 let normal = matches!(self.dist, Dist::Normal(_));
-                let digits = match d {
-                    DType::F64 => 53,
-                    DType::F32 => 24,
-                    DType::F16 => 11,
-                    _ => 8,
-                };
+                let digits = d.digits();
                 if d.is_half() {
                     // Drawn in f32 with the half type's digits, then rounded (normal draws).
                     let wide = self.fill_float::<f32>(&keys, n, normal, digits);
