@@ -3,6 +3,13 @@
 //! to register bytecode. A broadcast of a one-element value is not a separate step: the loops
 //! that read it splat the element.
 //!
+//! Row loops: a reduction over the trailing axes (rows of 2 to [`MAX_ROW`] elements) joins
+//! the group of its operand, or starts one, and makes it a row loop, run one row per block. Its
+//! result is *per row* (one value per row, kept in a register's first lane); elementwise work on
+//! per-row values is per row too, a reshape of any member and the broadcast of a per-row member
+//! along its rows are aliases of the same register, and a group of per-row values with no rows
+//! of its own becomes per-row work when a row loop reads it (or when it is broadcast along rows).
+//!
 //! Grouping is greedy in equation order. A group stays open while nothing outside it has read
 //! its values; an equation joins (and merges) the open groups of its same-size operands, and any
 //! other read closes the group it reads. A group runs where its last member was, which is then
@@ -25,6 +32,9 @@ pub(crate) enum Step {
     Kernel(Box<Kernel>),
 }
 
+/// The longest row a row loop runs as one block (its registers hold whole rows).
+const MAX_ROW: usize = 8192;
+
 struct Group {
     members: Vec<u32>,
     n: usize,
@@ -32,6 +42,22 @@ struct Group {
     open: bool,
     reduced: bool,
     alive: bool,
+    /// For a row loop, the row's length.
+    row: Option<usize>,
+}
+
+/// What a member of a fused loop does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Applies an elementwise rule.
+    Map,
+    /// Reduces each row of a row loop.
+    RowReduce,
+    /// A reduction folded in at the loop's end.
+    Reduce,
+    /// A reshape, or the broadcast of a per-row value along its row: the same registers as
+    /// member `canon`.
+    Alias(u32),
 }
 
 /// Whether equation `k` broadcasts a one-element value (absorbed by the loops reading it).
@@ -74,11 +100,52 @@ fn reduction(g: &Graph, k: usize) -> Option<(bool, usize, usize)> {
     Some((max, red, inner))
 }
 
+/// For a reduction over the trailing axes of a value with at least two rows of 2 to
+/// [`MAX_ROW`] elements: whether it is a max, and the row's length (a row loop runs it).
+fn row_reduction(g: &Graph, k: usize) -> Option<(bool, usize)> {
+    let (max, red, inner) = reduction(g, k)?;
+    let n = g.aval(g.eqns[k].inputs[0]).shape.numel();
+    (inner == 1 && (2..=MAX_ROW).contains(&red) && n / red >= 2).then_some((max, red))
+}
+
+/// Whether broadcasting `from` to `to` repeats each element along rows of `row` elements
+/// (the trailing axes of `to` that make up a row are new or of size 1 in `from`, the rest
+/// are kept).
+fn is_row_broadcast(from: &[usize], to: &[usize], row: usize) -> bool {
+    if from.len() > to.len() {
+        return false;
+    }
+    let pad = to.len() - from.len();
+    let dim = |d: usize| if d < pad { 1 } else { from[d - pad] };
+    let mut tail = 1;
+    let mut split = to.len();
+    while tail < row && split > 0 {
+        split -= 1;
+        tail *= to[split];
+    }
+    tail == row && (split..to.len()).all(|d| dim(d) == 1) && (0..split).all(|d| dim(d) == to[d])
+}
+
+/// Whether no member of `gr` (group `gid`) reads a bool value from outside the loop (per-row
+/// work cannot read one element per row of a bool value).
+fn reads_no_bool(g: &Graph, gr: &Group, group_of: &[Option<usize>], gid: usize) -> bool {
+    gr.members.iter().all(|&mm| {
+        g.eqns[mm as usize].inputs.iter().all(|&v| {
+            let (s, scalar) = resolve(g, v);
+            let inside = matches!(s, Var::Eqn(i) if group_of[i as usize] == Some(gid));
+            inside || scalar || g.aval(s).dtype != DType::Bool
+        })
+    })
+}
+
 /// Group the equations of `g` and return the program: fused loops and primitive steps, in an
 /// order where every value is computed before it is read.
 pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
     let ne = g.eqns.len();
     let mut group_of: Vec<Option<usize>> = vec![None; ne];
+    let mut role: Vec<Role> = vec![Role::Map; ne];
+    // Whether a member holds one value per row of its row loop.
+    let mut is_row: Vec<bool> = vec![false; ne];
     let mut groups: Vec<Group> = Vec::new();
     let close = |v: Var, group_of: &[Option<usize>], groups: &mut Vec<Group>| {
         if let Var::Eqn(j) = v {
@@ -86,6 +153,10 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                 groups[gid].open = false;
             }
         }
+    };
+    let canon = |role: &[Role], j: u32| match role[j as usize] {
+        Role::Alias(c) => c,
+        _ => j,
     };
     for k in 0..ne {
         let eqn = &g.eqns[k];
@@ -95,24 +166,89 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
             continue;
         }
         if let Some((_, dtype)) = classify(g, eqn) {
-            let n = eqn.aval.shape.numel();
+            let m = eqn.aval.shape.numel();
+            // Each operand's open loop that this equation could join, and whether the operand
+            // is per row there.
+            let opts: Vec<(Var, Option<(usize, bool)>)> = eqn
+                .inputs
+                .iter()
+                .map(|&v| {
+                    let (s, scalar) = resolve(g, v);
+                    let opt = match s {
+                        Var::Eqn(j) if !scalar => group_of[j as usize]
+                            .filter(|&gid| {
+                                let gr = &groups[gid];
+                                let fits = if is_row[j as usize] {
+                                    gr.row.is_some_and(|r| gr.n / r == m)
+                                } else {
+                                    gr.n == m
+                                };
+                                gr.open && !gr.reduced && gr.dtype == dtype && fits
+                            })
+                            .map(|gid| (gid, is_row[j as usize])),
+                        _ => None,
+                    };
+                    (s, opt)
+                })
+                .collect();
+            // A per-row operand makes this equation per-row work of that row loop.
+            let lead = opts
+                .iter()
+                .find_map(|&(_, o)| o.filter(|&(_, pr)| pr))
+                .or_else(|| opts.iter().find_map(|&(_, o)| o));
+            let (per_row, loop_n, mut row) = match lead {
+                Some((gid, pr)) => (pr, groups[gid].n, groups[gid].row),
+                None => (false, m, None),
+            };
             let mut cands: Vec<usize> = Vec::new();
+            // Loops of per-row values with no rows of their own, joining as per-row work.
+            let mut promoted: Vec<usize> = Vec::new();
             let mut others: Vec<Var> = Vec::new();
-            for &v in &eqn.inputs {
-                let (s, scalar) = resolve(g, v);
-                let joinable = match s {
-                    Var::Eqn(j) if !scalar => group_of[j as usize].filter(|&gid| {
+            for (s, opt) in opts {
+                let ok = match opt {
+                    Some((gid, pr)) if pr == per_row => {
                         let gr = &groups[gid];
-                        gr.open && !gr.reduced && gr.n == n && gr.dtype == dtype
-                    }),
-                    _ => None,
+                        gr.n == loop_n && (row.is_none() || gr.row.is_none() || gr.row == row)
+                    }
+                    Some((gid, false)) if per_row => {
+                        groups[gid].row.is_none() && reads_no_bool(g, &groups[gid], &group_of, gid)
+                    }
+                    _ => false,
                 };
-                match joinable {
-                    Some(gid) if !cands.contains(&gid) => cands.push(gid),
-                    Some(_) => {}
-                    None => others.push(s),
+                match opt {
+                    Some((gid, pr)) if ok => {
+                        if !cands.contains(&gid) {
+                            cands.push(gid);
+                            if per_row && !pr {
+                                promoted.push(gid);
+                            }
+                        }
+                        row = row.or(groups[gid].row);
+                    }
+                    _ => others.push(s),
                 }
             }
+            // A per-row equation reads its other operands one element per row; a bool one
+            // is not read that way, so such an equation starts a loop of its own.
+            if per_row
+                && others
+                    .iter()
+                    .any(|&s| g.aval(s).dtype == DType::Bool && g.aval(s).shape.numel() > 1)
+            {
+                for gid in cands.drain(..) {
+                    groups[gid].open = false;
+                }
+                promoted.clear();
+                row = None;
+            }
+            for gid in promoted {
+                for &mm in &groups[gid].members {
+                    is_row[mm as usize] = true;
+                }
+                groups[gid].row = row;
+                groups[gid].n = loop_n;
+            }
+            let per_row = per_row && !cands.is_empty();
             for s in others {
                 if let Var::Eqn(j) = s {
                     if group_of[j as usize].is_some_and(|gid| !cands.contains(&gid)) {
@@ -129,11 +265,12 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                 None => {
                     groups.push(Group {
                         members: Vec::new(),
-                        n,
+                        n: m,
                         dtype,
                         open: true,
                         reduced: false,
                         alive: true,
+                        row: None,
                     });
                     groups.len() - 1
                 }
@@ -142,15 +279,59 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                 if gid != target {
                     let moved = std::mem::take(&mut groups[gid].members);
                     groups[gid].alive = false;
-                    for &m in &moved {
-                        group_of[m as usize] = Some(target);
+                    for &mm in &moved {
+                        group_of[mm as usize] = Some(target);
                     }
                     groups[target].members.extend(moved);
                 }
             }
+            if !cands.is_empty() {
+                groups[target].row = row;
+            }
             groups[target].members.push(k as u32);
             group_of[k] = Some(target);
+            is_row[k] = per_row;
             continue;
+        }
+        if let Some((_, r)) = row_reduction(g, k) {
+            let (s, scalar) = resolve(g, eqn.inputs[0]);
+            let a = g.aval(s);
+            if !scalar && a.dtype == eqn.aval.dtype {
+                let joined = match s {
+                    Var::Eqn(j) => group_of[j as usize].filter(|&gid| {
+                        let gr = &groups[gid];
+                        gr.open
+                            && !gr.reduced
+                            && !is_row[j as usize]
+                            && gr.n == a.shape.numel()
+                            && gr.dtype == a.dtype
+                            && gr.row.is_none_or(|x| x == r)
+                    }),
+                    _ => None,
+                };
+                let gid = match joined {
+                    Some(gid) => gid,
+                    None => {
+                        close(s, &group_of, &mut groups);
+                        groups.push(Group {
+                            members: Vec::new(),
+                            n: a.shape.numel(),
+                            dtype: a.dtype,
+                            open: true,
+                            reduced: false,
+                            alive: true,
+                            row: None,
+                        });
+                        groups.len() - 1
+                    }
+                };
+                groups[gid].row = Some(r);
+                groups[gid].members.push(k as u32);
+                group_of[k] = Some(gid);
+                role[k] = Role::RowReduce;
+                is_row[k] = true;
+                continue;
+            }
         }
         if reduction(g, k).is_some() {
             let (s, scalar) = resolve(g, eqn.inputs[0]);
@@ -158,15 +339,75 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
             if let (Var::Eqn(j), false) = (s, scalar) {
                 if let Some(gid) = group_of[j as usize] {
                     let gr = &mut groups[gid];
-                    if gr.open && !gr.reduced && gr.n == a.shape.numel() && gr.dtype == a.dtype {
+                    if gr.open
+                        && !gr.reduced
+                        && gr.row.is_none()
+                        && !is_row[j as usize]
+                        && gr.n == a.shape.numel()
+                        && gr.dtype == a.dtype
+                    {
                         gr.members.push(k as u32);
                         gr.reduced = true;
                         gr.open = false;
                         group_of[k] = Some(gid);
+                        role[k] = Role::Reduce;
                         continue;
                     }
                 }
             }
+        }
+        // A broadcast along rows of a loop's values that has no rows yet makes it a row loop
+        // whose members are all per row (computed once per row).
+        if let (Lowering::Broadcast { shape }, Some(&Var::Eqn(j))) =
+            (eqn.prim.lowering(), eqn.inputs.first())
+        {
+            if let Some(gid) = group_of[j as usize] {
+                let gr = &groups[gid];
+                let from = g.eqns[j as usize].aval.shape.dims();
+                let r = shape.numel() / gr.n.max(1);
+                let promote = gr.open
+                    && !gr.reduced
+                    && gr.row.is_none()
+                    && (2..=MAX_ROW).contains(&r)
+                    && shape.numel() == gr.n * r
+                    && is_row_broadcast(from, shape.dims(), r)
+                    && reads_no_bool(g, gr, &group_of, gid);
+                if promote {
+                    let gr = &mut groups[gid];
+                    for &mm in &gr.members {
+                        is_row[mm as usize] = true;
+                    }
+                    gr.row = Some(r);
+                    gr.n = shape.numel();
+                }
+            }
+        }
+        // A reshape of a member, or the broadcast of a per-row member along its rows, reads
+        // the same registers.
+        let alias = match (eqn.prim.lowering(), eqn.inputs.first()) {
+            (Lowering::Reshape { .. }, Some(&Var::Eqn(j))) => group_of[j as usize]
+                .filter(|&gid| groups[gid].open && !groups[gid].reduced)
+                .map(|gid| (gid, j, is_row[j as usize])),
+            (Lowering::Broadcast { shape }, Some(&Var::Eqn(j))) => group_of[j as usize]
+                .filter(|&gid| {
+                    let gr = &groups[gid];
+                    gr.open
+                        && !gr.reduced
+                        && is_row[j as usize]
+                        && shape.numel() == gr.n
+                        && gr.row.is_some_and(|r| {
+                            is_row_broadcast(g.eqns[j as usize].aval.shape.dims(), shape.dims(), r)
+                        })
+                })
+                .map(|gid| (gid, j, false)),
+            _ => None,
+        };
+        if let Some((gid, j, per_row)) = alias {
+            groups[gid].members.push(k as u32);
+            group_of[k] = Some(gid);
+            role[k] = Role::Alias(canon(&role, j));
+            is_row[k] = per_row;
+            continue;
         }
         for &v in &eqn.inputs {
             close(resolve(g, v).0, &group_of, &mut groups);
@@ -191,14 +432,20 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
     for gr in groups.iter_mut().filter(|gr| gr.alive) {
         gr.members.sort_unstable();
     }
+    let ctx = Ctx {
+        group_of: &group_of,
+        role: &role,
+        is_row: &is_row,
+        users: &users,
+        is_output: &is_output,
+    };
     let mut steps = Vec::new();
     for k in 0..ne {
         match group_of[k] {
             Some(gid) => {
                 let gr = &groups[gid];
                 if *gr.members.last().expect("non-empty group") as usize == k {
-                    let kernel = lower(g, gr, &group_of, &users, &is_output);
-                    steps.push(Step::Kernel(Box::new(kernel)));
+                    steps.push(Step::Kernel(Box::new(lower(g, gr, &ctx))));
                 }
             }
             None => {
@@ -212,6 +459,15 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
         }
     }
     steps
+}
+
+/// What lowering a group needs to know of every equation.
+struct Ctx<'a> {
+    group_of: &'a [Option<usize>],
+    role: &'a [Role],
+    is_row: &'a [bool],
+    users: &'a [Vec<u32>],
+    is_output: &'a [bool],
 }
 
 /// Register allocation with a free list; registers of inputs stay reserved.
@@ -230,22 +486,30 @@ impl Regs {
 }
 
 /// Lower one group to a kernel.
-fn lower(
-    g: &Graph,
-    gr: &Group,
-    group_of: &[Option<usize>],
-    users: &[Vec<u32>],
-    is_output: &[bool],
-) -> Kernel {
-    let gid = group_of[gr.members[0] as usize];
-    let in_group = |k: u32| group_of[k as usize] == gid;
-    // The last member reading each member's value (inside this loop).
+fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
+    let gid = cx.group_of[gr.members[0] as usize];
+    let in_group = |k: u32| cx.group_of[k as usize] == gid;
+    let canon = |j: u32| match cx.role[j as usize] {
+        Role::Alias(c) => c,
+        _ => j,
+    };
+    // The member whose value each member's registers hold, for an operand of `v`.
+    let member = |v: Var| match resolve(g, v) {
+        (Var::Eqn(j), false) if in_group(j) => Some(canon(j)),
+        _ => None,
+    };
+    // The last member reading each member's registers (inside this loop).
     let mut last_use: FxHashMap<u32, u32> = FxHashMap::default();
     for &m in &gr.members {
-        for &v in &g.eqns[m as usize].inputs {
-            if let (Var::Eqn(j), false) = resolve(g, v) {
-                if in_group(j) {
-                    last_use.insert(j, m);
+        match cx.role[m as usize] {
+            Role::Alias(c) => {
+                last_use.insert(c, m);
+            }
+            _ => {
+                for &v in &g.eqns[m as usize].inputs {
+                    if let Some(j) = member(v) {
+                        last_use.insert(j, m);
+                    }
                 }
             }
         }
@@ -253,6 +517,7 @@ fn lower(
     let mut k = Kernel {
         dtype: gr.dtype,
         n: gr.n,
+        row: gr.row,
         inputs: Vec::new(),
         preload: Vec::new(),
         code: Vec::new(),
@@ -266,26 +531,101 @@ fn lower(
         count: 0,
     };
     let mut value_of: FxHashMap<u32, Src> = FxHashMap::default();
-    // Each input's index, by what it reads and whether it is splatted.
-    let mut input_index: FxHashMap<(Var, bool), u32> = FxHashMap::default();
+    // Per-row members whose register holds their value in every lane (the rest hold it in the
+    // first lane only, until elementwise work over the row reads it).
+    let mut splatted: Vec<u32> = Vec::new();
+    // Each input's index, by what it reads, whether it is splatted and whether it is per row.
+    let mut input_index: FxHashMap<(Var, bool, bool), u32> = FxHashMap::default();
     // Reserved registers of scalar and bool inputs, by input index.
     let mut input_reg: FxHashMap<u32, u32> = FxHashMap::default();
+    // Write member `m`'s value, held in register `r`, to a new output. A broadcast of a
+    // per-row value writes one element per row and leaves as a broadcast view of them.
+    // With `probe`, only say whether it would leave as a broadcast view.
+    let store = |k: &mut Kernel, m: u32, r: u32, probe: bool| -> bool {
+        let eqn = &g.eqns[m as usize];
+        let operand = match (eqn.prim.lowering(), eqn.inputs.first()) {
+            (Lowering::Broadcast { .. }, Some(&Var::Eqn(j))) if in_group(j) => Some(j),
+            _ => None,
+        };
+        let spread = matches!(cx.role[m as usize], Role::Alias(_))
+            && !cx.is_row[m as usize]
+            && operand.is_some_and(|j| cx.is_row[j as usize]);
+        if probe {
+            return spread;
+        }
+        let row = cx.is_row[m as usize] || spread;
+        let numel = eqn.aval.shape.numel();
+        k.outputs.push(KOutput {
+            var: Var::Eqn(m),
+            dtype: eqn.aval.dtype,
+            numel: if spread {
+                numel / gr.row.expect("a row loop")
+            } else {
+                numel
+            },
+            row,
+            spread,
+            buf: 0,
+        });
+        let out = k.outputs.len() as u32 - 1;
+        k.code.push(if row {
+            Instr::RowStore { out, src: r }
+        } else {
+            Instr::Store {
+                out,
+                src: Src::Reg(r),
+            }
+        });
+        spread
+    };
     for &m in &gr.members {
         let eqn = &g.eqns[m as usize];
-        let mut srcs: Vec<Src> = Vec::with_capacity(3);
-        for &v in &eqn.inputs {
-            let (s, scalar) = resolve(g, v);
-            if let (Var::Eqn(j), false) = (s, scalar) {
-                if let Some(&src) = value_of.get(&j) {
-                    srcs.push(src);
-                    continue;
+        let needed_outside =
+            cx.is_output[m as usize] || cx.users[m as usize].iter().any(|&u| !in_group(u));
+        let role = cx.role[m as usize];
+        if let Role::Alias(c) = role {
+            let Some(&Src::Reg(r)) = value_of.get(&c) else {
+                unreachable!("an alias reads a member's registers")
+            };
+            if needed_outside {
+                // A per-row value leaving whole (not as a broadcast view) is spread first.
+                let spread_first = cx.is_row[c as usize]
+                    && !cx.is_row[m as usize]
+                    && !store(&mut k, m, r, true)
+                    && !splatted.contains(&c);
+                if spread_first {
+                    k.code.push(Instr::Splat { reg: r });
+                    splatted.push(c);
                 }
+                store(&mut k, m, r, false);
             }
+            if last_use.get(&c) == Some(&m) && !regs.free.contains(&r) {
+                regs.free.push(r);
+            }
+            continue;
+        }
+        let mut srcs: Vec<Src> = Vec::with_capacity(3);
+        let per_row = cx.is_row[m as usize] && role == Role::Map;
+        for &v in &eqn.inputs {
+            if let Some(j) = member(v) {
+                let src = value_of[&j];
+                if let (Src::Reg(r), true, false) = (src, cx.is_row[j as usize], per_row) {
+                    if !splatted.contains(&j) {
+                        k.code.push(Instr::Splat { reg: r });
+                        splatted.push(j);
+                    }
+                }
+                srcs.push(src);
+                continue;
+            }
+            let (s, scalar) = resolve(g, v);
+            let row = !scalar && per_row;
             let dtype = g.aval(s).dtype;
-            let idx = *input_index.entry((s, scalar)).or_insert_with(|| {
+            let idx = *input_index.entry((s, scalar, row)).or_insert_with(|| {
                 k.inputs.push(KInput {
                     var: s,
                     scalar,
+                    row,
                     dtype,
                 });
                 k.inputs.len() as u32 - 1
@@ -316,15 +656,14 @@ fn lower(
             };
             srcs.push(Src::Reg(r));
         }
-        let needed_outside =
-            is_output[m as usize] || users[m as usize].iter().any(|&u| !in_group(u));
-        if let Some((max, red, inner)) =
-            reduction(g, m as usize).filter(|_| gr.reduced && m == *gr.members.last().unwrap())
-        {
+        if role == Role::Reduce {
+            let (max, red, inner) = reduction(g, m as usize).expect("a reduction");
             k.outputs.push(KOutput {
                 var: Var::Eqn(m),
                 dtype: gr.dtype,
                 numel: eqn.aval.shape.numel(),
+                row: false,
+                spread: false,
                 buf: 0,
             });
             k.reduce = Some(Reduce {
@@ -337,25 +676,29 @@ fn lower(
             break;
         }
         let dst = regs.alloc();
-        let (rule, _) = classify(g, eqn).expect("members are fusible");
-        let mut args = [srcs[0]; 3];
-        args[..srcs.len()].copy_from_slice(&srcs);
-        k.code.push(Instr::Map { rule, dst, args });
+        if role == Role::RowReduce {
+            let (max, _) = row_reduction(g, m as usize).expect("a row reduction");
+            k.code.push(Instr::RowReduce {
+                max,
+                src: srcs[0],
+                dst,
+            });
+        } else {
+            let (rule, _) = classify(g, eqn).expect("members are fusible");
+            let mut args = [srcs[0]; 3];
+            args[..srcs.len()].copy_from_slice(&srcs);
+            k.code.push(if per_row {
+                Instr::RowMap { rule, dst, args }
+            } else {
+                Instr::Map { rule, dst, args }
+            });
+        }
         if needed_outside {
-            k.outputs.push(KOutput {
-                var: Var::Eqn(m),
-                dtype: eqn.aval.dtype,
-                numel: eqn.aval.shape.numel(),
-                buf: 0,
-            });
-            k.code.push(Instr::Store {
-                out: k.outputs.len() as u32 - 1,
-                src: Src::Reg(dst),
-            });
+            store(&mut k, m, dst, false);
         }
         // Operands read for the last time give their registers back.
         for &v in &eqn.inputs {
-            if let (Var::Eqn(j), false) = resolve(g, v) {
+            if let Some(j) = member(v) {
                 if last_use.get(&j) == Some(&m) {
                     if let Some(&Src::Reg(r)) = value_of.get(&j) {
                         if !regs.free.contains(&r) {

@@ -2,12 +2,19 @@
 //! instruction is one tight loop over data that stays in L1. Operands are registers (one block
 //! each) or input slices read in place; results leave the loop through `Store` instructions into
 //! the planned output buffers, and an optional reduction folds one register into its output.
+//!
+//! A *row loop* (softmax, layer norm, cross-entropy and their backward rules) runs one block
+//! per row of its last axis: a `RowReduce` folds a register over the row and splats the result
+//! across a register, so the elementwise work that consumes the row's maximum, sum or mean
+//! reads it like any other operand, and the whole chain is one pass over the row while it sits
+//! in L1 (reading the row once from memory and writing the results once).
 
 use std::fmt;
 
 use smallvec::SmallVec;
 
 use super::split;
+use super::strided::Strided;
 use crate::core::DType;
 use crate::ir::Var;
 use crate::prim::lowering::{BlockFloat, Elementwise};
@@ -39,23 +46,43 @@ pub(crate) enum Instr {
     Load { dst: u32, input: u32 },
     /// Write a value to an output (converted to bool when the output is bool).
     Store { out: u32, src: Src },
+    /// In a row loop: fold register or input `src` over the row (a sum or a max) into the
+    /// first lane of register `dst`.
+    RowReduce { max: bool, src: Src, dst: u32 },
+    /// In a row loop: a rule applied once per row, to the first lanes of its operands.
+    RowMap {
+        rule: &'static Elementwise,
+        dst: u32,
+        args: [Src; 3],
+    },
+    /// In a row loop: fill register `reg` with its first lane (before elementwise work over
+    /// the row reads a per-row value).
+    Splat { reg: u32 },
+    /// In a row loop: write a register holding one value per row (any lane) to the row's
+    /// element of an output.
+    RowStore { out: u32, src: u32 },
 }
 
 /// An input of the loop: a value of the graph, read whole, or (`scalar`) its single element
-/// repeated.
+/// repeated, or (`row`, in a row loop) one element per row, repeated along the row.
 #[derive(Clone, Debug)]
 pub(crate) struct KInput {
     pub var: Var,
     pub scalar: bool,
+    pub row: bool,
     pub dtype: DType,
 }
 
-/// An output of the loop and the planned buffer it is written to.
+/// An output of the loop and the planned buffer it is written to (`row`: one element per row
+/// of a row loop; `spread`: the value is the broadcast of those along their rows, handed on
+/// as a broadcast view of them).
 #[derive(Clone, Debug)]
 pub(crate) struct KOutput {
     pub var: Var,
     pub dtype: DType,
     pub numel: usize,
+    pub row: bool,
+    pub spread: bool,
     pub buf: u32,
 }
 
@@ -77,6 +104,8 @@ pub(crate) struct Kernel {
     pub dtype: DType,
     /// Elements per pass.
     pub n: usize,
+    /// For a row loop, the row's length: one block per row.
+    pub row: Option<usize>,
     pub inputs: Vec<KInput>,
     /// Registers filled once with a scalar input: `(register, input)`.
     pub preload: Vec<(u32, u32)>,
@@ -88,10 +117,12 @@ pub(crate) struct Kernel {
     pub members: Vec<u32>,
 }
 
-/// A kernel's data for one run: inputs as slices (`tin` for float inputs, `bin` for bool
-/// inputs, `scalars` for scalar inputs; unused entries empty or zero) and the output buffers.
+/// A kernel's data for one run: inputs as slices (`tin` for packed float inputs, `views` for
+/// strided ones, read in place block by block, `bin` for bool inputs, `scalars` for scalar
+/// inputs; unused entries empty, `None` or zero) and the output buffers.
 pub(crate) struct Bound<'a, T> {
     pub tin: SmallVec<[&'a [T]; 8]>,
+    pub views: SmallVec<[Option<Strided<'a, T>>; 8]>,
     pub bin: SmallVec<[&'a [bool]; 2]>,
     pub scalars: SmallVec<[T; 8]>,
     pub tout: SmallVec<[&'a mut [T]; 4]>,
@@ -100,18 +131,16 @@ pub(crate) struct Bound<'a, T> {
     pub slot: SmallVec<[usize; 4]>,
 }
 
-/// Operand `s` for the block at `off..off+len`, given the registers split around the
-/// destination register `d` (`lo` before it, `hi` after it).
+/// Operand `s` for a block of `len` elements, given the registers split around the
+/// destination register `d` (`lo` before it, `hi` after it) and the block's input slices.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn get<'r, T>(
     s: Src,
     lo: &'r [T],
     hi: &'r [T],
     d: u32,
     b: usize,
-    tin: &[&'r [T]],
-    off: usize,
+    blk: &[&'r [T]],
     len: usize,
 ) -> &'r [T] {
     match s {
@@ -120,7 +149,7 @@ fn get<'r, T>(
             let i = (r - d - 1) as usize * b;
             &hi[i..i + len]
         }
-        Src::In(i) => &tin[i as usize][off..off + len],
+        Src::In(i) => &blk[i as usize][..len],
     }
 }
 
@@ -160,11 +189,14 @@ impl Kernel {
 
     #[inline(always)]
     fn exec_blocks<T: BlockFloat>(&self, io: &mut Bound<'_, T>, regs: &mut Vec<T>, n: usize) {
-        let b = BLOCK.min(n).max(1);
-        if regs.len() < self.nregs * b {
-            regs.resize(self.nregs * b, T::zero());
+        let b = self.row.unwrap_or(BLOCK).min(n).max(1);
+        // Registers, then one scratch block per strided input.
+        let nviews = io.views.iter().filter(|v| v.is_some()).count();
+        let need = (self.nregs + nviews) * b;
+        if regs.len() < need {
+            regs.resize(need, T::zero());
         }
-        let regs = &mut regs[..self.nregs * b];
+        let (regs, scratch) = regs[..need].split_at_mut(self.nregs * b);
         for &(r, i) in &self.preload {
             regs[r as usize * b..(r as usize + 1) * b].fill(io.scalars[i as usize]);
         }
@@ -187,11 +219,27 @@ impl Kernel {
         let mut off = 0;
         while off < n {
             let len = b.min(n - off);
+            let mut gathered = scratch.chunks_mut(b);
+            for v in io.views.iter().flatten() {
+                v.read(off, &mut gathered.next().expect("a block per view")[..len]);
+            }
+            // This block's inputs: slices of the packed ones, the gathered blocks of the rest.
+            let mut gathered = scratch.chunks(b);
+            let blk: SmallVec<[&[T]; 8]> = io
+                .tin
+                .iter()
+                .zip(&io.views)
+                .map(|(&t, v)| match v {
+                    Some(_) => gathered.next().expect("a block per view"),
+                    None if t.is_empty() => t,
+                    None => &t[off..off + len],
+                })
+                .collect();
             for ins in &self.code {
-                self.step(ins, io, regs, b, off, len);
+                self.step(ins, io, &blk, regs, b, off, len);
             }
             if let Some(red) = &self.reduce {
-                let v = get(red.src, regs, &[], u32::MAX, b, &io.tin, off, len);
+                let v = get(red.src, regs, &[], u32::MAX, b, &blk, len);
                 if full_sum {
                     cascade.push(lane_sum(v));
                 } else {
@@ -207,24 +255,39 @@ impl Kernel {
     }
 
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn step<T: BlockFloat>(
         &self,
         ins: &Instr,
         io: &mut Bound<'_, T>,
+        blk: &[&[T]],
         regs: &mut [T],
         b: usize,
         off: usize,
         len: usize,
     ) {
         let dst_of = |ins: &Instr| match *ins {
-            Instr::Map { dst, .. } | Instr::Load { dst, .. } => Some(dst),
-            Instr::Store { .. } => None,
+            Instr::Map { dst, .. }
+            | Instr::Load { dst, .. }
+            | Instr::RowReduce { dst, .. }
+            | Instr::RowMap { dst, .. }
+            | Instr::Splat { reg: dst } => Some(dst),
+            Instr::Store { .. } | Instr::RowStore { .. } => None,
         };
         let Some(d) = dst_of(ins) else {
+            if let Instr::RowStore { out, src } = *ins {
+                let (x, o) = (regs[src as usize * b], out as usize);
+                if self.outputs[o].dtype == DType::Bool {
+                    io.bout[io.slot[o]][off / b] = x != T::zero();
+                } else {
+                    io.tout[io.slot[o]][off / b] = x;
+                }
+                return;
+            }
             let Instr::Store { out, src } = *ins else {
                 unreachable!()
             };
-            let v = get(src, regs, &[], u32::MAX, b, &io.tin, off, len);
+            let v = get(src, regs, &[], u32::MAX, b, blk, len);
             let o = out as usize;
             if self.outputs[o].dtype == DType::Bool {
                 for (w, &x) in io.bout[io.slot[o]][off..off + len].iter_mut().zip(v) {
@@ -239,8 +302,7 @@ impl Kernel {
         let (dst, hi) = rest.split_at_mut(b);
         let dst = &mut dst[..len];
         let (lo, hi): (&[T], &[T]) = (lo, hi);
-        let tin = &io.tin;
-        let g = |s: Src| get(s, lo, hi, d, b, tin, off, len);
+        let g = |s: Src| get(s, lo, hi, d, b, blk, len);
         match *ins {
             Instr::Map { rule, args, .. } => {
                 let ins = [g(args[0]), g(args[1]), g(args[2])];
@@ -251,7 +313,25 @@ impl Kernel {
                     *w = if x { T::one() } else { T::zero() };
                 }
             }
-            Instr::Store { .. } => unreachable!(),
+            Instr::RowReduce { max, src, .. } => {
+                let v = g(src);
+                let r = if max {
+                    v.iter()
+                        .fold(T::neg_infinity(), |a, &x| combine(true, a, x))
+                } else {
+                    lane_sum(v)
+                };
+                dst[0] = r;
+            }
+            Instr::RowMap { rule, args, .. } => {
+                let ins = [&g(args[0])[..1], &g(args[1])[..1], &g(args[2])[..1]];
+                T::block(rule)(&mut dst[..1], &ins[..rule.arity]);
+            }
+            Instr::Splat { .. } => {
+                let x = dst[0];
+                dst.fill(x);
+            }
+            Instr::Store { .. } | Instr::RowStore { .. } => unreachable!(),
         }
     }
 }
@@ -358,6 +438,19 @@ impl fmt::Display for Instr {
             }
             Instr::Load { dst, input } => write!(f, "r{dst} = LoadBool in{input}"),
             Instr::Store { out, src } => write!(f, "out{out} = {src}"),
+            Instr::RowReduce { max, src, dst } => {
+                let kind = if *max { "max" } else { "sum" };
+                write!(f, "r{dst} = row {kind} {src}")
+            }
+            Instr::RowStore { out, src } => write!(f, "out{out} = r{src} (one per row)"),
+            Instr::RowMap { rule, dst, args } => {
+                write!(f, "r{dst} = row {}", rule.name)?;
+                for a in &args[..rule.arity] {
+                    write!(f, " {a}")?;
+                }
+                Ok(())
+            }
+            Instr::Splat { reg } => write!(f, "r{reg} = splat r{reg}"),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! program on later calls. Compiling takes the [`crate::ir::Graph`] of one trace through
 //! rewriting passes (algebraic simplification, constant folding, common-subexpression and
 //! dead-code elimination, see [`passes`]), groups chains of elementwise operations, and an
-//! elementwise chain feeding a reduction, into fused loops (`fuse`), and plans the buffers
+//! elementwise chain feeding a reduction, into fused loops (`fuse`); a reduction over each row
+//! of the last axes, with the work before it and the work that reads its broadcast result
+//! (softmax, layer norm), becomes one row loop, a pass per row. It then plans the buffers
 //! those loops write so that they are allocated once and reused across calls (`plan`). The
 //! executor (`run`) runs fused loops as a small register bytecode over blocks of elements
 //! and every other operation through its primitive's kernel.
@@ -25,6 +27,7 @@ mod report;
 mod run;
 mod scalar;
 mod split;
+mod strided;
 
 pub use cache::{jit, jit_n, Jit};
 pub use compiled::Compiled;

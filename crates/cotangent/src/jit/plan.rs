@@ -67,7 +67,9 @@ pub(crate) fn plan(g: &Graph, mut steps: Vec<Step>) -> Plan {
     }
     // Buffers: a free list per (dtype, size), filled as values die.
     let mut free: Vec<(DType, usize, u32)> = Vec::new();
-    let mut buf_of: Vec<Option<u32>> = vec![None; ne];
+    // Each value's buffer and the elements it holds (fewer than the value's for a broadcast
+    // written once per row).
+    let mut buf_of: Vec<Option<(u32, usize)>> = vec![None; ne];
     let mut nbufs = 0u32;
     for (i, s) in steps.iter_mut().enumerate() {
         if let Step::Kernel(k) = s {
@@ -82,15 +84,14 @@ pub(crate) fn plan(g: &Graph, mut steps: Vec<Step>) -> Plan {
                 };
                 o.buf = b;
                 if let Var::Eqn(j) = o.var {
-                    buf_of[j as usize] = Some(b);
+                    buf_of[j as usize] = Some((b, numel));
                 }
             }
         }
         for &j in &drops[i] {
             let j = j as usize;
-            if let Some(b) = buf_of[j] {
-                let a = &g.eqns[j].aval;
-                free.push((a.dtype, a.shape.numel(), b));
+            if let Some((b, numel)) = buf_of[j] {
+                free.push((g.eqns[j].aval.dtype, numel, b));
             }
         }
     }

@@ -10,6 +10,7 @@ use super::compiled::Compiled;
 use super::fuse::Step;
 use super::kernel::{Bound, Kernel};
 use super::plan::Plan;
+use super::strided::Strided;
 use crate::core::alloc;
 use crate::core::layout::Layout;
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
@@ -178,13 +179,14 @@ fn run_kernel<T: BlockFloat>(
         })
         .collect::<Result<_>>()?;
     {
-        // Strided inputs are packed once here (the rest are read in place).
+        // Strided bool inputs (and strided inputs of one element per row) are packed once
+        // here; other float ones are read in place, block by block (see `strided`).
         let packed: SmallVec<[Option<Value>; 2]> = k
             .inputs
             .iter()
             .map(|i| {
                 let v = fetch(g, inputs, env, i.var);
-                if i.scalar || v.layout.is_contiguous() {
+                if i.scalar || v.layout.is_contiguous() || (i.dtype != DType::Bool && !i.row) {
                     return Ok(None);
                 }
                 let bytes = alloc::bytes_of(v.shape().numel(), v.dtype().size_bytes());
@@ -194,6 +196,7 @@ fn run_kernel<T: BlockFloat>(
             .collect::<Result<_>>()?;
         let mut io = Bound {
             tin: SmallVec::new(),
+            views: SmallVec::new(),
             bin: SmallVec::new(),
             scalars: SmallVec::new(),
             tout: SmallVec::new(),
@@ -202,6 +205,7 @@ fn run_kernel<T: BlockFloat>(
         };
         for (i, p) in k.inputs.iter().zip(&packed) {
             let v = p.as_ref().unwrap_or_else(|| fetch(g, inputs, env, i.var));
+            let mut view = None;
             let (t, b, s): (&[T], &[bool], T) = if i.scalar {
                 let x = if i.dtype == DType::Bool {
                     T::from_f64(
@@ -217,10 +221,27 @@ fn run_kernel<T: BlockFloat>(
                     v.contiguous_slice::<bool>().expect("packed"),
                     T::zero(),
                 )
+            } else if i.row {
+                // One element per row, read as a view that repeats it along the row.
+                let data = T::slice(&v.storage).expect("loop dtype");
+                let rows = v.shape().numel();
+                let len = k.row.expect("row inputs belong to row loops");
+                let layout = Layout {
+                    shape: crate::core::Shape::from(&[rows, len][..]),
+                    strides: smallvec::smallvec![1, 0],
+                    offset: v.layout.offset,
+                };
+                view = Some(Strided::new(data, &layout));
+                (&[], &[], T::zero())
+            } else if !v.layout.is_contiguous() {
+                let data = T::slice(&v.storage).expect("loop dtype");
+                view = Some(Strided::new(data, &v.layout));
+                (&[], &[], T::zero())
             } else {
                 (v.contiguous_slice::<T>().expect("packed"), &[], T::zero())
             };
             io.tin.push(t);
+            io.views.push(view);
             io.bin.push(b);
             io.scalars.push(s);
         }
@@ -240,8 +261,13 @@ fn run_kernel<T: BlockFloat>(
         let Var::Eqn(j) = o.var else {
             unreachable!("loop outputs are equations")
         };
-        let shape = &g.eqns[j as usize].aval.shape;
-        if v.layout.shape != *shape || v.layout.offset != 0 {
+        let e = &g.eqns[j as usize];
+        let shape = &e.aval.shape;
+        if o.spread {
+            // One element per row, seen as their broadcast (the equation's operand's shape).
+            let from = g.aval(e.inputs[0]).shape.clone();
+            v.layout = Layout::contiguous(from).broadcast_to(shape);
+        } else if v.layout.shape != *shape || v.layout.offset != 0 {
             v.layout = Layout::contiguous(shape.clone());
         }
         bufs[o.buf as usize] = Some(v.clone());

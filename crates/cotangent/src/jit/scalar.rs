@@ -109,6 +109,12 @@ impl ScalarProgram {
                 }
                 Instr::Load { dst, input } => regs[dst as usize] = ins[input as usize],
                 Instr::Store { out, src } => outs[out as usize] = val(src, regs),
+                Instr::RowReduce { .. }
+                | Instr::RowStore { .. }
+                | Instr::RowMap { .. }
+                | Instr::Splat { .. } => {
+                    unreachable!("a one-element loop has no rows")
+                }
             }
         }
         let mut kept = self.kept.try_lock().ok();

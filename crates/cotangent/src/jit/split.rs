@@ -22,6 +22,9 @@ pub(crate) const CHUNK: usize = 32 * BLOCK;
 /// with `outer > 1`) a whole number of rows, at least one, so that each chunk folds its own
 /// rows into its own slice of the output, in the same order as one pass would.
 fn chunk_len(k: &Kernel) -> usize {
+    if let Some(r) = k.row {
+        return r * (CHUNK / r).max(1);
+    }
     match k.reduce {
         Some(r) if r.red != k.n => {
             let span = (r.red * r.inner).max(1);
@@ -55,8 +58,23 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
     let mut bouts: Vec<SmallVec<[&mut [bool]; 2]>> = (0..chunks).map(|_| SmallVec::new()).collect();
     let mut parts = partials.chunks_mut(1);
     let mut part_of: Vec<&mut [T]> = (0..chunks).map_while(|_| parts.next()).collect();
+    // Outputs with one element per row of a row loop are cut by rows.
+    let per_row = k.row.map_or(cl, |r| cl / r);
+    let row_out: SmallVec<[bool; 4]> = k.outputs.iter().map(|o| o.row).collect();
+    let (mut tpos, mut bpos): (SmallVec<[usize; 4]>, SmallVec<[usize; 4]>) = Default::default();
+    for (o, out) in k.outputs.iter().enumerate() {
+        if out.dtype == crate::core::DType::Bool {
+            bpos.push(o);
+        } else {
+            tpos.push(o);
+        }
+    }
     for (p, out) in io.tout.iter_mut().enumerate() {
-        if Some(p) == red_slot && full {
+        if row_out[tpos[p]] {
+            for (c, s) in out.chunks_mut(per_row).enumerate() {
+                touts[c].push(s);
+            }
+        } else if Some(p) == red_slot && full {
             for (c, t) in touts.iter_mut().enumerate() {
                 t.push(std::mem::take(&mut part_of[c]));
             }
@@ -70,12 +88,13 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
             }
         }
     }
-    for out in io.bout.iter_mut() {
-        for (c, s) in out.chunks_mut(cl).enumerate() {
+    for (p, out) in io.bout.iter_mut().enumerate() {
+        let len = if row_out[bpos[p]] { per_row } else { cl };
+        for (c, s) in out.chunks_mut(len).enumerate() {
             bouts[c].push(s);
         }
     }
-    let (tin, bin, scalars, slot) = (&io.tin, &io.bin, &io.scalars, &io.slot);
+    let (tin, views, bin, scalars, slot) = (&io.tin, &io.views, &io.bin, &io.scalars, &io.slot);
     touts.into_par_iter().zip(bouts).enumerate().for_each_init(
         Vec::new,
         |regs, (c, (tout, bout))| {
@@ -102,6 +121,10 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
                             &s[start..start + len]
                         }
                     })
+                    .collect(),
+                views: views
+                    .iter()
+                    .map(|v| v.as_ref().map(|v| v.from(start)))
                     .collect(),
                 scalars: scalars.clone(),
                 tout,
