@@ -239,6 +239,23 @@ def main():
                     a, b = ours["value"], peer["value"]
                     if abs(a - b) > tol * max(abs(a), abs(b), 1.0):
                         mismatches.append(f"{wl} ({t} threads): cotangent {a!r} vs {name} {b!r}")
+    # The compiled rows: cotangent's jit beside JAX's jit, torch.compile and PyTorch eager.
+    print("\n| workload | threads | cotangent jit | JAX (jit) | torch.compile | PyTorch | "
+          "jit / JAX | jit / torch.compile | jit / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (wl, t), systems in sorted(by.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        jit = systems.get("cotangent_jit")
+        if not jit:
+            continue
+        peers = [systems.get(k) for k in ("jax", "torch_compile", "torch")]
+        times = " | ".join(fmt_time(p and p["seconds"]) for p in peers)
+        ratios = " | ".join(f"{jit['seconds'] / p['seconds']:.2f}" if p else "—" for p in peers)
+        print(f"| {wl} | {t} | {fmt_time(jit['seconds'])} | {times} | {ratios} |")
+        tc, tol = systems.get("torch_compile"), TOLERANCE.get(wl)
+        if tc and tol is not None and tc.get("value") is not None:
+            a, b = jit["value"], tc["value"]
+            if abs(a - b) > tol * max(abs(a), abs(b), 1.0):
+                mismatches.append(f"{wl} ({t} threads): cotangent_jit {a!r} vs torch_compile {b!r}")
     systems_shown = ("cotangent", "jax", "torch")
     print("\ngrad_cost_ratio: time of value_and_grad of the MLP loss / time of the loss alone "
           f"(rows {GRAD_COST[0]} / {GRAD_COST[1]}).\n")

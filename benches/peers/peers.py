@@ -749,8 +749,83 @@ def sparse_workloads(timer):
                n_inner=n_in, reps=r, method="torch.func.jacfwd(residual), eager, dense [n, n]")
 
 
+def torch_compiled(timer):
+    """The jitted rows again under torch.compile (inductor, default mode), where it runs on
+    this machine (it needs a C++ compiler): the forward, or the loss compiled with its backward
+    taken by autograd.grad through the compiled graph and the SGD update eager, as PyTorch users
+    compile a training step. first_call_seconds is the first call's time (compilation)."""
+    def compiled(name, build):
+        try:
+            t0 = time.perf_counter()
+            fn, value = build()
+            first = time.perf_counter() - t0
+            s, n, r = timer.measure(fn)
+        except Exception as e:  # noqa: BLE001 - a machine without a working inductor
+            print(f"torch.compile skipped for {name}: {type(e).__name__}: {e}", file=sys.stderr)
+            return None
+        return dict(workload=name, system="torch_compile", seconds=s, value=value(), n_inner=n,
+                    reps=r, first_call_seconds=first, method="torch.compile (inductor), f32")
+
+    LR = 0.01
+    x, y, params = mlp_inputs()
+    pt = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def fwd(ps, x):
+        h = x
+        for i in range(0, len(ps) - 2, 2):
+            h = torch.relu(h @ ps[i] + ps[i + 1])
+        return h @ ps[-2] + ps[-1]
+
+    def mlp_forward():
+        f = torch.compile(fwd)
+
+        def call():
+            with torch.no_grad():
+                return f(pt, xt)
+        call()
+        return call, lambda: float(call().double().sum())
+
+    def train(loss_fn):
+        lc = torch.compile(loss_fn)
+
+        def step():
+            loss = lc(pt)
+            gs = torch.autograd.grad(loss, pt)
+            with torch.no_grad():
+                return loss, [p - LR * g for p, g in zip(pt, gs)]
+        step()
+        return step, lambda: tf(step()[0])
+
+    for rec in (compiled("mlp_forward", mlp_forward),
+                compiled("mlp_train_step",
+                         lambda: train(lambda ps: torch.nn.functional.cross_entropy(fwd(ps, xt), yt)))):
+        if rec:
+            yield rec
+
+    x, target, params, mask = transformer_inputs()
+    pt = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
+    xt, tt, mt = torch.from_numpy(x), torch.from_numpy(target), torch.from_numpy(mask)
+    rec = compiled("transformer_block_train_step", lambda: train(
+        lambda ps: torch.nn.functional.mse_loss(transformer_forward(ps, xt, mt, _TorchLib), tt)))
+    if rec:
+        yield rec
+
+    N = 1_000_000
+    xc = torch.linspace(-1.0, 1.0, N, dtype=torch.float32)
+
+    def chain():
+        f = torch.compile(lambda x: torch.exp(torch.tanh(torch.sin(x * 2.0 + 1.0) * x) - 0.5) * 0.25)
+        f(xc)
+        return (lambda: f(xc)), lambda: float(f(xc).double().sum())
+
+    rec = compiled("elementwise_chain_1m", chain)
+    if rec:
+        yield rec
+
+
 WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain,
-             transformer_block, ops_workloads, sparse_workloads]
+             transformer_block, ops_workloads, sparse_workloads, torch_compiled]
 
 
 def rss_run(system, steps):

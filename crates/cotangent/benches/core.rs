@@ -316,6 +316,12 @@ fn hvp_bench(opts: &Opts) {
     let mut checksum = 0.0;
     let s = time(opts, || checksum = weighted(&hvp(f, &x, &v)));
     report("hvp_100k_f64", "cotangent", s, checksum);
+    // The same, compiled: forward over reverse traced once into one program.
+    let j = Jit::new(move |a: &[Tensor]| vec![hvp(f, &a[0], &a[1])]);
+    let xs = [x, v];
+    let s = time(opts, || checksum = weighted(&j.call(&xs)[0]));
+    let c = j.compiled(&xs).unwrap();
+    report_jit("hvp_100k_f64", &c, &xs, s, checksum);
 }
 
 fn jacobians(opts: &Opts) {
