@@ -1,7 +1,8 @@
-//! Heap traffic of a compiled program after its first call, counted by a counting allocator:
-//! strided inputs of a fused loop (the broadcast row maxima and sums of a softmax, a layer
-//! norm's broadcast statistics and scale) are read in place, not packed into a new buffer on
-//! every call.
+//! Memory of a compiled program after its first call: repeated calls record no graph nodes
+//! and keep outputs the caller holds, and (counted by a counting allocator) strided inputs of a
+//! fused loop (the broadcast row maxima and sums of a softmax, a layer norm's broadcast
+//! statistics and scale) are read in place, not packed into a new buffer on every call.
+//! `recorded_nodes` counts the whole process's live nodes: the tests here run one at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -70,8 +71,14 @@ fn layer_norm(x: &Tensor, gamma: &Tensor) -> Tensor {
     d * (var + 1e-5).sqrt().recip() * gamma
 }
 
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[test]
 fn broadcast_inputs_of_fused_loops_are_read_in_place() {
+    let _serial = serial();
     // Below the eager buffer pool's 64 KiB, so that every buffer is counted here.
     let (rows, cols) = (16, 512);
     let full = rows * cols * 4;
@@ -95,4 +102,25 @@ fn broadcast_inputs_of_fused_loops_are_read_in_place() {
         bytes < full,
         "a transposed read asked for {bytes} bytes per call"
     );
+}
+
+#[test]
+fn repeated_calls_do_not_grow_memory() {
+    let _serial = serial();
+    let j = Jit::new(|x: &[Tensor]| vec![(x[0].sin() * 2.0).exp().sum(), x[0].cos()]);
+    let x = Tensor::rand(&[1000], 4, DType::F64);
+    let first = j.call(std::slice::from_ref(&x));
+    drop(first);
+    let before = recorded_nodes();
+    for _ in 0..100 {
+        let y = j.call(std::slice::from_ref(&x));
+        assert!(!y[0].is_tracked());
+    }
+    assert_eq!(recorded_nodes(), before);
+    // A kept output is not overwritten by the next call (its buffer is not reused).
+    let a = j.call(std::slice::from_ref(&x));
+    let keep = a[1].to_vec::<f64>();
+    let _b = j.call(&[&x * 2.0]);
+    assert_eq!(a[1].to_vec::<f64>(), keep);
+    assert_eq!(j.traces(), 1);
 }
