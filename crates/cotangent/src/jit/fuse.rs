@@ -46,6 +46,31 @@ struct Group {
     row: Option<usize>,
 }
 
+impl Group {
+    /// An open group with no members yet, looping over `n` elements of `dtype`.
+    fn new(n: usize, dtype: DType) -> Group {
+        Group {
+            members: Vec::new(),
+            n,
+            dtype,
+            open: true,
+            reduced: false,
+            alive: true,
+            row: None,
+        }
+    }
+
+    /// Make this loop a row loop of rows of `row` elements over `n` elements: every member so
+    /// far holds one value per row.
+    fn make_per_row(&mut self, is_row: &mut [bool], row: Option<usize>, n: usize) {
+        for &m in &self.members {
+            is_row[m as usize] = true;
+        }
+        self.row = row;
+        self.n = n;
+    }
+}
+
 /// What a member of a fused loop does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -58,6 +83,14 @@ enum Role {
     /// A reshape, or the broadcast of a per-row value along its row: the same registers as
     /// member `canon`.
     Alias(u32),
+}
+
+/// The member whose registers member `j` reads: itself, or the member it is an alias of.
+fn canon(role: &[Role], j: u32) -> u32 {
+    match role[j as usize] {
+        Role::Alias(c) => c,
+        _ => j,
+    }
 }
 
 /// Whether equation `k` broadcasts a one-element value (absorbed by the loops reading it).
@@ -154,10 +187,6 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
             }
         }
     };
-    let canon = |role: &[Role], j: u32| match role[j as usize] {
-        Role::Alias(c) => c,
-        _ => j,
-    };
     for k in 0..ne {
         let eqn = &g.eqns[k];
         if is_scalar_broadcast(g, k) {
@@ -242,11 +271,7 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                 row = None;
             }
             for gid in promoted {
-                for &mm in &groups[gid].members {
-                    is_row[mm as usize] = true;
-                }
-                groups[gid].row = row;
-                groups[gid].n = loop_n;
+                groups[gid].make_per_row(&mut is_row, row, loop_n);
             }
             let per_row = per_row && !cands.is_empty();
             for s in others {
@@ -263,15 +288,7 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
             {
                 Some(&t) => t,
                 None => {
-                    groups.push(Group {
-                        members: Vec::new(),
-                        n: m,
-                        dtype,
-                        open: true,
-                        reduced: false,
-                        alive: true,
-                        row: None,
-                    });
+                    groups.push(Group::new(m, dtype));
                     groups.len() - 1
                 }
             };
@@ -313,15 +330,7 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                     Some(gid) => gid,
                     None => {
                         close(s, &group_of, &mut groups);
-                        groups.push(Group {
-                            members: Vec::new(),
-                            n: a.shape.numel(),
-                            dtype: a.dtype,
-                            open: true,
-                            reduced: false,
-                            alive: true,
-                            row: None,
-                        });
+                        groups.push(Group::new(a.shape.numel(), a.dtype));
                         groups.len() - 1
                     }
                 };
@@ -373,12 +382,7 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                     && is_row_broadcast(from, shape.dims(), r)
                     && reads_no_bool(g, gr, &group_of, gid);
                 if promote {
-                    let gr = &mut groups[gid];
-                    for &mm in &gr.members {
-                        is_row[mm as usize] = true;
-                    }
-                    gr.row = Some(r);
-                    gr.n = shape.numel();
+                    groups[gid].make_per_row(&mut is_row, Some(r), shape.numel());
                 }
             }
         }
@@ -489,13 +493,9 @@ impl Regs {
 fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
     let gid = cx.group_of[gr.members[0] as usize];
     let in_group = |k: u32| cx.group_of[k as usize] == gid;
-    let canon = |j: u32| match cx.role[j as usize] {
-        Role::Alias(c) => c,
-        _ => j,
-    };
-    // The member whose value each member's registers hold, for an operand of `v`.
+    // The member whose registers hold operand `v`, if this loop computes it.
     let member = |v: Var| match resolve(g, v) {
-        (Var::Eqn(j), false) if in_group(j) => Some(canon(j)),
+        (Var::Eqn(j), false) if in_group(j) => Some(canon(cx.role, j)),
         _ => None,
     };
     // The last member reading each member's registers (inside this loop).
@@ -538,21 +538,22 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
     let mut input_index: FxHashMap<(Var, bool, bool), u32> = FxHashMap::default();
     // Reserved registers of scalar and bool inputs, by input index.
     let mut input_reg: FxHashMap<u32, u32> = FxHashMap::default();
-    // Write member `m`'s value, held in register `r`, to a new output. A broadcast of a
-    // per-row value writes one element per row and leaves as a broadcast view of them.
-    // With `probe`, only say whether it would leave as a broadcast view.
-    let store = |k: &mut Kernel, m: u32, r: u32, probe: bool| -> bool {
+    // Whether member `m` leaves as a broadcast view of one value per row: it is the broadcast
+    // of a per-row member along its rows.
+    let spreads = |m: u32| {
         let eqn = &g.eqns[m as usize];
-        let operand = match (eqn.prim.lowering(), eqn.inputs.first()) {
-            (Lowering::Broadcast { .. }, Some(&Var::Eqn(j))) if in_group(j) => Some(j),
-            _ => None,
-        };
-        let spread = matches!(cx.role[m as usize], Role::Alias(_))
+        matches!(cx.role[m as usize], Role::Alias(_))
             && !cx.is_row[m as usize]
-            && operand.is_some_and(|j| cx.is_row[j as usize]);
-        if probe {
-            return spread;
-        }
+            && matches!(
+                (eqn.prim.lowering(), eqn.inputs.first()),
+                (Lowering::Broadcast { .. }, Some(&Var::Eqn(j))) if in_group(j) && cx.is_row[j as usize]
+            )
+    };
+    // Write member `m`'s value, held in register `r`, to a new output (one element per row
+    // for a per-row value and for the broadcast of one).
+    let store = |k: &mut Kernel, m: u32, r: u32| {
+        let eqn = &g.eqns[m as usize];
+        let spread = spreads(m);
         let row = cx.is_row[m as usize] || spread;
         let numel = eqn.aval.shape.numel();
         k.outputs.push(KOutput {
@@ -576,7 +577,14 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
                 src: Src::Reg(r),
             }
         });
-        spread
+    };
+    // Fill per-row member `j`'s register `r` across the row, once, before work over the row
+    // reads it.
+    let splat = |k: &mut Kernel, splatted: &mut Vec<u32>, j: u32, r: u32| {
+        if !splatted.contains(&j) {
+            k.code.push(Instr::Splat { reg: r });
+            splatted.push(j);
+        }
     };
     for &m in &gr.members {
         let eqn = &g.eqns[m as usize];
@@ -589,15 +597,10 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
             };
             if needed_outside {
                 // A per-row value leaving whole (not as a broadcast view) is spread first.
-                let spread_first = cx.is_row[c as usize]
-                    && !cx.is_row[m as usize]
-                    && !store(&mut k, m, r, true)
-                    && !splatted.contains(&c);
-                if spread_first {
-                    k.code.push(Instr::Splat { reg: r });
-                    splatted.push(c);
+                if cx.is_row[c as usize] && !cx.is_row[m as usize] && !spreads(m) {
+                    splat(&mut k, &mut splatted, c, r);
                 }
-                store(&mut k, m, r, false);
+                store(&mut k, m, r);
             }
             if last_use.get(&c) == Some(&m) && !regs.free.contains(&r) {
                 regs.free.push(r);
@@ -610,10 +613,7 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
             if let Some(j) = member(v) {
                 let src = value_of[&j];
                 if let (Src::Reg(r), true, false) = (src, cx.is_row[j as usize], per_row) {
-                    if !splatted.contains(&j) {
-                        k.code.push(Instr::Splat { reg: r });
-                        splatted.push(j);
-                    }
+                    splat(&mut k, &mut splatted, j, r);
                 }
                 srcs.push(src);
                 continue;
@@ -694,7 +694,7 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
             });
         }
         if needed_outside {
-            store(&mut k, m, dst, false);
+            store(&mut k, m, dst);
         }
         // Operands read for the last time give their registers back.
         for &v in &eqn.inputs {

@@ -4,10 +4,11 @@
 //! the planned output buffers, and an optional reduction folds one register into its output.
 //!
 //! A *row loop* (softmax, layer norm, cross-entropy and their backward rules) runs one block
-//! per row of its last axis: a `RowReduce` folds a register over the row and splats the result
-//! across a register, so the elementwise work that consumes the row's maximum, sum or mean
-//! reads it like any other operand, and the whole chain is one pass over the row while it sits
-//! in L1 (reading the row once from memory and writing the results once).
+//! per row of its last axes: a `RowReduce` folds a register over the row into its first lane,
+//! `RowMap` works on such per-row values once per row, and a `Splat` spreads one across its
+//! register before the elementwise work that consumes the row's maximum, sum or mean reads it
+//! like any other operand. The whole chain is one pass over the row while it sits in L1
+//! (reading the row once from memory and writing the results once).
 
 use std::fmt;
 

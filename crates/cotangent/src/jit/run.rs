@@ -226,11 +226,9 @@ fn run_kernel<T: BlockFloat>(
                 let data = T::slice(&v.storage).expect("loop dtype");
                 let rows = v.shape().numel();
                 let len = k.row.expect("row inputs belong to row loops");
-                let layout = Layout {
-                    shape: crate::core::Shape::from(&[rows, len][..]),
-                    strides: smallvec::smallvec![1, 0],
-                    offset: v.layout.offset,
-                };
+                let mut layout = Layout::contiguous(crate::core::Shape::from(&[rows, 1][..]))
+                    .broadcast_to(&crate::core::Shape::from(&[rows, len][..]));
+                layout.offset = v.layout.offset;
                 view = Some(Strided::new(data, &layout));
                 (&[], &[], T::zero())
             } else if !v.layout.is_contiguous() {

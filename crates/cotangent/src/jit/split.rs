@@ -60,17 +60,17 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
     let mut part_of: Vec<&mut [T]> = (0..chunks).map_while(|_| parts.next()).collect();
     // Outputs with one element per row of a row loop are cut by rows.
     let per_row = k.row.map_or(cl, |r| cl / r);
-    let row_out: SmallVec<[bool; 4]> = k.outputs.iter().map(|o| o.row).collect();
-    let (mut tpos, mut bpos): (SmallVec<[usize; 4]>, SmallVec<[usize; 4]>) = Default::default();
-    for (o, out) in k.outputs.iter().enumerate() {
-        if out.dtype == crate::core::DType::Bool {
-            bpos.push(o);
-        } else {
-            tpos.push(o);
-        }
-    }
+    // Whether each float (`tout`) and bool (`bout`) output holds one element per row.
+    let rows_of = |bool_out: bool| -> SmallVec<[bool; 4]> {
+        k.outputs
+            .iter()
+            .filter(|o| (o.dtype == crate::core::DType::Bool) == bool_out)
+            .map(|o| o.row)
+            .collect()
+    };
+    let (t_row, b_row) = (rows_of(false), rows_of(true));
     for (p, out) in io.tout.iter_mut().enumerate() {
-        if row_out[tpos[p]] {
+        if t_row[p] {
             for (c, s) in out.chunks_mut(per_row).enumerate() {
                 touts[c].push(s);
             }
@@ -89,7 +89,7 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
         }
     }
     for (p, out) in io.bout.iter_mut().enumerate() {
-        let len = if row_out[bpos[p]] { per_row } else { cl };
+        let len = if b_row[p] { per_row } else { cl };
         for (c, s) in out.chunks_mut(len).enumerate() {
             bouts[c].push(s);
         }
