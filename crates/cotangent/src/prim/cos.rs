@@ -7,7 +7,7 @@ unary_float_primitive! {
     Cos, "cos",
     method: cos / try_cos, "Cosine elementwise.",
     kernel: |x| x.cos(),
-    fast_f32: crate::prim::fastmath::cos_block,
+    fast: crate::prim::fastmath::cos_block,
     chain: |g, x, out| -(g * &x.sin()),
     expr: "cos(a)",
 }

@@ -93,24 +93,24 @@ pub(crate) fn add_opt(a: Option<Tensor>, b: Option<Tensor>) -> Option<Tensor> {
     }
 }
 
-/// An f32 block function: the primitive's vectorized fast path if it names one, else its
+/// A block function in `$t`: the primitive's vectorized fast path if it names one, else its
 /// generic kernel `k` over the block; with `one` first, the same at one element.
-macro_rules! f32_block {
-    (one $fast:path; $k:path) => {
-        |a: [f32; 3]| {
-            let mut o = [0.0f32];
+macro_rules! float_block {
+    (one $t:ty; $fast:path; $k:path) => {
+        |a: [$t; 3]| {
+            let mut o = [0.0 as $t];
             $fast(&mut o, &a[..1]);
             o[0]
         }
     };
-    (one; $k:path) => {
-        |a: [f32; 3]| $k(a[0])
+    (one $t:ty; ; $k:path) => {
+        |a: [$t; 3]| $k(a[0])
     };
-    ($fast:path; $k:path) => {
-        |o: &mut [f32], i: &[&[f32]]| $fast(o, i[0])
+    ($t:ty; $fast:path; $k:path) => {
+        |o: &mut [$t], i: &[&[$t]]| $fast(o, i[0])
     };
-    (; $k:path) => {
-        |o: &mut [f32], i: &[&[f32]]| {
+    ($t:ty; ; $k:path) => {
+        |o: &mut [$t], i: &[&[$t]]| {
             $crate::prim::lowering::vectorized(o.len(), || $crate::prim::lowering::block1(o, i, $k))
         }
     };
@@ -152,7 +152,7 @@ macro_rules! unary_float_common {
         $name:ident, $op:literal,
         method: $method:ident / $try:ident, $mdoc:literal,
         kernel: |$x:ident| $kernel:expr,
-        fast_f32: $($fast:path)?,
+        fast: $($fast:path)?,
         expr: $expr:literal
     ) => {
         $(#[$doc])*
@@ -160,6 +160,8 @@ macro_rules! unary_float_common {
         pub struct $name;
 
         impl $name {
+            // Unused where a fast path replaces it for both float types.
+            #[allow(dead_code)]
             #[inline(always)]
             fn k<T: $crate::Real>($x: T) -> T {
                 $kernel
@@ -170,14 +172,10 @@ macro_rules! unary_float_common {
                 $crate::prim::lowering::Elementwise {
                     name: $op,
                     arity: 1,
-                    f32: $crate::prim::elementwise::f32_block!($($fast)?; Self::k::<f32>),
-                    f64: |o, i| {
-                        $crate::prim::lowering::vectorized(o.len(), || {
-                            $crate::prim::lowering::block1(o, i, Self::k::<f64>)
-                        })
-                    },
-                    f32_one: $crate::prim::elementwise::f32_block!(one $($fast)?; Self::k::<f32>),
-                    f64_one: |a| Self::k::<f64>(a[0]),
+                    f32: $crate::prim::elementwise::float_block!(f32; $($fast)?; Self::k::<f32>),
+                    f64: $crate::prim::elementwise::float_block!(f64; $($fast)?; Self::k::<f64>),
+                    f32_one: $crate::prim::elementwise::float_block!(one f32; $($fast)?; Self::k::<f32>),
+                    f64_one: $crate::prim::elementwise::float_block!(one f64; $($fast)?; Self::k::<f64>),
                     algebra: $crate::prim::lowering::Algebra {
                         right_unit: None,
                         left_unit: None,
@@ -226,7 +224,7 @@ macro_rules! unary_float_primitive {
         $name:ident, $op:literal,
         method: $method:ident / $try:ident, $mdoc:literal,
         kernel: |$x:ident| $kernel:expr,
-        $(fast_f32: $fast:path,)?
+        $(fast: $fast:path,)?
         chain: |$g:ident, $p:ident, $out:ident| $chain:expr,
         expr: $expr:literal $(,)?
     ) => {
@@ -235,7 +233,7 @@ macro_rules! unary_float_primitive {
             $name, $op,
             method: $method / $try, $mdoc,
             kernel: |$x| $kernel,
-            fast_f32: $($fast)?,
+            fast: $($fast)?,
             expr: $expr
         }
 
@@ -288,7 +286,7 @@ macro_rules! piecewise_constant_primitive {
             $name, $op,
             method: $method / $try, $mdoc,
             kernel: |$x| $kernel,
-            fast_f32: ,
+            fast: ,
             expr: $expr
         }
 
@@ -399,7 +397,7 @@ pub(crate) const NO_UNITS: crate::prim::lowering::Algebra = crate::prim::lowerin
 
 pub(crate) use binary_float_primitive;
 pub(crate) use elementwise_eval;
-pub(crate) use f32_block;
+pub(crate) use float_block;
 pub(crate) use piecewise_constant_primitive;
 pub(crate) use unary_float_common;
 pub(crate) use unary_float_primitive;

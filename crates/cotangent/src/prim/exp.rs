@@ -7,7 +7,7 @@ unary_float_primitive! {
     Exp, "exp",
     method: exp / try_exp, "`e^x` elementwise.",
     kernel: |x| x.exp(),
-    fast_f32: crate::prim::fastmath::exp_block,
+    fast: crate::prim::fastmath::exp_block,
     chain: |g, x, out| g * out,
     expr: "exp(a)",
 }

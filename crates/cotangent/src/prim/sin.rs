@@ -7,7 +7,7 @@ unary_float_primitive! {
     Sin, "sin",
     method: sin / try_sin, "Sine elementwise.",
     kernel: |x| x.sin(),
-    fast_f32: crate::prim::fastmath::sin_block,
+    fast: crate::prim::fastmath::sin_block,
     chain: |g, x, out| g * &x.cos(),
     expr: "sin(a)",
 }

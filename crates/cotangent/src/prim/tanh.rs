@@ -7,7 +7,7 @@ unary_float_primitive! {
     Tanh, "tanh",
     method: tanh / try_tanh, "Hyperbolic tangent elementwise.",
     kernel: |x| x.tanh(),
-    fast_f32: crate::prim::fastmath::tanh_block,
+    fast: crate::prim::fastmath::tanh_block,
     chain: |g, x, out| g - &(&(g * out) * out),
     expr: "tanh(a)",
 }

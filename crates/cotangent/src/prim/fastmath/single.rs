@@ -1,10 +1,8 @@
-//! Vectorizable f32 `exp`, `sin`, `cos` and `tanh`, the f32 fast paths of those primitives
-//! (eager kernels and fused loops run them alike): polynomial kernels
-//! after Cody–Waite range reduction (the Cephes single-precision coefficients), written as
-//! straight-line arithmetic, selects and bit casts so the compiler turns a block loop into SIMD
-//! code. Measured against f64 in the tests below: `exp` within 1.5 units in the last place,
-//! `tanh` within 2, `sin` and `cos` within 1.5e-7 absolute; arguments where the reduction would lose accuracy (|x| > 8192 for sin and cos, and
-//! NaN) are recomputed with the standard library. f64 loops always use the standard library.
+//! The f32 kernels: polynomials after Cody–Waite range reduction (the Cephes single-precision
+//! coefficients). Measured against f64 in the tests below: `exp` within 1.5 units in the last
+//! place, `tanh` within 2, `sin` and `cos` within 1.5e-7 absolute; arguments where the reduction
+//! would lose accuracy (|x| > 8192 for sin and cos, and NaN) are recomputed with the standard
+//! library.
 
 const MAGIC: f32 = 12_582_912.0; // 1.5·2^23: adding it rounds to an integer in the low bits
 
@@ -95,76 +93,35 @@ pub(crate) fn tanh(x: f32) -> f32 {
     }
 }
 
-/// Which fast kernel a block runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fast {
-    Exp,
-    Tanh,
-    Sin,
-    Cos,
-}
-
-/// `exp` over a block.
-pub(crate) fn exp_block(d: &mut [f32], a: &[f32]) {
-    apply(Fast::Exp, d, a)
-}
-
-/// `tanh` over a block.
-pub(crate) fn tanh_block(d: &mut [f32], a: &[f32]) {
-    apply(Fast::Tanh, d, a)
-}
-
-/// `sin` over a block.
-pub(crate) fn sin_block(d: &mut [f32], a: &[f32]) {
-    apply(Fast::Sin, d, a)
-}
-
-/// `cos` over a block.
-pub(crate) fn cos_block(d: &mut [f32], a: &[f32]) {
-    apply(Fast::Cos, d, a)
-}
-
-/// Apply `op` to a block. On x86-64 CPUs with AVX2 and FMA the loops run compiled for those
-/// (8 lanes instead of SSE2's 4; the results are bit-identical, as Rust never contracts
-/// `a * b + c` into an FMA on its own).
-fn apply(op: Fast, d: &mut [f32], a: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: `apply_avx2` only requires the CPU to support AVX2 and FMA, checked just
-        // above; it has no other preconditions.
-        return unsafe { apply_avx2(op, d, a) };
+impl super::Fast for f32 {
+    #[inline(always)]
+    fn exp(x: f32) -> f32 {
+        exp(x)
     }
-    apply_portable(op, d, a)
-}
-
-/// [`apply_portable`] compiled for AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn apply_avx2(op: Fast, d: &mut [f32], a: &[f32]) {
-    apply_portable(op, d, a)
-}
-
-#[inline(always)]
-fn apply_portable(op: Fast, d: &mut [f32], a: &[f32]) {
-    match op {
-        Fast::Exp => d.iter_mut().zip(a).for_each(|(o, &x)| *o = exp(x)),
-        Fast::Tanh => d.iter_mut().zip(a).for_each(|(o, &x)| *o = tanh(x)),
-        Fast::Sin | Fast::Cos => {
-            let shift = i32::from(op == Fast::Cos);
-            d.iter_mut()
-                .zip(a)
-                .for_each(|(o, &x)| *o = sin_cos(x, shift));
-            for (o, &x) in d.iter_mut().zip(a) {
-                if x.is_nan() || x.abs() > TRIG_LIMIT {
-                    *o = if shift == 0 { x.sin() } else { x.cos() };
-                }
-            }
+    #[inline(always)]
+    fn tanh(x: f32) -> f32 {
+        tanh(x)
+    }
+    #[inline(always)]
+    fn sin_cos(x: f32, cos: bool) -> f32 {
+        sin_cos(x, i32::from(cos))
+    }
+    #[inline(always)]
+    fn needs_std(x: f32) -> bool {
+        x.is_nan() || x.abs() > TRIG_LIMIT
+    }
+    fn std_sin_cos(x: f32, cos: bool) -> f32 {
+        if cos {
+            x.cos()
+        } else {
+            x.sin()
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{exp_block, run, sin_block, tanh_block, Op};
     use super::*;
 
     /// Distance in f32 units in the last place between `got` and the exact `want`.
@@ -228,12 +185,9 @@ mod tests {
         let xs: Vec<f32> = sweep(-9000.0, 9000.0, 400_000)
             .chain([0.0, 1e-30, f32::NAN, f32::INFINITY, 1e6])
             .collect();
-        for (op, f) in [
-            (Fast::Sin, f64::sin as fn(f64) -> f64),
-            (Fast::Cos, f64::cos),
-        ] {
+        for (op, f) in [(Op::Sin, f64::sin as fn(f64) -> f64), (Op::Cos, f64::cos)] {
             let mut out = vec![0f32; xs.len()];
-            apply(op, &mut out, &xs);
+            run(op, &mut out, &xs);
             let mut worst = 0.0f64;
             for (&x, &y) in xs.iter().zip(&out) {
                 let want = f(x as f64);
