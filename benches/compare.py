@@ -34,6 +34,7 @@ TOLERANCE = {
     "mlp_forward": 1e-4,
     "mlp_train_step": 1e-5,
     "elementwise_chain_1m": 1e-5,
+    "vmap_jit_rows_f32": 1e-5,
     "mlp_loss_forward": 1e-5,
     "mlp_loss_value_and_grad": 1e-5,
     "transformer_block_train_step": 1e-5,

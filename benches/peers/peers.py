@@ -599,6 +599,30 @@ def elementwise_chain(timer):
                method="eager, 8 separate kernels, f32")
 
 
+def vmap_jit_rows(timer):
+    """A jitted function of one row mapped over the rows of a [512, 1024] f32 matrix
+    (x[i, j] = sin(1e-3 k), k the row-major index): sum(exp(tanh(sin(2x) x) - 0.5)) per row
+    (as benches/core.rs vmap_jit_rows)."""
+    R, C = 512, 1024
+    x = np.sin(1e-3 * np.arange(R * C, dtype=np.float32)).astype(np.float32).reshape(R, C)
+
+    def f(r, lib):
+        return lib.sum(lib.exp(lib.tanh(lib.sin(r * 2.0) * r) - 0.5))
+
+    xj = jnp.asarray(x)
+    vj = jax.vmap(jax.jit(lambda r: f(r, jnp)))
+    s, n, r = timer.measure(lambda: vj(xj), jsync)
+    yield dict(workload="vmap_jit_rows_f32", system="jax", seconds=s,
+               value=float(np.asarray(vj(xj), np.float64).sum()), n_inner=n, reps=r,
+               method="jax.vmap(jax.jit(f)) (the batched call compiles as one program), f32")
+    xt = torch.from_numpy(x)
+    vt = torch.vmap(lambda r: f(r, torch))
+    s, n, r = timer.measure(lambda: vt(xt))
+    yield dict(workload="vmap_jit_rows_f32", system="torch", seconds=s,
+               value=float(vt(xt).double().sum()), n_inner=n, reps=r,
+               method="torch.vmap(f), eager, f32")
+
+
 def _m(n):
     """M[i, j] = sin(1e-3 k^2 + 1), k = i n + j, [n, n] f64 (as benches/core/ops.rs)."""
     k = np.arange(n * n, dtype=np.float64)
@@ -824,7 +848,7 @@ def torch_compiled(timer):
         yield rec
 
 
-WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain,
+WORKLOADS = [seed_scalar_value_and_grad, scalar_op, matmul, hvp, jacobians, mlp, elementwise_chain, vmap_jit_rows,
              transformer_block, ops_workloads, sparse_workloads, torch_compiled]
 
 

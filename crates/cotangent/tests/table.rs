@@ -774,6 +774,39 @@ fn vmap_matches_a_loop() {
     report("vmap", failures);
 }
 
+/// `vmap(jit(f))` against the same loop over examples, through the compiled batched program
+/// (one per row: counted), and `jit(vmap(f))` beside it.
+#[test]
+fn vmap_of_jit_and_jit_of_vmap_match_a_loop() {
+    let mut failures = Vec::new();
+    for row in table() {
+        let xs = row.inputs(&[2, 3, 4], 4);
+        let f = row.f;
+        let n = xs.len();
+        let examples: Vec<Vec<Tensor>> = (0..2)
+            .map(|i| xs.iter().map(|x| x.narrow(0, i, 1).squeeze(0)).collect())
+            .collect();
+        let each: Vec<Tensor> = examples.iter().map(|ex| f(ex)).collect();
+        let want = Tensor::stack(&each, 0).to_f64_vec();
+        let j = Jit::new(move |x: &[Tensor]| vec![f(x)]);
+        let mapped = vmap_n(|x: &[Tensor]| j.call(x), vec![Some(0); n], vec![0])(&xs);
+        if let Err(e) = close(row.name, &mapped[0], &want, 1e-12) {
+            failures.push(format!("vmap(jit) {e}"));
+        }
+        let programs = j.compiled(&examples[0]).unwrap().batched_programs();
+        if programs != 1 {
+            failures.push(format!("{}: {programs} batched programs", row.name));
+        }
+        let outer = Jit::new(move |x: &[Tensor]| {
+            vmap_n(move |e: &[Tensor]| vec![f(e)], vec![Some(0); n], vec![0])(x)
+        });
+        if let Err(e) = close(row.name, &outer.call(&xs)[0], &want, 1e-12) {
+            failures.push(format!("jit(vmap) {e}"));
+        }
+    }
+    report("vmap(jit)", failures);
+}
+
 #[test]
 fn jit_matches_eager() {
     let mut failures = Vec::new();

@@ -7,7 +7,7 @@ use std::panic::Location;
 
 use crate::core::level::{active, tracing};
 use crate::core::{Result, Tensor, Value};
-use crate::ir::{try_trace_n, Graph, Var};
+use crate::ir::{try_trace_fallible, Graph, Var};
 use crate::prim::Aval;
 
 /// Whether a trace (`trace`, `jit`, `vmap`) is recording on this thread: control flow is then
@@ -28,21 +28,7 @@ pub(crate) fn trace_closed(
     f: impl FnOnce(&[Tensor]) -> Result<Vec<Tensor>>,
     avals: &[Aval],
 ) -> Result<(Graph, Vec<Tensor>)> {
-    let mut err = None;
-    let g = try_trace_n(
-        |xs| match f(xs) {
-            Ok(ys) => ys,
-            Err(e) => {
-                err = Some(e);
-                Vec::new()
-            }
-        },
-        avals,
-    );
-    if let Some(e) = err {
-        return Err(e);
-    }
-    Ok(lift(g?))
+    Ok(lift(try_trace_fallible(f, avals)?))
 }
 
 /// Apply `f` to every operand and output reference of `g`.

@@ -67,6 +67,28 @@ pub fn try_trace_n(f: impl FnOnce(&[Tensor]) -> Vec<Tensor>, inputs: &[Aval]) ->
     from_tensors(&xs, &ys, level.bit).map_err(|e| e.at(location))
 }
 
+/// [`try_trace_n`] of a fallible function: its error, if it returns one, is the result.
+#[track_caller]
+pub(crate) fn try_trace_fallible(
+    f: impl FnOnce(&[Tensor]) -> Result<Vec<Tensor>>,
+    inputs: &[Aval],
+) -> Result<Graph> {
+    let mut err = None;
+    let g = try_trace_n(
+        |xs| {
+            f(xs).unwrap_or_else(|e| {
+                err = Some(e);
+                Vec::new()
+            })
+        },
+        inputs,
+    );
+    match err {
+        Some(e) => Err(e),
+        None => g,
+    }
+}
+
 /// Read the nodes recorded at `bit` between `xs` and `ys` back as a graph.
 pub(crate) fn from_tensors(xs: &[Tensor], ys: &[Tensor], bit: u64) -> Result<Graph> {
     let mut vars: FxHashMap<NodeId, Var> = FxHashMap::default();

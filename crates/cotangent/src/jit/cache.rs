@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::compiled::Compiled;
-use super::run::execute;
-use crate::core::level::active;
-use crate::core::{debug_nans, Error, ErrorKind, Result, Tensor};
+use crate::core::{Error, ErrorKind, Result, Tensor};
 use crate::ir::try_trace_n;
 use crate::prim::Aval;
 
@@ -71,40 +69,7 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
     pub fn try_call(&self, xs: &[Tensor]) -> Result<Vec<Tensor>> {
         let location = Location::caller();
         let c = self.try_compiled_at(xs, location)?;
-        let act = active();
-        let outer = xs
-            .iter()
-            .any(|x| x.value().is_abstract() || x.levels() & act != 0)
-            || (c.tracked_consts && c.graph.consts.iter().any(|t| t.levels() & act != 0));
-        if outer {
-            // Concrete inputs that reverse or forward mode tracks: one recorded `jit` node
-            // whose forward and backward run compiled (see `call.rs`). Traced inputs (an
-            // enclosing jit, vmap or trace) and tracked captured constants: the graph is
-            // replayed into the enclosing transformation.
-            let concrete = xs.iter().all(|x| !x.value().is_abstract());
-            if concrete && !c.tracked_consts {
-                let split = c
-                    .split
-                    .get_or_init(|| super::call::split(&c.graph).ok().map(Arc::new));
-                if let Some(split) = split {
-                    return super::call::record(split, xs, location).map_err(|e| e.at(location));
-                }
-            }
-            return c.graph.eval(xs).map_err(|e| e.at(location));
-        }
-        let outs: Vec<Tensor> = match &c.scalar {
-            Some(p) => p.run(&c.graph, xs, location),
-            None => execute(&c, xs)
-                .map_err(|e| e.at(location))?
-                .into_iter()
-                .map(|v| Tensor::from_value(v, location))
-                .collect(),
-        };
-        if debug_nans() && outs.iter().any(non_finite) {
-            // Re-run eagerly, checking every primitive, to name the one that produced it.
-            c.traced.eval(xs).map_err(|e| e.at(location))?;
-        }
-        Ok(outs)
+        super::dispatch::call(&c, xs, location)
     }
 
     /// The compiled program for inputs shaped like `xs` (compiling it if needed): for counting
@@ -174,10 +139,6 @@ impl<F: Fn(&[Tensor]) -> Vec<Tensor>> Jit<F> {
         cache.push((avals, compiled.clone()));
         Ok(compiled)
     }
-}
-
-fn non_finite(t: &Tensor) -> bool {
-    t.dtype().is_float() && t.to_f64_vec().iter().any(|x| !x.is_finite())
 }
 
 /// Compile a one-input, one-output function (see [`Jit`]).

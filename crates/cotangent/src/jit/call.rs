@@ -28,7 +28,7 @@ use crate::control::pack::{flat_aval, flat_dtype, pack, unpack};
 use crate::core::bind::bind_computed;
 use crate::core::level::active;
 use crate::core::{Error, ErrorKind, Result, Tensor, Value};
-use crate::ir::{try_trace_n, Graph, Var};
+use crate::ir::{try_trace_fallible, try_trace_n, Graph, Var};
 use crate::prim::{Aval, AvalRef, Primitive};
 use crate::transform::custom::dense;
 
@@ -54,23 +54,14 @@ pub(crate) fn split(g: &Graph) -> Result<Split> {
     let out_avals = g.output_avals();
     let mut avals = g.inputs.clone();
     avals.extend(out_avals.iter().cloned());
-    let mut err = None;
-    let joint = try_trace_n(
-        |a| match value_and_vjp_call(g, &a[..n], &a[n..]) {
-            Ok((mut ys, xbar)) => {
-                ys.extend(xbar);
-                ys
-            }
-            Err(e) => {
-                err = Some(e);
-                Vec::new()
-            }
+    let joint = try_trace_fallible(
+        |a| {
+            let (mut ys, xbar) = value_and_vjp_call(g, &a[..n], &a[n..])?;
+            ys.extend(xbar);
+            Ok(ys)
         },
         &avals,
     )?;
-    if let Some(e) = err {
-        return Err(e);
-    }
     let n_out = out_avals.len();
     // An equation is unknown (backward) when it reads a cotangent or an unknown value.
     let ne = joint.eqns.len();
@@ -189,7 +180,7 @@ fn tracked<'a>(mut ts: impl Iterator<Item = &'a Tensor>) -> bool {
 }
 
 /// Values as untracked tensors.
-fn tensors(vs: impl IntoIterator<Item = Value>) -> Vec<Tensor> {
+pub(super) fn tensors(vs: impl IntoIterator<Item = Value>) -> Vec<Tensor> {
     vs.into_iter()
         .map(|v| Tensor::from_value(v, Location::caller()))
         .collect()
@@ -243,14 +234,7 @@ impl Primitive for JitNode {
     }
 
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
-        if got != self.split.graph.inputs {
-            return Err(Error::shape(
-                "jit",
-                "the inputs do not match the compiled ones".to_string(),
-            ));
-        }
-        Ok(flat_aval(&self.split.out_avals))
+        packed_output(&self.split.graph.inputs, inputs, &self.split.out_avals)
     }
 
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
@@ -304,10 +288,31 @@ impl Primitive for JitNode {
             args.extend(cts);
             tensors(execute(&self.split.bwd, &args)?)
         };
-        Ok(xbar
-            .into_iter()
-            .zip(p)
-            .map(|(c, x)| x.dtype().is_float().then_some(c))
-            .collect())
+        Ok(float_only(xbar, p))
     }
+}
+
+/// The shape rule of a call of a compiled program: the inputs must be the compiled ones, and
+/// the output is the program's outputs (`outs`) packed into one vector.
+pub(super) fn packed_output(
+    compiled: &[Aval],
+    inputs: &[AvalRef<'_>],
+    outs: &[Aval],
+) -> Result<Aval> {
+    let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
+    if got != compiled {
+        return Err(Error::shape(
+            "jit",
+            "the inputs do not match the compiled ones".to_string(),
+        ));
+    }
+    Ok(flat_aval(outs))
+}
+
+/// The cotangents `xbar` of inputs `p`, kept for the float ones only.
+pub(super) fn float_only(xbar: Vec<Tensor>, p: &[Tensor]) -> Vec<Option<Tensor>> {
+    xbar.into_iter()
+        .zip(p)
+        .map(|(c, x)| x.dtype().is_float().then_some(c))
+        .collect()
 }

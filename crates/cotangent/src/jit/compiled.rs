@@ -37,7 +37,12 @@ pub struct Compiled {
     /// Its reverse mode split into compiled forward and backward programs, made at the first
     /// call that reverse mode tracks (`None` if the split failed: such calls replay the graph).
     pub(crate) split: std::sync::OnceLock<Option<std::sync::Arc<super::call::Split>>>,
+    /// Its batched forms, compiled for `vmap`: batch axes, size, program (see `batch`).
+    pub(crate) batched: Mutex<Vec<Batched>>,
 }
+
+/// A batched form of a program: the batch axes of its inputs, the batch size, the program.
+pub(crate) type Batched = (Vec<Option<usize>>, usize, std::sync::Arc<Compiled>);
 
 impl Compiled {
     /// Optimize, fuse and plan a traced graph.
@@ -53,6 +58,7 @@ impl Compiled {
             tracked_consts,
             compile_time: std::time::Duration::ZERO,
             split: std::sync::OnceLock::new(),
+            batched: Mutex::new(Vec::new()),
             traced,
             graph,
             plan,

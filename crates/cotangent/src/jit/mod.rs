@@ -9,15 +9,19 @@
 //! executor (`run`) runs fused loops as a small register bytecode over blocks of elements
 //! and every other operation through its primitive's kernel.
 //!
-//! Composition: when an input is being traced (`jit` inside `vmap`, `trace` or another `jit`)
-//! or is tracked by an active derivative level (`grad` of a jitted function), or when a
-//! captured constant is tracked by an active level, the optimized graph is *replayed* through
-//! `bind` ([`crate::ir::Graph::eval`]) so the enclosing transformation records every equation;
-//! only untracked concrete calls take the compiled path.
+//! Composition (`dispatch`): a call on inputs a derivative level tracks (`grad` of a jitted
+//! function, `backward`, a tape) runs compiled and is recorded as one node whose gradient runs
+//! a compiled backward program (`call`); a call inside `vmap` is recorded as one `jit`
+//! equation that `vmap` batches into a compiled batched program (`batch`); a call inside any
+//! other trace (an enclosing `jit`, `trace`) *replays* the optimized graph through `bind`
+//! ([`crate::ir::Graph::eval`]), so the enclosing compiler sees (and fuses) every equation; and
+//! so does a call whose captured constants an active level tracks.
 
+mod batch;
 mod cache;
 mod call;
 mod compiled;
+mod dispatch;
 mod elementwise;
 mod fuse;
 mod kernel;

@@ -21,6 +21,36 @@ use crate::transform::stats::count_vmap_fallback;
 
 pub(crate) use crate::prim::batching::{batch_at, move_axis};
 
+thread_local! {
+    /// The level bits of the `vmap` traces running on this thread (the per-example traces).
+    static PER_EXAMPLE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks a trace's bit as a `vmap`'s per-example trace while it lives.
+struct PerExample(u64);
+
+impl PerExample {
+    fn enter(bit: u64) -> PerExample {
+        PER_EXAMPLE.with(|p| p.set(p.get() | bit));
+        PerExample(bit)
+    }
+}
+
+impl Drop for PerExample {
+    fn drop(&mut self) {
+        PER_EXAMPLE.with(|p| p.set(p.get() & !self.0));
+    }
+}
+
+/// Whether some of `xs` are values of a `vmap`'s per-example trace and every active level
+/// tracking any of them is such a trace (so what is recorded on them is only ever batched).
+pub(crate) fn in_per_example_trace(xs: &[Tensor]) -> bool {
+    let vmaps = PER_EXAMPLE.with(std::cell::Cell::get);
+    let act = crate::core::level::active() | crate::core::level::tracing();
+    let levels = xs.iter().fold(0, |l, x| l | (x.levels() & act));
+    levels != 0 && levels & !vmaps == 0
+}
+
 /// Replay `graph` on `args`, each batched along `dims[i]` with `size` examples. Returns the
 /// outputs with their batch axes.
 pub(crate) fn batch_graph(
@@ -142,7 +172,15 @@ pub fn try_vmap_call(
             "no input is batched (every in_axes entry is None)".into()
         ));
     };
-    let graph = try_trace_n(f, &avals).map_err(|e| e.at(location))?;
+    let graph = try_trace_n(
+        |a| {
+            // The trace's own bit: what its inputs carry.
+            let _mark = PerExample::enter(a.first().map_or(0, Tensor::levels));
+            f(a)
+        },
+        &avals,
+    )
+    .map_err(|e| e.at(location))?;
     if !out_axes.is_empty() && out_axes.len() != graph.outputs().len() && out_axes.len() != 1 {
         return Err(err(format!(
             "{} outputs but {} out_axes",

@@ -41,7 +41,8 @@ fn apply<T: Fast>(op: Op, d: &mut [T], a: &[T]) {
                 .for_each(|(o, &x)| *o = T::sin_cos(x, cos));
             // The check over the whole block comes first so that the vectorizer, which would
             // otherwise call the library for every lane and blend, leaves the common case alone.
-            if a.iter().any(|&x| T::needs_std(x)) {
+            // (A fold rather than `any`, whose early exit would keep the check scalar.)
+            if a.iter().fold(false, |any, &x| any | T::needs_std(x)) {
                 for (o, &x) in d.iter_mut().zip(a) {
                     if T::needs_std(x) {
                         *o = std_out_of_line(x, cos);
