@@ -5,6 +5,7 @@
 use std::fmt::{self, Write as _};
 use std::sync::Mutex;
 
+use super::epilogue::fold_reductions;
 use super::fuse::{fuse, Step};
 use super::passes::{optimize, PassStats};
 use super::plan::{plan, Plan};
@@ -48,7 +49,7 @@ impl Compiled {
     /// Optimize, fuse and plan a traced graph.
     pub(crate) fn new(traced: Graph) -> Compiled {
         let (graph, stats) = optimize(&traced);
-        let steps = fuse(&graph);
+        let steps = fold_reductions(&graph, fuse(&graph));
         let plan = plan(&graph, steps);
         let arena = Mutex::new(Arena::new(&graph, &plan));
         let scalar = ScalarProgram::of(&graph, &plan);
@@ -211,7 +212,17 @@ impl fmt::Display for Compiled {
                     writeln!(f, "      fuses {}", fused.join(" "))?;
                     for (j, inp) in k.inputs.iter().enumerate() {
                         let how = if inp.scalar { " (splat)" } else { "" };
-                        writeln!(f, "      in{j} = %{}{how}", g.number(inp.var))?;
+                        match k.first.filter(|r| r.input as usize == j) {
+                            Some(r) => writeln!(
+                                f,
+                                "      in{j} = %{} = {} of %{} over blocks of {} (first, into scratch){how}",
+                                g.number(inp.var),
+                                if r.max { "max" } else { "sum" },
+                                g.number(r.var),
+                                r.red
+                            )?,
+                            None => writeln!(f, "      in{j} = %{}{how}", g.number(inp.var))?,
+                        }
                     }
                     for &(r, j) in &k.preload {
                         writeln!(f, "      r{r} = in{j} (once)")?;

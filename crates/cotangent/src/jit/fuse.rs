@@ -115,7 +115,7 @@ fn resolve(g: &Graph, mut v: Var) -> (Var, bool) {
 
 /// For a `sum` or `reduce_max` over a contiguous block of axes of a float value: whether it is
 /// a max, and the sizes of the reduced block and of what follows it.
-fn reduction(g: &Graph, k: usize) -> Option<(bool, usize, usize)> {
+pub(super) fn reduction(g: &Graph, k: usize) -> Option<(bool, usize, usize)> {
     let e = &g.eqns[k];
     let Lowering::Reduce { op, axes } = e.prim.lowering() else {
         return None;
@@ -524,6 +524,7 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
         nregs: 0,
         outputs: Vec::new(),
         reduce: None,
+        first: None,
         members: gr.members.clone(),
     };
     let mut regs = Regs {

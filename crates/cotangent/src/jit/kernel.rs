@@ -98,6 +98,19 @@ pub(crate) struct Reduce {
     pub inner: usize,
 }
 
+/// A reduction run as the loop's first phase (see `epilogue`): operand `var`, seen as
+/// `[outer, red, inner]`, folded over `red` into a scratch block that the loop reads as its
+/// input `input` (`[outer, inner]`, the loop's length).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FirstReduce {
+    pub var: Var,
+    pub max: bool,
+    pub outer: usize,
+    pub red: usize,
+    pub inner: usize,
+    pub input: u32,
+}
+
 /// A fused loop.
 #[derive(Clone, Debug)]
 pub(crate) struct Kernel {
@@ -114,6 +127,8 @@ pub(crate) struct Kernel {
     pub nregs: usize,
     pub outputs: Vec<KOutput>,
     pub reduce: Option<Reduce>,
+    /// A reduction computed before the loop, whose result the loop reads.
+    pub first: Option<FirstReduce>,
     /// The equations it replaces.
     pub members: Vec<u32>,
 }

@@ -23,6 +23,7 @@ mod call;
 mod compiled;
 mod dispatch;
 mod elementwise;
+mod epilogue;
 mod fuse;
 mod kernel;
 pub mod passes;

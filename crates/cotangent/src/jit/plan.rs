@@ -21,7 +21,12 @@ pub(crate) struct Plan {
 fn step_reads(g: &Graph, s: &Step) -> Vec<Var> {
     match s {
         Step::Prim(k) => g.eqns[*k as usize].inputs.to_vec(),
-        Step::Kernel(k) => k.inputs.iter().map(|i| i.var).collect(),
+        Step::Kernel(k) => k
+            .inputs
+            .iter()
+            .map(|i| i.var)
+            .chain(k.first.map(|r| r.var))
+            .collect(),
     }
 }
 

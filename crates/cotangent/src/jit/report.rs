@@ -113,12 +113,12 @@ pub(crate) fn report(c: &Compiled) -> Vec<StepReport> {
                 bytes_read: k
                     .inputs
                     .iter()
-                    .map(|i| {
-                        if i.scalar {
-                            i.dtype.size_bytes()
-                        } else {
-                            bytes_of(g, i.var)
-                        }
+                    .enumerate()
+                    .map(|(j, i)| match k.first {
+                        // Computed in the loop's first phase from its operand.
+                        Some(r) if r.input as usize == j => bytes_of(g, r.var),
+                        _ if i.scalar => i.dtype.size_bytes(),
+                        _ => bytes_of(g, i.var),
                     })
                     .sum(),
                 bytes_written: k

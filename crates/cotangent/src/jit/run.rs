@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use super::compiled::Compiled;
 use super::fuse::Step;
-use super::kernel::{Bound, Kernel};
+use super::kernel::{Bound, FirstReduce, Kernel};
 use super::plan::Plan;
 use super::strided::Strided;
+use crate::backend::cpu::reduce::{reduce_into, MaxR, SumR};
 use crate::core::alloc;
 use crate::core::layout::Layout;
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
@@ -25,6 +26,9 @@ pub(crate) struct Arena {
     env: Vec<Option<Value>>,
     regs32: Vec<f32>,
     regs64: Vec<f64>,
+    /// The result of a loop's first-phase reduction (see `epilogue`).
+    first32: Vec<f32>,
+    first64: Vec<f64>,
 }
 
 impl Arena {
@@ -115,10 +119,22 @@ fn run_steps(
                 env[*k as usize] = Some(v);
             }
             Step::Kernel(k) => match k.dtype {
-                DType::F32 => {
-                    run_kernel::<f32>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs32)?
-                }
-                _ => run_kernel::<f64>(g, k, inputs, env, &mut arena.bufs, &mut arena.regs64)?,
+                DType::F32 => run_kernel::<f32>(
+                    g,
+                    k,
+                    inputs,
+                    env,
+                    &mut arena.bufs,
+                    (&mut arena.regs32, &mut arena.first32),
+                )?,
+                _ => run_kernel::<f64>(
+                    g,
+                    k,
+                    inputs,
+                    env,
+                    &mut arena.bufs,
+                    (&mut arena.regs64, &mut arena.first64),
+                )?,
             },
         }
         if let (Some(t), Some(start)) = (times.as_deref_mut(), start) {
@@ -152,14 +168,29 @@ fn out_buffer<T: Element>(kept: Option<Value>, numel: usize, op: &'static str) -
     ))
 }
 
+/// The loop's first-phase reduction into `out` (see `epilogue`), with the primitive's own kernel.
+fn first_phase<T: BlockFloat>(r: &FirstReduce, v: &Value, out: &mut Vec<T>) {
+    let data = v.elements::<T>();
+    out.resize(r.outer * r.inner, T::zero());
+    if r.max {
+        reduce_into(&data, r.outer, r.red, r.inner, &MaxR, out);
+    } else {
+        reduce_into(&data, r.outer, r.red, r.inner, &SumR, out);
+    }
+}
+
 fn run_kernel<T: BlockFloat>(
     g: &Graph,
     k: &Kernel,
     inputs: &[Tensor],
     env: &mut [Option<Value>],
     bufs: &mut [Option<Value>],
-    regs: &mut Vec<T>,
+    (regs, first): (&mut Vec<T>, &mut Vec<T>),
 ) -> Result<()> {
+    if let Some(r) = &k.first {
+        first_phase(r, fetch(g, inputs, env, r.var), first);
+    }
+    let first_input = k.first.map(|r| r.input as usize);
     // Outputs, in their planned buffers.
     let mut outs: SmallVec<[Value; 4]> = k
         .outputs
@@ -184,7 +215,11 @@ fn run_kernel<T: BlockFloat>(
         let packed: SmallVec<[Option<Value>; 2]> = k
             .inputs
             .iter()
-            .map(|i| {
+            .enumerate()
+            .map(|(j, i)| {
+                if first_input == Some(j) {
+                    return Ok(None);
+                }
                 let v = fetch(g, inputs, env, i.var);
                 if i.scalar || v.layout.is_contiguous() || (i.dtype != DType::Bool && !i.row) {
                     return Ok(None);
@@ -203,7 +238,20 @@ fn run_kernel<T: BlockFloat>(
             bout: SmallVec::new(),
             slot: SmallVec::new(),
         };
-        for (i, p) in k.inputs.iter().zip(&packed) {
+        for (j, (i, p)) in k.inputs.iter().zip(&packed).enumerate() {
+            if first_input == Some(j) {
+                // The first phase's result, in place of the reduction's value.
+                let (t, s) = if i.scalar {
+                    (&[][..], first[0])
+                } else {
+                    (&first[..], T::zero())
+                };
+                io.tin.push(t);
+                io.views.push(None);
+                io.bin.push(&[]);
+                io.scalars.push(s);
+                continue;
+            }
             let v = p.as_ref().unwrap_or_else(|| fetch(g, inputs, env, i.var));
             let mut view = None;
             let (t, b, s): (&[T], &[bool], T) = if i.scalar {

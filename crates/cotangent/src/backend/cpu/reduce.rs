@@ -72,14 +72,30 @@ pub fn reduce<T: Real>(v: &Value, axes: &[usize], r: impl Reducer<T>) -> Value {
         (data, out_shape.numel(), red, 1)
     };
     let mut out = vec![r.init(); outer * inner];
+    reduce_into(&data, outer, red, inner, &r, &mut out);
+    Value::from_vec(out, out_shape)
+}
+
+/// Fold `data`, seen as `[outer, red, inner]`, over `red` into `out` (`[outer, inner]`): what
+/// [`reduce`] computes for a contiguous block of axes, bit for bit (fused loops that run a
+/// reduction first call it too).
+pub(crate) fn reduce_into<T: Real>(
+    data: &[T],
+    outer: usize,
+    red: usize,
+    inner: usize,
+    r: &impl Reducer<T>,
+    out: &mut [T],
+) {
+    out.fill(r.init());
     let row = |o: usize, dst: &mut [T]| {
         let base = o * red * inner;
         if inner == 1 {
-            dst[0] = fold_slice(&r, &data[base..base + red]);
+            dst[0] = fold_slice(r, &data[base..base + red]);
         } else {
             // Pairwise over blocks of rows, as `fold_slice` does over elements: a column's error
             // grows with log(red), not with `red` as one running total's does.
-            fold_rows(&r, &data[base..base + red * inner], inner, dst);
+            fold_rows(r, &data[base..base + red * inner], inner, dst);
         }
     };
     let total = outer * red * inner;
@@ -88,17 +104,13 @@ pub fn reduce<T: Real>(v: &Value, axes: &[usize], r: impl Reducer<T>) -> Value {
             .enumerate()
             .for_each(|(o, dst)| row(o, dst));
     } else if total >= PAR_THRESHOLD && outer == 1 && inner == 1 {
-        let parts: Vec<T> = data
-            .par_chunks(1 << 14)
-            .map(|c| fold_slice(&r, c))
-            .collect();
-        out[0] = fold_slice(&r, &parts);
+        let parts: Vec<T> = data.par_chunks(1 << 14).map(|c| fold_slice(r, c)).collect();
+        out[0] = fold_slice(r, &parts);
     } else if inner > 0 {
         for (o, dst) in out.chunks_mut(inner).enumerate() {
             row(o, dst);
         }
     }
-    Value::from_vec(out, out_shape)
 }
 
 /// Elements folded by one block of eight accumulators before blocks are combined pairwise.

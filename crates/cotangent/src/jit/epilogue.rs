@@ -1,0 +1,77 @@
+//! Reductions with their consumers: a reduction left as a primitive step (its operand is not a
+//! loop it could join: a matmul's result, a loop's output that others read too) whose result
+//! only one later fused loop reads becomes that loop's first phase. The loop folds the operand
+//! into a scratch block (kept in the arena, as large as the loop) with the reduction's own
+//! kernel, so the values are bit for bit those of the primitive, and then runs its elementwise
+//! work on it: a bias gradient `sum(dz, axis 0)` and the SGD update of the bias are one step,
+//! and so are a loss's sum and its mean.
+
+use super::fuse::{reduction, Step};
+use super::kernel::FirstReduce;
+use crate::ir::{Graph, Var};
+
+/// `steps` with each such reduction moved into the loop that reads it.
+pub(crate) fn fold_reductions(g: &Graph, mut steps: Vec<Step>) -> Vec<Step> {
+    let ne = g.eqns.len();
+    // Which steps read each equation's value (and whether a graph output is one).
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); ne];
+    for (i, s) in steps.iter().enumerate() {
+        let reads: Vec<Var> = match s {
+            Step::Prim(k) => g.eqns[*k as usize].inputs.to_vec(),
+            Step::Kernel(k) => k.inputs.iter().map(|i| i.var).collect(),
+        };
+        for v in reads {
+            if let Var::Eqn(j) = v {
+                if readers[j as usize].last() != Some(&i) {
+                    readers[j as usize].push(i);
+                }
+            }
+        }
+    }
+    let mut output = vec![false; ne];
+    for &v in &g.outputs {
+        if let Var::Eqn(j) = v {
+            output[j as usize] = true;
+        }
+    }
+    let mut removed = vec![false; steps.len()];
+    for i in 0..steps.len() {
+        let Step::Prim(r) = steps[i] else { continue };
+        let Some((max, red, inner)) = reduction(g, r as usize) else {
+            continue;
+        };
+        let &[reader] = &readers[r as usize][..] else {
+            continue;
+        };
+        let e = &g.eqns[r as usize];
+        let operand = g.aval(e.inputs[0]);
+        if output[r as usize] || reader <= i || operand.dtype != e.aval.dtype {
+            continue;
+        }
+        let Step::Kernel(k) = &mut steps[reader] else {
+            continue;
+        };
+        let Some(input) = k.inputs.iter().position(|x| x.var == Var::Eqn(r)) else {
+            continue;
+        };
+        if k.first.is_some() || k.dtype != e.aval.dtype || k.inputs[input].row {
+            continue;
+        }
+        k.first = Some(FirstReduce {
+            var: e.inputs[0],
+            max,
+            outer: operand.shape.numel() / (red * inner).max(1),
+            red,
+            inner,
+            input: input as u32,
+        });
+        k.members.insert(0, r);
+        removed[i] = true;
+    }
+    let mut i = 0;
+    steps.retain(|_| {
+        i += 1;
+        !removed[i - 1]
+    });
+    steps
+}
