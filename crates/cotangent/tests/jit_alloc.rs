@@ -1,7 +1,7 @@
 //! Memory of a compiled program after its first call: repeated calls record no graph nodes
 //! and keep outputs the caller holds, and (counted by a counting allocator) strided inputs of a
 //! fused loop (the broadcast row maxima and sums of a softmax, a layer norm's broadcast
-//! statistics and scale) are read in place, not packed into a new buffer on every call.
+//! statistics and scale, a roll) are read in place, not packed into a new buffer on every call.
 //! `recorded_nodes` counts the whole process's live nodes: the tests here run one at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -102,6 +102,15 @@ fn broadcast_inputs_of_fused_loops_are_read_in_place() {
         bytes < full,
         "a transposed read asked for {bytes} bytes per call"
     );
+
+    // So is a roll along the first axis (a concat of two slices): no buffer is written for it.
+    let roll = |x: &Tensor| {
+        let n = x.dims()[0];
+        Tensor::concat(&[x.narrow(0, n - 1, 1), x.narrow(0, 0, n - 1)], 0)
+    };
+    let r = Jit::new(move |a: &[Tensor]| vec![(roll(&a[0]) * &a[0]).exp()]);
+    let bytes = warm_call_bytes(&r, &[x.clone()], &(roll(&x) * &x).exp());
+    assert!(bytes < full, "a roll asked for {bytes} bytes per call");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use super::epilogue::fold_reductions;
 use super::fuse::{fuse, Step};
 use super::passes::{optimize, PassStats};
+use super::pieces::read_in_place;
 use super::plan::{plan, Plan};
 use super::run::Arena;
 use super::scalar::ScalarProgram;
@@ -49,7 +50,7 @@ impl Compiled {
     /// Optimize, fuse and plan a traced graph.
     pub(crate) fn new(traced: Graph) -> Compiled {
         let (graph, stats) = optimize(&traced);
-        let steps = fold_reductions(&graph, fuse(&graph));
+        let steps = read_in_place(&graph, fold_reductions(&graph, fuse(&graph)));
         let plan = plan(&graph, steps);
         let arena = Mutex::new(Arena::new(&graph, &plan));
         let scalar = ScalarProgram::of(&graph, &plan);
@@ -221,7 +222,25 @@ impl fmt::Display for Compiled {
                                 g.number(r.var),
                                 r.red
                             )?,
-                            None => writeln!(f, "      in{j} = %{}{how}", g.number(inp.var))?,
+                            None => match &inp.pieces {
+                                Some(p) => {
+                                    let runs: Vec<String> = p
+                                        .parts
+                                        .iter()
+                                        .map(|&(v, n)| match v {
+                                            Some(v) => format!("%{}", g.number(v)),
+                                            None => format!("{}×{n}", p.fill),
+                                        })
+                                        .collect();
+                                    writeln!(
+                                        f,
+                                        "      in{j} = %{} = {} (read in place)",
+                                        g.number(inp.var),
+                                        runs.join(" ++ ")
+                                    )?
+                                }
+                                None => writeln!(f, "      in{j} = %{}{how}", g.number(inp.var))?,
+                            },
                         }
                     }
                     for &(r, j) in &k.preload {

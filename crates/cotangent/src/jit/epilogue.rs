@@ -6,28 +6,14 @@
 //! work on it: a bias gradient `sum(dz, axis 0)` and the SGD update of the bias are one step,
 //! and so are a loss's sum and its mean.
 
-use super::fuse::{reduction, Step};
+use super::fuse::{readers, reduction, without, Step};
 use super::kernel::FirstReduce;
 use crate::ir::{Graph, Var};
 
 /// `steps` with each such reduction moved into the loop that reads it.
 pub(crate) fn fold_reductions(g: &Graph, mut steps: Vec<Step>) -> Vec<Step> {
     let ne = g.eqns.len();
-    // Which steps read each equation's value (and whether a graph output is one).
-    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); ne];
-    for (i, s) in steps.iter().enumerate() {
-        let reads: Vec<Var> = match s {
-            Step::Prim(k) => g.eqns[*k as usize].inputs.to_vec(),
-            Step::Kernel(k) => k.inputs.iter().map(|i| i.var).collect(),
-        };
-        for v in reads {
-            if let Var::Eqn(j) = v {
-                if readers[j as usize].last() != Some(&i) {
-                    readers[j as usize].push(i);
-                }
-            }
-        }
-    }
+    let readers = readers(g, &steps);
     let mut output = vec![false; ne];
     for &v in &g.outputs {
         if let Var::Eqn(j) = v {
@@ -68,10 +54,5 @@ pub(crate) fn fold_reductions(g: &Graph, mut steps: Vec<Step>) -> Vec<Step> {
         k.members.insert(0, r);
         removed[i] = true;
     }
-    let mut i = 0;
-    steps.retain(|_| {
-        i += 1;
-        !removed[i - 1]
-    });
-    steps
+    without(steps, &removed)
 }

@@ -32,6 +32,47 @@ pub(crate) enum Step {
     Kernel(Box<Kernel>),
 }
 
+impl Step {
+    /// The values this step reads as they are: a primitive's operands, a loop's inputs and its
+    /// first-phase operand.
+    fn operands(&self, g: &Graph) -> Vec<Var> {
+        match self {
+            Step::Prim(k) => g.eqns[*k as usize].inputs.to_vec(),
+            Step::Kernel(k) => k
+                .inputs
+                .iter()
+                .map(|i| i.var)
+                .chain(k.first.map(|r| r.var))
+                .collect(),
+        }
+    }
+}
+
+/// For each equation, the steps that read its value (in order, each once).
+pub(super) fn readers(g: &Graph, steps: &[Step]) -> Vec<Vec<usize>> {
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); g.eqns.len()];
+    for (i, s) in steps.iter().enumerate() {
+        for v in s.operands(g) {
+            if let Var::Eqn(j) = v {
+                if readers[j as usize].last() != Some(&i) {
+                    readers[j as usize].push(i);
+                }
+            }
+        }
+    }
+    readers
+}
+
+/// `steps` without those marked `removed`.
+pub(super) fn without(mut steps: Vec<Step>, removed: &[bool]) -> Vec<Step> {
+    let mut i = 0;
+    steps.retain(|_| {
+        i += 1;
+        !removed[i - 1]
+    });
+    steps
+}
+
 /// The longest row a row loop runs as one block (its registers hold whole rows).
 const MAX_ROW: usize = 8192;
 
@@ -628,6 +669,7 @@ fn lower(g: &Graph, gr: &Group, cx: &Ctx<'_>) -> Kernel {
                     scalar,
                     row,
                     dtype,
+                    pieces: None,
                 });
                 k.inputs.len() as u32 - 1
             });

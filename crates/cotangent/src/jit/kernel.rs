@@ -72,6 +72,17 @@ pub(crate) struct KInput {
     pub scalar: bool,
     pub row: bool,
     pub dtype: DType,
+    /// For the result of a `concat` or `pad` that the loop reads in place of running it: its
+    /// runs (see `pieces`).
+    pub pieces: Option<Box<Pieces>>,
+}
+
+/// A value that is runs of other values, one after another in row-major order: `(Some(v),
+/// n)` copies the `n` elements of `v`, `(None, n)` is `fill` repeated `n` times.
+#[derive(Clone, Debug)]
+pub(crate) struct Pieces {
+    pub parts: Vec<(Option<Var>, usize)>,
+    pub fill: f64,
 }
 
 /// An output of the loop and the planned buffer it is written to (`row`: one element per row

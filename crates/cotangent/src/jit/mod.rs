@@ -27,6 +27,7 @@ mod epilogue;
 mod fuse;
 mod kernel;
 pub mod passes;
+mod pieces;
 mod plan;
 mod report;
 mod run;

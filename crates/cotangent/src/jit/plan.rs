@@ -24,7 +24,11 @@ fn step_reads(g: &Graph, s: &Step) -> Vec<Var> {
         Step::Kernel(k) => k
             .inputs
             .iter()
-            .map(|i| i.var)
+            .flat_map(|i| match &i.pieces {
+                // Read through its parts; the value itself is never made.
+                Some(p) => p.parts.iter().filter_map(|&(v, _)| v).collect(),
+                None => vec![i.var],
+            })
             .chain(k.first.map(|r| r.var))
             .collect(),
     }

@@ -117,6 +117,13 @@ pub(crate) fn report(c: &Compiled) -> Vec<StepReport> {
                     .map(|(j, i)| match k.first {
                         // Computed in the loop's first phase from its operand.
                         Some(r) if r.input as usize == j => bytes_of(g, r.var),
+                        _ if i.pieces.is_some() => i.pieces.as_ref().map_or(0, |p| {
+                            p.parts
+                                .iter()
+                                .filter_map(|&(v, _)| v)
+                                .map(|v| bytes_of(g, v))
+                                .sum()
+                        }),
                         _ if i.scalar => i.dtype.size_bytes(),
                         _ => bytes_of(g, i.var),
                     })

@@ -10,7 +10,7 @@ use super::compiled::Compiled;
 use super::fuse::Step;
 use super::kernel::{Bound, FirstReduce, Kernel};
 use super::plan::Plan;
-use super::strided::Strided;
+use super::strided::{Run, Strided};
 use crate::backend::cpu::reduce::{reduce_into, MaxR, SumR};
 use crate::core::alloc;
 use crate::core::layout::Layout;
@@ -217,7 +217,7 @@ fn run_kernel<T: BlockFloat>(
             .iter()
             .enumerate()
             .map(|(j, i)| {
-                if first_input == Some(j) {
+                if first_input == Some(j) || i.pieces.is_some() {
                     return Ok(None);
                 }
                 let v = fetch(g, inputs, env, i.var);
@@ -229,6 +229,55 @@ fn run_kernel<T: BlockFloat>(
                 Ok(Some(v.clone().into_contiguous()))
             })
             .collect::<Result<_>>()?;
+        // The parts of piecewise inputs that are not contiguous, packed once here.
+        let part_packed: SmallVec<[Vec<Option<Value>>; 2]> = k
+            .inputs
+            .iter()
+            .map(|i| {
+                let Some(p) = &i.pieces else {
+                    return Ok(Vec::new());
+                };
+                p.parts
+                    .iter()
+                    .map(|&(v, _)| {
+                        let Some(v) = v else { return Ok(None) };
+                        let v = fetch(g, inputs, env, v);
+                        if v.layout.is_contiguous() {
+                            return Ok(None);
+                        }
+                        let bytes = alloc::bytes_of(v.shape().numel(), v.dtype().size_bytes());
+                        alloc::ensure("jit", bytes)?;
+                        Ok(Some(v.clone().into_contiguous()))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<_>>()?;
+        let runs: SmallVec<[Vec<Run<'_, T>>; 2]> = k
+            .inputs
+            .iter()
+            .zip(&part_packed)
+            .map(|(i, packed)| {
+                let Some(pieces) = &i.pieces else {
+                    return Vec::new();
+                };
+                pieces
+                    .parts
+                    .iter()
+                    .zip(packed)
+                    .map(|(&(v, len), packed)| Run {
+                        len,
+                        src: v.map(|v| {
+                            packed
+                                .as_ref()
+                                .unwrap_or_else(|| fetch(g, inputs, env, v))
+                                .contiguous_slice::<T>()
+                                .expect("packed")
+                        }),
+                        fill: T::from_f64(pieces.fill),
+                    })
+                    .collect()
+            })
+            .collect();
         let mut io = Bound {
             tin: SmallVec::new(),
             views: SmallVec::new(),
@@ -250,6 +299,13 @@ fn run_kernel<T: BlockFloat>(
                 io.views.push(None);
                 io.bin.push(&[]);
                 io.scalars.push(s);
+                continue;
+            }
+            if i.pieces.is_some() {
+                io.tin.push(&[]);
+                io.views.push(Some(Strided::runs(&runs[j])));
+                io.bin.push(&[]);
+                io.scalars.push(T::zero());
                 continue;
             }
             let v = p.as_ref().unwrap_or_else(|| fetch(g, inputs, env, i.var));

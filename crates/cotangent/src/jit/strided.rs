@@ -2,7 +2,8 @@
 //! block of the loop gathers its elements, in row-major order, straight from the view's
 //! storage into a scratch block, instead of the view being packed into a new buffer on every
 //! call. Runs along the innermost dimension are filled (stride 0: a row broadcast), copied
-//! (stride 1: a column broadcast such as a bias) or stepped (a transpose).
+//! (stride 1: a column broadcast such as a bias) or stepped (a transpose). A `concat` or
+//! `pad` along the first axis is read the same way, as runs copied from its operands or filled.
 
 use smallvec::SmallVec;
 
@@ -18,6 +19,18 @@ pub(crate) struct Strided<'a, T> {
     dims: SmallVec<[usize; 4]>,
     strides: SmallVec<[usize; 4]>,
     base: usize,
+    /// When not empty, the view is these runs one after another instead (a `concat` or `pad`
+    /// along the first axis, see `pieces`).
+    runs: &'a [Run<'a, T>],
+}
+
+/// One run of a piecewise view: `len` elements copied from `src` (contiguous) or, without
+/// one, `fill` repeated.
+#[derive(Clone, Debug)]
+pub(crate) struct Run<'a, T> {
+    pub len: usize,
+    pub src: Option<&'a [T]>,
+    pub fill: T,
 }
 
 impl<'a, T: Copy> Strided<'a, T> {
@@ -51,6 +64,43 @@ impl<'a, T: Copy> Strided<'a, T> {
             dims,
             strides,
             base: 0,
+            runs: &[],
+        }
+    }
+
+    /// The view that is `runs` one after another.
+    pub(crate) fn runs(runs: &'a [Run<'a, T>]) -> Strided<'a, T> {
+        Strided {
+            data: &[],
+            offset: 0,
+            dims: SmallVec::new(),
+            strides: SmallVec::new(),
+            base: 0,
+            runs,
+        }
+    }
+
+    /// [`Strided::read`] of a piecewise view.
+    fn read_runs(&self, off: usize, dst: &mut [T]) {
+        let mut pos = self.base + off;
+        let mut start = 0;
+        let mut w = 0;
+        for r in self.runs {
+            if w == dst.len() {
+                break;
+            }
+            let end = start + r.len;
+            if pos < end {
+                let take = (end - pos).min(dst.len() - w);
+                let out = &mut dst[w..w + take];
+                match r.src {
+                    Some(src) => out.copy_from_slice(&src[pos - start..pos - start + take]),
+                    None => out.fill(r.fill),
+                }
+                w += take;
+                pos += take;
+            }
+            start = end;
         }
     }
 
@@ -65,6 +115,9 @@ impl<'a, T: Copy> Strided<'a, T> {
     /// Fill `dst` with the view's elements `base + off ..`, in row-major order.
     #[inline]
     pub(crate) fn read(&self, off: usize, dst: &mut [T]) {
+        if !self.runs.is_empty() {
+            return self.read_runs(off, dst);
+        }
         let rank = self.dims.len();
         let (dims, strides) = (&self.dims[..], &self.strides[..]);
         let mut idx: SmallVec<[usize; 4]> = SmallVec::from_elem(0, rank);
