@@ -12,14 +12,7 @@ use crate::ir::{Graph, Var};
 
 /// `steps` with each such reduction moved into the loop that reads it.
 pub(crate) fn fold_reductions(g: &Graph, mut steps: Vec<Step>) -> Vec<Step> {
-    let ne = g.eqns.len();
     let readers = readers(g, &steps);
-    let mut output = vec![false; ne];
-    for &v in &g.outputs {
-        if let Var::Eqn(j) = v {
-            output[j as usize] = true;
-        }
-    }
     let mut removed = vec![false; steps.len()];
     for i in 0..steps.len() {
         let Step::Prim(r) = steps[i] else { continue };
@@ -31,7 +24,8 @@ pub(crate) fn fold_reductions(g: &Graph, mut steps: Vec<Step>) -> Vec<Step> {
         };
         let e = &g.eqns[r as usize];
         let operand = g.aval(e.inputs[0]);
-        if output[r as usize] || reader <= i || operand.dtype != e.aval.dtype {
+        let returned = g.outputs.contains(&Var::Eqn(r));
+        if returned || reader <= i || operand.dtype != e.aval.dtype {
             continue;
         }
         let Step::Kernel(k) = &mut steps[reader] else {
@@ -40,7 +34,9 @@ pub(crate) fn fold_reductions(g: &Graph, mut steps: Vec<Step>) -> Vec<Step> {
         let Some(input) = k.inputs.iter().position(|x| x.var == Var::Eqn(r)) else {
             continue;
         };
-        if k.first.is_some() || k.dtype != e.aval.dtype || k.inputs[input].row {
+        // One input reads it (a loop may read a value both whole and splatted), not per row.
+        let reads = k.inputs.iter().filter(|x| x.var == Var::Eqn(r)).count();
+        if k.first.is_some() || k.dtype != e.aval.dtype || k.inputs[input].row || reads != 1 {
             continue;
         }
         k.first = Some(FirstReduce {

@@ -18,7 +18,9 @@ pub(crate) enum Op {
 
 /// A float type with fast scalar kernels, written so that a loop over them vectorizes.
 pub(crate) trait Fast: Copy {
+    /// `e^x`.
     fn exp(x: Self) -> Self;
+    /// `tanh(x)`.
     fn tanh(x: Self) -> Self;
     /// `sin(x)`, or `cos(x)` with `cos`, by the fast reduction.
     fn sin_cos(x: Self, cos: bool) -> Self;
