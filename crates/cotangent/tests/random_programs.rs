@@ -11,8 +11,9 @@
 //!   on non-contiguous inputs;
 //! * `backward()` on `requires_grad` leaves gives bit-identical gradients to `grad_n`;
 //! * staged execution agrees with eager: the traced graph (`ir::trace`) replays to
-//!   bit-identical values and gradients, `jit` and `jit(grad)` agree to 1e-12, and `vmap` over
-//!   two examples equals the loop.
+//!   bit-identical values and gradients, `jit`, `jit(grad)` and `grad(jit)` agree to 1e-12, and
+//!   `vmap` and `vmap(jit)` (its batched program compiled once) over two examples equal the
+//!   loop.
 //!
 //! Runs are deterministic: a fixed seed and case count. `PROPTEST_CASES=n` overrides the
 //! count of every property here and `RANDOM_PROGRAMS_SEED=s` the seed, for longer local runs.
@@ -961,8 +962,9 @@ fn check_views(p: &Program, seed: u64) -> std::result::Result<(), String> {
 }
 
 /// Staged execution agrees with eager: the traced graph replayed gives bit-identical values
-/// and gradients; `jit` and `jit(grad)` agree to 1e-12 (relative), on the compiling call and
-/// the cached one; `vmap` over a batch of two gives the loop's values to rounding.
+/// and gradients; `jit`, `jit(grad)` and `grad(jit)` agree to 1e-12 (relative), on the
+/// compiling call and the cached one; `vmap` and `vmap(jit)` over a batch of two give the
+/// loop's values to rounding.
 fn check_staged(p: &Program, seed: u64) -> std::result::Result<(), String> {
     use cotangent::ir::try_trace_n;
     use cotangent::prim::Aval;
@@ -1028,6 +1030,31 @@ fn check_staged(p: &Program, seed: u64) -> std::result::Result<(), String> {
             mapped.to_vec::<f64>(),
             looped.to_vec::<f64>()
         ));
+    }
+    // vmap(jit): the batched program, compiled once.
+    let mapped_jit = try_vmap_call(|a| jitted.call(a), &batch, &axes, &[0])
+        .map_err(|e| e.to_string())?
+        .remove(0);
+    if !close(&mapped_jit, &looped) {
+        return Err(format!(
+            "vmap(jit): {:?} vs loop {:?}",
+            mapped_jit.to_vec::<f64>(),
+            looped.to_vec::<f64>()
+        ));
+    }
+    let programs = jitted
+        .compiled(&xs)
+        .map_err(|e| e.to_string())?
+        .batched_programs();
+    if programs != 1 {
+        return Err(format!("vmap(jit) compiled {programs} batched programs"));
+    }
+    // grad(jit): the recorded call's compiled backward program.
+    let g_of_jit = grad_n(|a: &[Tensor]| jitted.call(a).remove(0).sum())(&xs);
+    for (i, (a, b)) in g_of_jit.iter().zip(&g_eager).enumerate() {
+        if !close(a, b) {
+            return Err(format!("grad(jit) differs for input {i}"));
+        }
     }
     Ok(())
 }
