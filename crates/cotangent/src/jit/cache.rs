@@ -18,9 +18,11 @@ use crate::prim::Aval;
 /// its reverse mode is split once into a compiled forward program (which also returns the
 /// residuals the gradient needs) and a compiled backward program, so the gradient runs
 /// compiled without recomputing the forward pass; a second derivative differentiates the graph
-/// itself. When an input is being traced (`vmap`, `trace` or an enclosing `jit`), or a captured
-/// constant is tracked, the optimized graph is replayed through the primitives instead, so the
-/// enclosing transformation records it.
+/// itself. Under `vmap` the call is batched into a compiled batched program (one per batch axes
+/// and size, see [`Compiled::batched_programs`]). When an input is being traced otherwise
+/// (`trace` or an enclosing `jit`), or a captured constant is tracked, the optimized graph is
+/// replayed through the primitives instead, so the enclosing transformation records (and an
+/// enclosing `jit` fuses) it.
 ///
 /// ```
 /// use cotangent::{jit::Jit, Tensor};
