@@ -36,13 +36,18 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
     // `gemm` multiplies by a column-major right operand (a transposed view: the backward pass
     // of `x @ W` multiplies by `Wᵀ`) at about 60% of its row-major rate on this machine: such
     // an operand (one matrix) is copied row-major first, which costs k·n moves against m·n·k
-    // multiply-adds (so only when there are enough rows to pay for it).
+    // multiply-adds (so only when there are enough rows to pay for it, and only for a product
+    // on one thread: the copy is serial, and with gemm on two threads it cost more than it saved
+    // in the transformer step).
+    let serial = matches!(par, Parallelism::None);
     let packed: Option<Vec<T>> =
-        (batch.is_empty() && brs == 1 && bcs != 1 && k > 1 && n > 1 && m >= 16).then(|| {
-            let mut p = pool::filled(k * n, T::default());
-            transpose_into(sb, lb.offset, bcs as usize, k, n, &mut p);
-            p
-        });
+        (serial && batch.is_empty() && brs == 1 && bcs != 1 && k > 1 && n > 1 && m >= 16).then(
+            || {
+                let mut p = pool::filled(k * n, T::default());
+                transpose_into(sb, lb.offset, bcs as usize, k, n, &mut p);
+                p
+            },
+        );
     let (sb, b_offset) = match &packed {
         Some(p) => {
             (brs, bcs) = (n as isize, 1);
