@@ -38,6 +38,12 @@ const fn inv_fact(k: u32) -> f64 {
     1.0 / f
 }
 
+/// `c[0] x^(n-1) + … + c[n-1]` by Horner's rule (`p·x - c` and `p·x + (-c)` round alike).
+#[inline(always)]
+fn horner(x: f64, c: &[f64]) -> f64 {
+    c[1..].iter().fold(c[0], |p, &k| p * x + k)
+}
+
 /// ln 2 split in two: the high part has 32 significant bits, so `n · LN2_HI` is exact for
 /// every exponent `n` an f64 can have.
 const LN2_HI: f64 = 0.693_147_180_601_954_5;
@@ -56,18 +62,23 @@ const TRIG_LIMIT: f64 = 262_144.0;
 /// 2^-57 of `e^r`).
 #[inline(always)]
 fn exp_tail(r: f64) -> f64 {
-    let mut q = inv_fact(13);
-    q = q * r + inv_fact(12);
-    q = q * r + inv_fact(11);
-    q = q * r + inv_fact(10);
-    q = q * r + inv_fact(9);
-    q = q * r + inv_fact(8);
-    q = q * r + inv_fact(7);
-    q = q * r + inv_fact(6);
-    q = q * r + inv_fact(5);
-    q = q * r + inv_fact(4);
-    q = q * r + inv_fact(3);
-    q = q * r + 0.5;
+    let q = horner(
+        r,
+        &[
+            inv_fact(13),
+            inv_fact(12),
+            inv_fact(11),
+            inv_fact(10),
+            inv_fact(9),
+            inv_fact(8),
+            inv_fact(7),
+            inv_fact(6),
+            inv_fact(5),
+            inv_fact(4),
+            inv_fact(3),
+            0.5,
+        ],
+    );
     r * r * q
 }
 
@@ -118,22 +129,32 @@ fn sin_cos(x: f64, shift: i64) -> f64 {
     let (j, ji) = round_int(x * std::f64::consts::FRAC_2_PI);
     let r = ((x - j * PIO2_1) - j * PIO2_2) - j * PIO2_3;
     let z = r * r;
-    let mut p = inv_fact(17);
-    p = p * z - inv_fact(15);
-    p = p * z + inv_fact(13);
-    p = p * z - inv_fact(11);
-    p = p * z + inv_fact(9);
-    p = p * z - inv_fact(7);
-    p = p * z + inv_fact(5);
-    p = p * z - inv_fact(3);
+    let p = horner(
+        z,
+        &[
+            inv_fact(17),
+            -inv_fact(15),
+            inv_fact(13),
+            -inv_fact(11),
+            inv_fact(9),
+            -inv_fact(7),
+            inv_fact(5),
+            -inv_fact(3),
+        ],
+    );
     let s = r + r * z * p;
-    let mut q = inv_fact(16);
-    q = q * z - inv_fact(14);
-    q = q * z + inv_fact(12);
-    q = q * z - inv_fact(10);
-    q = q * z + inv_fact(8);
-    q = q * z - inv_fact(6);
-    q = q * z + inv_fact(4);
+    let q = horner(
+        z,
+        &[
+            inv_fact(16),
+            -inv_fact(14),
+            inv_fact(12),
+            -inv_fact(10),
+            inv_fact(8),
+            -inv_fact(6),
+            inv_fact(4),
+        ],
+    );
     // 1 - z/2 with the rounding error of that subtraction added back (it is exact to recover).
     let h = 0.5 * z;
     let w = 1.0 - h;
@@ -149,31 +170,7 @@ fn sin_cos(x: f64, shift: i64) -> f64 {
     }
 }
 
-impl super::Fast for f64 {
-    #[inline(always)]
-    fn exp(x: f64) -> f64 {
-        exp(x)
-    }
-    #[inline(always)]
-    fn tanh(x: f64) -> f64 {
-        tanh(x)
-    }
-    #[inline(always)]
-    fn sin_cos(x: f64, cos: bool) -> f64 {
-        sin_cos(x, i64::from(cos))
-    }
-    #[inline(always)]
-    fn needs_std(x: f64) -> bool {
-        x.is_nan() || x.abs() > TRIG_LIMIT
-    }
-    fn std_sin_cos(x: f64, cos: bool) -> f64 {
-        if cos {
-            x.cos()
-        } else {
-            x.sin()
-        }
-    }
-}
+fast_impl!(f64, i64);
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,38 @@
 //! block entry points run that loop compiled for the widest vector unit the CPU has. The
 //! kernels and their measured accuracy are in [`single`] (f32) and [`double`] (f64).
 
+/// The [`Fast`] impl of a float type, from its module's `exp`, `tanh`, `sin_cos(x, shift)`
+/// and `TRIG_LIMIT` (shift `$shift` is 1 for the cosine).
+macro_rules! fast_impl {
+    ($t:ty, $shift:ty) => {
+        impl super::Fast for $t {
+            #[inline(always)]
+            fn exp(x: $t) -> $t {
+                exp(x)
+            }
+            #[inline(always)]
+            fn tanh(x: $t) -> $t {
+                tanh(x)
+            }
+            #[inline(always)]
+            fn sin_cos(x: $t, cos: bool) -> $t {
+                sin_cos(x, <$shift>::from(cos))
+            }
+            #[inline(always)]
+            fn needs_std(x: $t) -> bool {
+                x.is_nan() || x.abs() > TRIG_LIMIT
+            }
+            fn std_sin_cos(x: $t, cos: bool) -> $t {
+                if cos {
+                    x.cos()
+                } else {
+                    x.sin()
+                }
+            }
+        }
+    };
+}
+
 mod double;
 mod single;
 

@@ -93,31 +93,7 @@ pub(crate) fn tanh(x: f32) -> f32 {
     }
 }
 
-impl super::Fast for f32 {
-    #[inline(always)]
-    fn exp(x: f32) -> f32 {
-        exp(x)
-    }
-    #[inline(always)]
-    fn tanh(x: f32) -> f32 {
-        tanh(x)
-    }
-    #[inline(always)]
-    fn sin_cos(x: f32, cos: bool) -> f32 {
-        sin_cos(x, i32::from(cos))
-    }
-    #[inline(always)]
-    fn needs_std(x: f32) -> bool {
-        x.is_nan() || x.abs() > TRIG_LIMIT
-    }
-    fn std_sin_cos(x: f32, cos: bool) -> f32 {
-        if cos {
-            x.cos()
-        } else {
-            x.sin()
-        }
-    }
-}
+fast_impl!(f32, i32);
 
 #[cfg(test)]
 mod tests {
