@@ -111,7 +111,7 @@ pub use control::{
     try_custom_linear_solve, try_custom_linear_solve_symmetric, try_custom_root, try_fori_loop,
     try_fori_loop_with, try_scan, try_scan_with, try_while_loop, while_loop, LoopBound, Remat,
 };
-pub use extend::apply_primitive;
+pub use extend::{apply_multi_primitive, apply_primitive};
 /// The 16-bit float element types (from the `half` crate), for [`DType::F16`] and
 /// [`DType::BF16`] tensors.
 pub use half::{bf16, f16};

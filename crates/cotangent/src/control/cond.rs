@@ -9,18 +9,18 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::closure::{avals_of, run, trace_closed, unify};
+use super::diff::float_tangents;
 use super::diff::{jvp_call, vjp_call};
-use super::pack::{batched, flat_aval, flat_dtype, pack, pack_rows, unpack};
-use super::{bool_scalar, check_types, type_list};
-use crate::core::bind::{bind, bind_at};
+use super::{batched, bool_scalar, check_types, type_list};
+use crate::core::multi::bind_multi;
 use crate::core::{DType, Error, Result, Tensor, Value};
 use crate::ir::Graph;
-use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::custom::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// The `cond` primitive. Inputs: a rank-0 bool predicate, then the operands both branch graphs
-/// take. Output: the chosen branch's outputs, packed.
+/// take. Outputs: the chosen branch's outputs.
 struct CondPrim {
     /// The graph for a true predicate, then the one for false.
     branches: [Arc<Graph>; 2],
@@ -46,7 +46,7 @@ impl CondPrim {
     }
 
     /// Record a new `cond` over `parts` (closed graphs whose first `shared` inputs are the
-    /// operands) on `pred` and `operands`, returning its unpacked outputs.
+    /// operands) on `pred` and `operands`, returning its outputs.
     fn apply(
         pred: &Tensor,
         operands: &[Tensor],
@@ -54,16 +54,16 @@ impl CondPrim {
         out_avals: Vec<Aval>,
     ) -> Result<Vec<Tensor>> {
         let (graphs, extras) = unify(parts, operands.len());
-        let prim = CondPrim::new(graphs, out_avals.clone());
+        let prim = CondPrim::new(graphs, out_avals);
         let mut inputs: SmallVec<[Tensor; 2]> = SmallVec::new();
         inputs.push(pred.clone());
         inputs.extend(operands.iter().cloned());
         inputs.extend(extras);
-        unpack(&bind(prim, inputs)?, &out_avals)
+        bind_multi(Arc::new(prim), inputs, Location::caller())
     }
 }
 
-impl Primitive for CondPrim {
+impl MultiPrimitive for CondPrim {
     fn name(&self) -> &'static str {
         "cond"
     }
@@ -76,7 +76,7 @@ impl Primitive for CondPrim {
         )
     }
 
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
         let p = inputs[0];
         if p.dtype != DType::Bool || p.shape.rank() != 0 {
             return Err(Error::dtype(
@@ -99,19 +99,19 @@ impl Primitive for CondPrim {
                 ),
             ));
         }
-        Ok(flat_aval(&self.out_avals))
+        Ok(self.out_avals.clone())
     }
 
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let p = Tensor::from_value(inputs[0].clone(), Location::caller()).try_item::<bool>()?;
         let g = &self.branches[usize::from(!p)];
         let outs = run(g, &inputs[1..])?;
-        Ok(pack(&outs, flat_dtype(&self.out_avals))?.value().clone())
+        Ok(outs.iter().map(|t| t.value().clone()).collect())
     }
 
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         if !self.out_avals.iter().any(|a| a.dtype.is_float()) {
-            return Ok(None);
+            return Ok(vec![None; self.out_avals.len()]);
         }
         let ops = &p[1..];
         let n = ops.len();
@@ -124,14 +124,14 @@ impl Primitive for CondPrim {
             .map(|g| trace_closed(|a| Ok(jvp_call(g, &a[..n], &a[n..])?.1), &avals))
             .collect::<Result<Vec<_>>>()?;
         let ts = CondPrim::apply(&p[0], &args, parts, self.out_avals.clone())?;
-        Ok(Some(pack(&ts, flat_dtype(&self.out_avals))?))
+        Ok(float_tangents(ts))
     }
 
-    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    fn vjp(&self, p: &[Tensor], _: &[Tensor], g: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let ops = &p[1..];
         let n = ops.len();
         let mut args = ops.to_vec();
-        args.extend(unpack(g, &self.out_avals)?);
+        args.extend_from_slice(g);
         let avals = avals_of(&args);
         let parts = self
             .branches
@@ -153,9 +153,8 @@ impl Primitive for CondPrim {
         args: &[Tensor],
         dims: &[Option<usize>],
         size: usize,
-    ) -> Result<Option<(Tensor, Option<usize>)>> {
+    ) -> Result<Option<Vec<(Tensor, Option<usize>)>>> {
         let (ops, ds) = (&args[1..], &dims[1..]);
-        let d = flat_dtype(&self.out_avals);
         let batch_branch = |g: &Graph, xs: &[Tensor]| -> Result<Vec<Tensor>> {
             batch_graph(g, xs, ds, size)?
                 .into_iter()
@@ -164,10 +163,19 @@ impl Primitive for CondPrim {
         };
         if let Some(pd) = dims[0] {
             // A predicate per example: both branches for every example, then a choice per row.
-            let pred = batch_at(&args[0], Some(pd), size, 0)?.try_reshape(&[size, 1])?;
-            let t = pack_rows(&batch_branch(&self.branches[0], ops)?, size, d)?;
-            let f = pack_rows(&batch_branch(&self.branches[1], ops)?, size, d)?;
-            return Ok(Some((pred.try_select(&t, &f)?, Some(0))));
+            let pred = batch_at(&args[0], Some(pd), size, 0)?;
+            let t = batch_branch(&self.branches[0], ops)?;
+            let f = batch_branch(&self.branches[1], ops)?;
+            return t
+                .iter()
+                .zip(&f)
+                .map(|(t, f)| {
+                    let mut dims = vec![1; t.rank()];
+                    dims[0] = size;
+                    Ok((pred.try_reshape(&dims)?.try_select(t, f)?, Some(0)))
+                })
+                .collect::<Result<_>>()
+                .map(Some);
         }
         // One predicate for the batch: a cond over the batched branches.
         let avals = avals_of(ops);
@@ -177,7 +185,7 @@ impl Primitive for CondPrim {
             .map(|g| trace_closed(|a| batch_branch(g, a), &avals))
             .collect::<Result<Vec<_>>>()?;
         let outs = CondPrim::apply(&args[0], ops, parts, batched(&self.out_avals, size))?;
-        Ok(Some((pack_rows(&outs, size, d)?, Some(0))))
+        Ok(Some(outs.into_iter().map(|o| (o, Some(0))).collect()))
     }
 }
 
@@ -219,13 +227,12 @@ pub fn try_cond(
     )
     .map_err(|e| e.at(loc))?;
     let (graphs, extras) = unify(vec![t, f], operands.len());
-    let prim = CondPrim::new(graphs, out_avals.clone());
+    let prim = CondPrim::new(graphs, out_avals);
     let mut inputs: SmallVec<[Tensor; 2]> = SmallVec::new();
     inputs.push(pred);
     inputs.extend(operands.iter().cloned());
     inputs.extend(extras);
-    let flat = bind_at(prim, inputs, loc)?;
-    unpack(&flat, &out_avals).map_err(|e| e.at(loc))
+    bind_multi(Arc::new(prim), inputs, loc)
 }
 
 /// `true_fn(operands)` if `pred` holds, else `false_fn(operands)` (JAX's `lax.cond`). The

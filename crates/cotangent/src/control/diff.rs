@@ -6,19 +6,45 @@
 use crate::core::{Result, Tensor};
 use crate::ir::Graph;
 use crate::prim::Aval;
-use crate::transform::grad::try_vjp;
-use crate::transform::jvp::try_jvp;
+use std::panic::Location;
 
-use super::pack::{flat_dtype, pack, unpack};
+use crate::transform::grad::vjp_n_at;
+use crate::transform::jvp::jvp_n_at;
 
 /// `g` on `primals` with every float input replaced by the next of `sub`.
-fn eval_with(g: &Graph, primals: &[Tensor], float_in: &[usize], sub: &[Tensor]) -> Result<Tensor> {
+fn eval_with(
+    g: &Graph,
+    primals: &[Tensor],
+    float_in: &[usize],
+    sub: &[Tensor],
+) -> Result<Vec<Tensor>> {
     let mut full = primals.to_vec();
     for (j, &i) in float_in.iter().enumerate() {
         full[i] = sub[j].clone();
     }
-    let outs = g.eval(&full)?;
-    pack(&outs, flat_dtype(&g.output_avals()))
+    g.eval(&full)
+}
+
+/// `eval_with` inside a transformation's function (which returns tensors, not a result):
+/// zeros of the outputs' types on error, the error kept in `err`.
+fn eval_or_keep(
+    g: &Graph,
+    primals: &[Tensor],
+    float_in: &[usize],
+    sub: &[Tensor],
+    err: &mut Option<crate::core::Error>,
+) -> Vec<Tensor> {
+    eval_with(g, primals, float_in, sub).unwrap_or_else(|e| {
+        *err = Some(e);
+        zeros(&g.output_avals()).unwrap_or_default()
+    })
+}
+
+/// Tangents of a rule's outputs as `jvp` returns them: `None` (zero) for non-float ones.
+pub(crate) fn float_tangents(ts: Vec<Tensor>) -> Vec<Option<Tensor>> {
+    ts.into_iter()
+        .map(|t| t.dtype().is_float().then_some(t))
+        .collect()
 }
 
 fn float_positions(ts: &[Tensor]) -> Vec<usize> {
@@ -49,23 +75,16 @@ pub(crate) fn jvp_call(
     let sub: Vec<Tensor> = float_in.iter().map(|&i| primals[i].clone()).collect();
     let subt: Vec<Tensor> = float_in.iter().map(|&i| tangents[i].clone()).collect();
     let mut err = None;
-    let n = out_avals.iter().map(|a| a.shape.numel()).sum::<usize>();
-    let d = flat_dtype(&out_avals);
-    let (y, t) = try_jvp(
-        |xs| {
-            eval_with(g, primals, &float_in, xs).unwrap_or_else(|e| {
-                err = Some(e);
-                Tensor::zeros(&[n], d)
-            })
-        },
+    let (ys, ts) = jvp_n_at(
+        |xs| eval_or_keep(g, primals, &float_in, xs, &mut err),
         &sub,
         &subt,
+        Location::caller(),
     )?;
     if let Some(e) = err {
         return Err(e);
     }
-    let ys = unpack(&y, &out_avals)?;
-    let ts = unpack(&t, &out_avals)?
+    let ts = ts
         .into_iter()
         .zip(&out_avals)
         .map(|(t, a)| {
@@ -99,16 +118,10 @@ pub(crate) fn value_and_vjp_call(
     }
     let sub: Vec<Tensor> = float_in.iter().map(|&i| primals[i].clone()).collect();
     let mut err = None;
-    let n = out_avals.iter().map(|a| a.shape.numel()).sum::<usize>();
-    let d = flat_dtype(&out_avals);
-    let (y, pb) = try_vjp(
-        |xs| {
-            eval_with(g, primals, &float_in, xs).unwrap_or_else(|e| {
-                err = Some(e);
-                Tensor::zeros(&[n], d)
-            })
-        },
+    let (ys, pb) = vjp_n_at(
+        |xs| eval_or_keep(g, primals, &float_in, xs, &mut err),
         &sub,
+        Location::caller(),
     )?;
     if let Some(e) = err {
         return Err(e);
@@ -124,10 +137,10 @@ pub(crate) fn value_and_vjp_call(
             }
         })
         .collect::<Result<Vec<_>>>()?;
-    let got = pb.try_call(&pack(&seeds, d)?)?;
+    let got = pb.try_call_n(&seeds)?;
     let mut out = zeros(&in_avals)?;
     for (j, &i) in float_in.iter().enumerate() {
         out[i] = got[j].clone();
     }
-    Ok((unpack(&y, &out_avals)?, out))
+    Ok((ys, out))
 }

@@ -13,8 +13,8 @@
 //! checkpointing policy, [`Remat`]: store every carry, every k-th, or Griewank and Walther's
 //! optimal binomial schedule (`scan_with`, `fori_loop_with`).
 //!
-//! Internally a primitive has one output, so each construct returns its results packed into one
-//! vector (see `pack`) and unpacks them with differentiable ops.
+//! Each construct is one multi-output primitive ([`crate::prim::MultiPrimitive`]): its results
+//! keep their own shapes and dtypes (an i64 carry stays exact), nothing is packed.
 
 mod bounded_while;
 mod closure;
@@ -22,7 +22,6 @@ mod cond;
 pub(crate) mod diff;
 mod fori;
 mod implicit;
-pub(crate) mod pack;
 mod remat;
 mod scan;
 mod scan_remat;
@@ -84,4 +83,21 @@ pub(crate) fn bool_scalar(op: &'static str, p: &Tensor) -> Result<Tensor> {
         p.try_reshape(())?
     };
     p.try_cast(DType::Bool)
+}
+
+/// The avals with a batch axis of length `size` in front.
+pub(crate) fn batched(avals: &[Aval], size: usize) -> Vec<Aval> {
+    avals
+        .iter()
+        .map(|a| {
+            let mut dims = vec![size];
+            dims.extend_from_slice(a.shape.dims());
+            Aval::new(&dims, a.dtype)
+        })
+        .collect()
+}
+
+/// The avals with a leading axis of `length` (values stacked over the steps of a loop).
+pub(crate) fn stacked(avals: &[Aval], length: usize) -> Vec<Aval> {
+    batched(avals, length)
 }

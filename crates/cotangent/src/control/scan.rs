@@ -12,21 +12,21 @@ use smallvec::SmallVec;
 
 use super::closure::{avals_of, staging, trace_closed};
 use super::diff::{jvp_call, vjp_call};
-use super::pack::{batched, flat_aval, flat_dtype, pack, pack_rows, stacked, unpack};
 use super::remat::Remat;
 use super::scan_remat::RematVjp;
+use super::{batched, stacked};
 use super::{check_types, type_list};
-use crate::core::bind::{bind, bind_at};
+use crate::core::multi::bind_multi;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::ir::Graph;
-use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::custom::dense;
 use crate::transform::vmap::{batch_at, batch_graph, move_axis};
 
 /// The `scan` primitive. Inputs: carries, then sequences (leading axis `length`), then
 /// loop-invariant operands. The body takes carries ++ one step of each sequence ++ invariants
-/// and returns new carries ++ per-step outputs. Output: final carries and stacked per-step
-/// outputs, packed.
+/// and returns new carries ++ per-step outputs. Outputs: the final carries, then the stacked
+/// per-step outputs.
 #[derive(Clone)]
 pub(super) struct ScanPrim {
     pub(super) body: Arc<Graph>,
@@ -52,7 +52,7 @@ impl fmt::Debug for ScanPrim {
 }
 
 impl ScanPrim {
-    /// The types of the unpacked output: final carries, then stacked per-step outputs.
+    /// The types of the outputs: final carries, then stacked per-step outputs.
     pub(super) fn out_avals(&self) -> Vec<Aval> {
         let mut a = self.carry_avals.clone();
         a.extend(stacked(&self.y_avals, self.length));
@@ -60,7 +60,7 @@ impl ScanPrim {
     }
 
     /// A scan over the closed graph `body` (its declared inputs are carries ++ one step of the
-    /// sequences ++ `consts`), recorded on the operands; returns the unpacked outputs.
+    /// sequences ++ `consts`), recorded on the operands; returns its outputs.
     pub(super) fn apply(
         body: (Graph, Vec<Tensor>),
         carries: &[Tensor],
@@ -84,7 +84,6 @@ impl ScanPrim {
             remat,
             starts_out: false,
         };
-        let out_avals = prim.out_avals();
         let inputs: SmallVec<[Tensor; 2]> = carries
             .iter()
             .chain(xs)
@@ -92,7 +91,7 @@ impl ScanPrim {
             .chain(&extras)
             .cloned()
             .collect();
-        unpack(&bind(prim, inputs)?, &out_avals)
+        bind_multi(Arc::new(prim), inputs, Location::caller())
     }
 
     /// The reverse of one step as a closed graph. Inputs: the carries' cotangents, the
@@ -156,10 +155,9 @@ impl ScanPrim {
     }
 
     /// The store-all VJP of a scan that returned the carries each step starts from
-    /// (`starts_out`): only the reverse scan runs. `out` is the scan's packed output.
-    fn stored_vjp(&self, p: &[Tensor], out: &Tensor, cts: &[Tensor]) -> Result<Vec<Tensor>> {
+    /// (`starts_out`): only the reverse scan runs. `outs` are the scan's outputs.
+    fn stored_vjp(&self, p: &[Tensor], outs: &[Tensor], cts: &[Tensor]) -> Result<Vec<Tensor>> {
         let n = self.n_carry;
-        let outs = unpack(out, &self.out_avals())?;
         // The per-step outputs' cotangents include the stored starts' own (zero in a first
         // derivative; a start is its step's input carry, so the step's VJP adds them there).
         self.reverse_scan(&outs[n..2 * n], p, cts)
@@ -180,13 +178,9 @@ impl ScanPrim {
         let all = Remat::StoreAll;
         ScanPrim::apply(bwd, &init, &seqs, consts, self.length, !self.reverse, all)
     }
-
-    pub(super) fn flat_dtype(&self) -> crate::DType {
-        flat_dtype(&self.out_avals())
-    }
 }
 
-impl Primitive for ScanPrim {
+impl MultiPrimitive for ScanPrim {
     fn name(&self) -> &'static str {
         "scan"
     }
@@ -200,7 +194,7 @@ impl Primitive for ScanPrim {
         )
     }
 
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
         let (n, m) = (self.n_carry, self.n_xs);
         let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
         let mut want = self.body.inputs().to_vec();
@@ -217,10 +211,10 @@ impl Primitive for ScanPrim {
                 ),
             ));
         }
-        Ok(flat_aval(&self.out_avals()))
+        Ok(self.out_avals())
     }
 
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let (n, m) = (self.n_carry, self.n_xs);
         let mut args: Vec<Tensor> = inputs
             .iter()
@@ -254,12 +248,13 @@ impl Primitive for ScanPrim {
                 Tensor::try_stack(&y, 0)?
             });
         }
-        Ok(pack(&result, self.flat_dtype())?.value().clone())
+        Ok(result.iter().map(|t| t.value().clone()).collect())
     }
 
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        if !self.out_avals().iter().any(|a| a.dtype.is_float()) {
-            return Ok(None);
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
+        let out_avals = self.out_avals();
+        if !out_avals.iter().any(|a| a.dtype.is_float()) {
+            return Ok(vec![None; out_avals.len()]);
         }
         let (n, m) = (self.n_carry, self.n_xs);
         let q = p.len() - n - m;
@@ -301,22 +296,21 @@ impl Primitive for ScanPrim {
             self.remat,
         )?;
         let r = self.y_avals.len();
-        let tangents: Vec<Tensor> = outs[n..2 * n]
+        Ok(outs[n..2 * n]
             .iter()
             .chain(&outs[2 * n + r..])
-            .cloned()
-            .collect();
-        Ok(Some(pack(&tangents, self.flat_dtype())?))
+            .zip(&out_avals)
+            .map(|(t, a)| a.dtype.is_float().then(|| t.clone()))
+            .collect())
     }
 
-    fn vjp(&self, p: &[Tensor], out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    fn vjp(&self, p: &[Tensor], outs: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let (n, m) = (self.n_carry, self.n_xs);
         let q = p.len() - n - m;
-        let cts = unpack(g, &self.out_avals())?;
         let back = match self.remat {
-            Remat::StoreAll if self.starts_out => self.stored_vjp(p, out, &cts)?,
-            Remat::StoreAll => self.store_all_vjp(p, &cts)?,
-            _ => RematVjp::apply(self, p, &cts)?,
+            Remat::StoreAll if self.starts_out => self.stored_vjp(p, outs, cts)?,
+            Remat::StoreAll => self.store_all_vjp(p, cts)?,
+            _ => RematVjp::apply(self, p, cts)?,
         };
         let grads = back[..n]
             .iter()
@@ -333,7 +327,7 @@ impl Primitive for ScanPrim {
         args: &[Tensor],
         dims: &[Option<usize>],
         size: usize,
-    ) -> Result<Option<(Tensor, Option<usize>)>> {
+    ) -> Result<Option<Vec<(Tensor, Option<usize>)>>> {
         let (n, m) = (self.n_carry, self.n_xs);
         let bi = self.body.inputs();
         let mut inner: Vec<Option<usize>> = Vec::with_capacity(args.len());
@@ -381,11 +375,12 @@ impl Primitive for ScanPrim {
             self.reverse,
             self.remat,
         )?;
-        let mut rows = outs[..n].to_vec();
+        let mut rows: Vec<(Tensor, Option<usize>)> =
+            outs[..n].iter().map(|c| (c.clone(), Some(0))).collect();
         for y in &outs[n..] {
-            rows.push(move_axis(y, 1, 0)?);
+            rows.push((move_axis(y, 1, 0)?, Some(0)));
         }
-        Ok(Some((pack_rows(&rows, size, self.flat_dtype())?, Some(0))))
+        Ok(Some(rows))
     }
 }
 
@@ -550,10 +545,8 @@ pub fn try_scan_with(
         remat,
         starts_out,
     };
-    let out_avals = prim.out_avals();
     let inputs: SmallVec<[Tensor; 2]> = init.iter().chain(xs).chain(&extras).cloned().collect();
-    let flat = bind_at(prim, inputs, loc)?;
-    let mut outs = unpack(&flat, &out_avals).map_err(|e| e.at(loc))?;
+    let mut outs = bind_multi(Arc::new(prim), inputs, loc)?;
     let mut ys = outs.split_off(n);
     if starts_out {
         ys.drain(..n);

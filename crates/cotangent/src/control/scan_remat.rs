@@ -11,19 +11,19 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::closure::{avals_of, trace_closed};
-use super::diff::{jvp_call, vjp_call};
-use super::pack::{flat_aval, flat_dtype, pack, pack_rows, stacked, unpack};
+use super::diff::{float_tangents, jvp_call, vjp_call};
 use super::remat::{execute, Stepper};
 use super::scan::{step, ScanPrim};
-use crate::core::bind::bind;
+use super::stacked;
+use crate::core::multi::bind_multi;
 use crate::core::{Result, Tensor, Value};
 use crate::ir::Graph;
-use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::custom::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// Inputs: the scan's operands (carries, sequences, invariants), then the cotangents of its
-/// outputs (final carries, stacked step outputs). Output, packed: the cotangents of the
+/// outputs (final carries, stacked step outputs). Outputs: the cotangents of the
 /// initial carries, of the invariants, and of the sequences.
 pub(super) struct RematVjp {
     scan: ScanPrim,
@@ -57,11 +57,11 @@ impl RematVjp {
         };
         debug_assert_eq!(out_avals.len(), p.len());
         let inputs: SmallVec<[Tensor; 2]> = p.iter().chain(cts).cloned().collect();
-        unpack(&bind(prim, inputs)?, &out_avals)
+        bind_multi(Arc::new(prim), inputs, Location::caller())
     }
 
-    /// The store-all VJP as a graph over this primitive's inputs (returning its outputs
-    /// unpacked): what its derivatives and batching rule transform.
+    /// The store-all VJP as a graph over this primitive's inputs (returning its outputs): what
+    /// its derivatives and batching rule transform.
     fn store_all_graph(&self, inputs: &[Aval]) -> Result<Graph> {
         let k = self.scan.body.inputs().len();
         let (g, extras) = trace_closed(|a| self.scan.store_all_vjp(&a[..k], &a[k..]), inputs)?;
@@ -123,7 +123,7 @@ impl Stepper for Steps<'_> {
     }
 }
 
-impl Primitive for RematVjp {
+impl MultiPrimitive for RematVjp {
     fn name(&self) -> &'static str {
         "scan_vjp"
     }
@@ -132,11 +132,11 @@ impl Primitive for RematVjp {
         format!("length={}, {:?}", self.scan.length, self.scan.remat)
     }
 
-    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Aval> {
-        Ok(flat_aval(&self.out_avals))
+    fn abstract_eval(&self, _: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
+        Ok(self.out_avals.clone())
     }
 
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let scan = &self.scan;
         let (n, m) = (scan.n_carry, scan.n_xs);
         let k = scan.body.inputs().len();
@@ -168,19 +168,18 @@ impl Primitive for RematVjp {
                 Tensor::try_stack(&parts, 0)?
             });
         }
-        Ok(pack(&result, flat_dtype(&self.out_avals))?.value().clone())
+        Ok(result.iter().map(|t| t.value().clone()).collect())
     }
 
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let g = self.store_all_graph(&avals_of(p))?;
         let (_, ts) = jvp_call(&g, p, &dense(p, t))?;
-        Ok(Some(pack(&ts, flat_dtype(&self.out_avals))?))
+        Ok(float_tangents(ts))
     }
 
-    fn vjp(&self, p: &[Tensor], _: &Tensor, ct: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    fn vjp(&self, p: &[Tensor], _: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let g = self.store_all_graph(&avals_of(p))?;
-        let cts = unpack(ct, &self.out_avals)?;
-        let grads = vjp_call(&g, p, &cts)?;
+        let grads = vjp_call(&g, p, cts)?;
         Ok(grads
             .into_iter()
             .zip(p)
@@ -193,7 +192,7 @@ impl Primitive for RematVjp {
         args: &[Tensor],
         dims: &[Option<usize>],
         size: usize,
-    ) -> Result<Option<(Tensor, Option<usize>)>> {
+    ) -> Result<Option<Vec<(Tensor, Option<usize>)>>> {
         let inner: Vec<Aval> = args
             .iter()
             .zip(dims)
@@ -208,11 +207,8 @@ impl Primitive for RematVjp {
         let g = self.store_all_graph(&inner)?;
         let rows = batch_graph(&g, args, dims, size)?
             .into_iter()
-            .map(|(y, d)| batch_at(&y, d, size, 0))
+            .map(|(y, d)| Ok((batch_at(&y, d, size, 0)?, Some(0))))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Some((
-            pack_rows(&rows, size, flat_dtype(&self.out_avals))?,
-            Some(0),
-        )))
+        Ok(Some(rows))
     }
 }

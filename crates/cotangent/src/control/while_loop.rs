@@ -10,19 +10,18 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::closure::{avals_of, staging, trace_closed, unify};
-use super::diff::jvp_call;
-use super::pack::{batched, flat_aval, flat_dtype, pack, pack_rows, unpack};
+use super::diff::{float_tangents, jvp_call};
 use super::{bool_scalar, check_types, type_list};
-use crate::core::bind::{bind, bind_at};
+use crate::core::multi::bind_multi;
 use crate::core::{DType, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::Graph;
-use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::custom::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// The `while_loop` primitive. Inputs: the initial carries, then loop-invariant operands. Both
 /// graphs take carries ++ invariants; `cond` returns a bool scalar, `body` the next carries.
-/// Output: the final carries, packed.
+/// Outputs: the final carries.
 struct WhilePrim {
     cond: Arc<Graph>,
     body: Arc<Graph>,
@@ -37,13 +36,13 @@ impl fmt::Debug for WhilePrim {
 
 impl WhilePrim {
     /// Record a loop over `cond` and `body` (closed graphs whose first `shared` inputs are
-    /// `carries ++ consts`), returning the packed final carries.
+    /// `carries ++ consts`), returning the final carries.
     fn apply(
         carries: &[Tensor],
         consts: &[Tensor],
         cond: (Graph, Vec<Tensor>),
         body: (Graph, Vec<Tensor>),
-    ) -> Result<Tensor> {
+    ) -> Result<Vec<Tensor>> {
         let (mut graphs, extras) = unify(vec![cond, body], carries.len() + consts.len());
         let body = Arc::new(graphs.pop().expect("body"));
         let cond = Arc::new(graphs.pop().expect("cond"));
@@ -58,11 +57,11 @@ impl WhilePrim {
             .chain(&extras)
             .cloned()
             .collect();
-        bind(prim, inputs)
+        bind_multi(Arc::new(prim), inputs, Location::caller())
     }
 }
 
-impl Primitive for WhilePrim {
+impl MultiPrimitive for WhilePrim {
     fn name(&self) -> &'static str {
         "while_loop"
     }
@@ -75,7 +74,7 @@ impl Primitive for WhilePrim {
         )
     }
 
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
         let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
         if got != self.body.inputs() {
             return Err(Error::shape(
@@ -87,10 +86,10 @@ impl Primitive for WhilePrim {
                 ),
             ));
         }
-        Ok(flat_aval(&self.carry_avals))
+        Ok(self.carry_avals.clone())
     }
 
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let n = self.carry_avals.len();
         let mut args: Vec<Tensor> = inputs
             .iter()
@@ -102,14 +101,12 @@ impl Primitive for WhilePrim {
                 *a = c;
             }
         }
-        Ok(pack(&args[..n], flat_dtype(&self.carry_avals))?
-            .value()
-            .clone())
+        Ok(args[..n].iter().map(|t| t.value().clone()).collect())
     }
 
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         if !self.carry_avals.iter().any(|a| a.dtype.is_float()) {
-            return Ok(None);
+            return Ok(vec![None; self.carry_avals.len()]);
         }
         let n = self.carry_avals.len();
         let m = p.len() - n;
@@ -136,12 +133,11 @@ impl Primitive for WhilePrim {
             },
             &avals,
         )?;
-        let flat = WhilePrim::apply(&carries, &consts, cond, body)?;
-        let len = flat.numel() / 2;
-        Ok(Some(flat.try_narrow(0, len, len)?))
+        let mut outs = WhilePrim::apply(&carries, &consts, cond, body)?;
+        Ok(float_tangents(outs.split_off(n)))
     }
 
-    fn vjp(&self, _: &[Tensor], _: &Tensor, _: &Tensor) -> Result<Vec<Option<Tensor>>> {
+    fn vjp(&self, _: &[Tensor], _: &[Tensor], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         Err(Error::new(
             ErrorKind::NotDifferentiable,
             "while_loop",
@@ -154,7 +150,7 @@ impl Primitive for WhilePrim {
         args: &[Tensor],
         dims: &[Option<usize>],
         size: usize,
-    ) -> Result<Option<(Tensor, Option<usize>)>> {
+    ) -> Result<Option<Vec<(Tensor, Option<usize>)>>> {
         let n = self.carry_avals.len();
         // Every carry gets the batch axis first (examples leave the loop at different steps).
         let carries = args[..n]
@@ -194,10 +190,8 @@ impl Primitive for WhilePrim {
             },
             &avals,
         )?;
-        let flat = WhilePrim::apply(&carries, consts, cond, body)?;
-        let outs = unpack(&flat, &batched(&self.carry_avals, size))?;
-        let rows = pack_rows(&outs, size, flat_dtype(&self.carry_avals))?;
-        Ok(Some((rows, Some(0))))
+        let outs = WhilePrim::apply(&carries, consts, cond, body)?;
+        Ok(Some(outs.into_iter().map(|o| (o, Some(0))).collect()))
     }
 }
 
@@ -248,11 +242,10 @@ pub fn try_while_loop(
     let prim = WhilePrim {
         body: Arc::new(graphs.pop().expect("body")),
         cond: Arc::new(graphs.pop().expect("cond")),
-        carry_avals: avals.clone(),
+        carry_avals: avals,
     };
     let inputs: SmallVec<[Tensor; 2]> = init.iter().chain(&extras).cloned().collect();
-    let flat = bind_at(prim, inputs, loc)?;
-    unpack(&flat, &avals).map_err(|e| e.at(loc))
+    bind_multi(Arc::new(prim), inputs, loc)
 }
 
 /// Run `body_fn` on the carries while `cond_fn` holds, and return the final carries (JAX's

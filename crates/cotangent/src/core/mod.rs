@@ -8,6 +8,7 @@ pub mod error;
 pub mod layout;
 pub(crate) mod level;
 pub mod lowering;
+pub(crate) mod multi;
 pub(crate) mod opmath;
 pub(crate) mod pool;
 pub mod primitive;

@@ -60,6 +60,14 @@ impl Aval {
         }
     }
 
+    /// The shape and dtype of a value.
+    pub fn of_value(v: &Value) -> Aval {
+        Aval {
+            shape: v.shape().clone(),
+            dtype: v.dtype(),
+        }
+    }
+
     /// The shape and dtype of a tensor.
     pub fn of(t: &Tensor) -> Aval {
         Aval {

@@ -97,7 +97,7 @@ pub(crate) fn push(
         match t {
             Ok(Some(t)) => out.push((f, t)),
             Ok(None) => {}
-            Err(e) => fail(f, e),
+            Err(e) => record_failure(f, e),
         }
     }
     (!out.is_empty()).then(|| Box::new(out))
@@ -108,7 +108,7 @@ thread_local! {
     static FAILED: RefCell<Vec<(u64, Error)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn fail(bit: u64, e: Error) {
+pub(crate) fn record_failure(bit: u64, e: Error) {
     FAILED.with(|f| {
         let mut f = f.borrow_mut();
         if !f.iter().any(|(b, _)| *b == bit) {

@@ -7,6 +7,7 @@ use smallvec::SmallVec;
 
 use super::graph::{Eqn, Graph, Var};
 use crate::core::bind::bind_at;
+use crate::core::multi::{as_tuple, bind_multi, output_index, Tuple};
 use crate::core::{Error, Result, Tensor};
 use crate::prim::Aval;
 
@@ -30,20 +31,27 @@ impl Graph {
                 Var::Const(i) => self.consts[i as usize].clone(),
                 Var::Eqn(_) => unreachable!("equations are read from the environment"),
             },
-            |eqn, args| bind_at(eqn.prim.clone(), args.into_iter().collect(), eqn.location),
+            |_, eqn, args| bind_at(eqn.prim.clone(), args.into_iter().collect(), eqn.location),
+            |_, eqn, t, args| bind_multi(t.multi.clone(), args.into_iter().collect(), eqn.location),
         )
     }
 
     /// Walk the equations in order, computing each one's value with `apply` from its operands'
     /// values (`leaf` gives the values of inputs and constants), freeing every value after its
-    /// last use, and return the outputs' values. Evaluation and batching both run on it.
+    /// last use, and return the outputs' values. Evaluation and batching both run on it. A
+    /// multi-output primitive's tuple equation is computed by `apply_multi` (all its outputs at
+    /// once), and its `output` equations read from those. Both closures get the equation's
+    /// index.
     pub(crate) fn interpret<T: Clone>(
         &self,
         leaf: impl Fn(Var) -> T,
-        mut apply: impl FnMut(&Eqn, SmallVec<[T; 3]>) -> Result<T>,
+        mut apply: impl FnMut(usize, &Eqn, SmallVec<[T; 3]>) -> Result<T>,
+        mut apply_multi: impl FnMut(usize, &Eqn, &Tuple, SmallVec<[T; 3]>) -> Result<Vec<T>>,
     ) -> Result<Vec<T>> {
         let last_use = self.last_uses();
         let mut env: Vec<Option<T>> = vec![None; self.eqns.len()];
+        // The outputs of each tuple equation computed so far (freed with its last projection).
+        let mut tuples: Vec<Option<Vec<T>>> = Vec::new();
         let read = |env: &[Option<T>], v: Var| -> T {
             match v {
                 Var::Eqn(i) => env[i as usize]
@@ -53,6 +61,19 @@ impl Graph {
             }
         };
         for (k, eqn) in self.eqns.iter().enumerate() {
+            if let Some(j) = output_index(&*eqn.prim) {
+                let Some(Var::Eqn(t)) = eqn.inputs.first().copied() else {
+                    unreachable!("an output equation reads a tuple equation");
+                };
+                let outs = tuples[t as usize]
+                    .as_ref()
+                    .expect("tuple computed before use");
+                env[k] = Some(outs[j].clone());
+                if last_use[t as usize] == k {
+                    tuples[t as usize] = None;
+                }
+                continue;
+            }
             let args: SmallVec<[T; 3]> = eqn.inputs.iter().map(|&v| read(&env, v)).collect();
             for &v in &eqn.inputs {
                 if let Var::Eqn(i) = v {
@@ -61,7 +82,15 @@ impl Graph {
                     }
                 }
             }
-            env[k] = Some(apply(eqn, args)?);
+            if let Some(t) = as_tuple(&*eqn.prim) {
+                let outs = apply_multi(k, eqn, t, args)?;
+                if tuples.len() <= k {
+                    tuples.resize(k + 1, None);
+                }
+                tuples[k] = Some(outs);
+                continue;
+            }
+            env[k] = Some(apply(k, eqn, args)?);
         }
         Ok(self.outputs.iter().map(|&v| read(&env, v)).collect())
     }

@@ -9,20 +9,19 @@
 use std::panic::Location;
 use std::sync::Arc;
 
-use super::call::{float_only, packed_output, tensors};
+use super::call::{call_outputs, float_only, tensors};
 use super::compiled::Compiled;
 use super::run::execute;
-use crate::control::diff::{jvp_call, vjp_call};
-use crate::control::pack::{flat_dtype, pack, pack_rows, unpack};
-use crate::core::bind::bind_at;
+use crate::control::diff::{float_tangents, jvp_call, vjp_call};
+use crate::core::multi::bind_multi;
 use crate::core::{Result, Tensor, Value};
 use crate::ir::try_trace_fallible;
-use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::custom::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
-/// A call of a compiled program, recorded in a `vmap`'s per-example trace. Its output is the
-/// program's outputs packed into one vector (they have one dtype).
+/// A call of a compiled program, recorded in a `vmap`'s per-example trace. Its outputs are the
+/// program's.
 #[derive(Debug)]
 pub(crate) struct JitCall {
     program: Arc<Compiled>,
@@ -30,26 +29,18 @@ pub(crate) struct JitCall {
     location: &'static Location<'static>,
 }
 
-/// Record a call of `c` on `xs` (values of a `vmap`'s per-example trace) as one [`JitCall`];
-/// `None` when its outputs do not share a dtype (packing them would convert), and the caller
-/// replays the graph instead.
+/// Record a call of `c` on `xs` (values of a `vmap`'s per-example trace) as one [`JitCall`].
 pub(crate) fn bind(
     c: &Arc<Compiled>,
     xs: &[Tensor],
     location: &'static Location<'static>,
-) -> Option<Result<Vec<Tensor>>> {
-    let outs = c.graph.output_avals();
-    if outs.iter().any(|a| a.dtype != outs[0].dtype) {
-        return None;
-    }
+) -> Result<Vec<Tensor>> {
     let call = JitCall {
         program: c.clone(),
-        outs: outs.clone(),
+        outs: c.graph.output_avals(),
         location,
     };
-    Some(
-        bind_at(call, xs.iter().cloned().collect(), location).and_then(|flat| unpack(&flat, &outs)),
-    )
+    bind_multi(Arc::new(call), xs.iter().cloned().collect(), location)
 }
 
 impl Compiled {
@@ -97,35 +88,27 @@ impl Compiled {
     }
 }
 
-impl JitCall {
-    fn d(&self) -> crate::DType {
-        flat_dtype(&self.outs)
-    }
-}
-
-impl Primitive for JitCall {
+impl MultiPrimitive for JitCall {
     fn name(&self) -> &'static str {
         "jit"
     }
 
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        packed_output(&self.program.graph.inputs, inputs, &self.outs)
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
+        call_outputs(&self.program.graph.inputs, inputs, &self.outs)
     }
 
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let xs = tensors(inputs.iter().map(|v| (*v).clone()));
-        let outs = tensors(execute(&self.program, &xs)?);
-        Ok(pack(&outs, self.d())?.value().clone())
+        execute(&self.program, &xs)
     }
 
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let (_, ts) = jvp_call(&self.program.graph, p, &dense(p, t))?;
-        Ok(Some(pack(&ts, self.d())?))
+        Ok(float_tangents(ts))
     }
 
-    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        let cts = unpack(g, &self.outs)?;
-        let xbar = vjp_call(&self.program.graph, p, &cts)?;
+    fn vjp(&self, p: &[Tensor], _: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
+        let xbar = vjp_call(&self.program.graph, p, cts)?;
         Ok(float_only(xbar, p))
     }
 
@@ -134,9 +117,9 @@ impl Primitive for JitCall {
         args: &[Tensor],
         dims: &[Option<usize>],
         size: usize,
-    ) -> Result<Option<(Tensor, Option<usize>)>> {
+    ) -> Result<Option<Vec<(Tensor, Option<usize>)>>> {
         let program = self.program.batched(args, dims, size)?;
         let outs = super::dispatch::call(&program, args, self.location)?;
-        Ok(Some((pack_rows(&outs, size, self.d())?, Some(0))))
+        Ok(Some(outs.into_iter().map(|o| (o, Some(0))).collect()))
     }
 }

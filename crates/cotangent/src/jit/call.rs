@@ -23,13 +23,12 @@ use std::sync::Arc;
 use super::compiled::Compiled;
 use super::passes::push;
 use super::run::execute;
-use crate::control::diff::{jvp_call, value_and_vjp_call, vjp_call};
-use crate::control::pack::{flat_aval, flat_dtype, pack, unpack};
-use crate::core::bind::bind_computed;
+use crate::control::diff::{float_tangents, jvp_call, value_and_vjp_call, vjp_call};
 use crate::core::level::active;
+use crate::core::multi::bind_multi_computed;
 use crate::core::{Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{try_trace_fallible, try_trace_n, Graph, Var};
-use crate::prim::{Aval, AvalRef, Primitive};
+use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::custom::dense;
 
 /// A function's reverse mode split into a compiled forward and backward program.
@@ -43,7 +42,7 @@ pub(crate) struct Split {
     bwd: Compiled,
     /// The function's outputs.
     out_avals: Vec<Aval>,
-    /// `x, ẋ → ẏ` (packed), compiled at the first forward-mode call (`None` if tracing it
+    /// `x, ẋ → ẏ`, compiled at the first forward-mode call (`None` if tracing it
     /// failed: forward mode then replays the graph).
     jvp: std::sync::OnceLock<Option<Compiled>>,
 }
@@ -196,19 +195,11 @@ pub(crate) fn record(
     // The executor reads only the inputs' values.
     let mut outs = execute(&split.fwd, xs)?;
     let residuals = outs.split_off(split.out_avals.len());
-    let d = flat_dtype(&split.out_avals);
-    let flat = pack(&tensors(outs), d)?;
     let node = JitNode {
         split: split.clone(),
         residuals,
     };
-    let t = bind_computed(
-        Box::new(node),
-        xs.iter().cloned().collect(),
-        flat.value().clone(),
-        location,
-    )?;
-    unpack(&t, &split.out_avals)
+    bind_multi_computed(Arc::new(node), xs.iter().cloned().collect(), outs, location)
 }
 
 /// A call of a compiled function, recorded for reverse mode with its residuals.
@@ -228,26 +219,24 @@ impl fmt::Debug for JitNode {
     }
 }
 
-impl Primitive for JitNode {
+impl MultiPrimitive for JitNode {
     fn name(&self) -> &'static str {
         "jit"
     }
 
-    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        packed_output(&self.split.graph.inputs, inputs, &self.split.out_avals)
+    fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
+        call_outputs(&self.split.graph.inputs, inputs, &self.split.out_avals)
     }
 
-    fn eval(&self, inputs: &[&Value]) -> Result<Value> {
+    fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let xs = tensors(inputs.iter().map(|v| (*v).clone()));
         let mut outs = execute(&self.split.fwd, &xs)?;
         outs.truncate(self.split.out_avals.len());
-        Ok(pack(&tensors(outs), flat_dtype(&self.split.out_avals))?
-            .value()
-            .clone())
+        Ok(outs)
     }
 
-    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &Tensor) -> Result<Option<Tensor>> {
-        let d = flat_dtype(&self.split.out_avals);
+    fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
+        let n_out = self.split.out_avals.len();
         let t = dense(p, t);
         if !tracked(p.iter().chain(&t)) {
             let program = self.split.jvp.get_or_init(|| {
@@ -256,36 +245,31 @@ impl Primitive for JitNode {
                 let n = p.len();
                 let g = &self.split.graph;
                 let traced = try_trace_n(
-                    |a| match jvp_call(g, &a[..n], &a[n..]).and_then(|(_, ts)| pack(&ts, d)) {
-                        Ok(flat) => vec![flat],
-                        Err(_) => Vec::new(),
-                    },
+                    |a| jvp_call(g, &a[..n], &a[n..]).map_or_else(|_| Vec::new(), |(_, ts)| ts),
                     &avals,
                 );
                 traced
                     .ok()
-                    .filter(|g| g.outputs.len() == 1)
+                    .filter(|g| g.outputs.len() == n_out)
                     .map(Compiled::new)
             });
             if let Some(program) = program {
                 let args: Vec<Tensor> = p.iter().chain(&t).cloned().collect();
-                let mut out = tensors(execute(program, &args)?);
-                return Ok(out.pop());
+                return Ok(float_tangents(tensors(execute(program, &args)?)));
             }
         }
         let (_, ts) = jvp_call(&self.split.graph, p, &t)?;
-        Ok(Some(pack(&ts, d)?))
+        Ok(float_tangents(ts))
     }
 
-    fn vjp(&self, p: &[Tensor], _: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
-        let cts = unpack(g, &self.split.out_avals)?;
-        let xbar = if tracked(p.iter().chain(std::iter::once(g))) {
+    fn vjp(&self, p: &[Tensor], _: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
+        let xbar = if tracked(p.iter().chain(cts)) {
             // A derivative of the derivative: differentiate the graph itself.
-            vjp_call(&self.split.graph, p, &cts)?
+            vjp_call(&self.split.graph, p, cts)?
         } else {
             let mut args: Vec<Tensor> = p.to_vec();
             args.extend(tensors(self.residuals.iter().cloned()));
-            args.extend(cts);
+            args.extend_from_slice(cts);
             tensors(execute(&self.split.bwd, &args)?)
         };
         Ok(float_only(xbar, p))
@@ -293,12 +277,12 @@ impl Primitive for JitNode {
 }
 
 /// The shape rule of a call of a compiled program: the inputs must be the compiled ones, and
-/// the output is the program's outputs (`outs`) packed into one vector.
-pub(super) fn packed_output(
+/// the outputs are the program's (`outs`).
+pub(super) fn call_outputs(
     compiled: &[Aval],
     inputs: &[AvalRef<'_>],
     outs: &[Aval],
-) -> Result<Aval> {
+) -> Result<Vec<Aval>> {
     let got: Vec<Aval> = inputs.iter().map(AvalRef::to_aval).collect();
     if got != compiled {
         return Err(Error::shape(
@@ -306,7 +290,7 @@ pub(super) fn packed_output(
             "the inputs do not match the compiled ones".to_string(),
         ));
     }
-    Ok(flat_aval(outs))
+    Ok(outs.to_vec())
 }
 
 /// The cotangents `xbar` of inputs `p`, kept for the float ones only.

@@ -35,9 +35,7 @@ pub(crate) fn call(
             }
         }
         if !concrete && !c.tracked_consts && crate::transform::vmap::in_per_example_trace(xs) {
-            if let Some(ys) = super::batch::bind(c, xs, location) {
-                return ys;
-            }
+            return super::batch::bind(c, xs, location);
         }
         return c.graph.eval(xs).map_err(|e| e.at(location));
     }

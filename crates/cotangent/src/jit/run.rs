@@ -3,6 +3,8 @@
 //! dropped last run's outputs), everything else runs through its primitive's kernel.
 
 use smallvec::SmallVec;
+
+use crate::core::multi::{as_tuple, output_index};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +31,8 @@ pub(crate) struct Arena {
     /// The result of a loop's first-phase reduction (see `epilogue`).
     first32: Vec<f32>,
     first64: Vec<f64>,
+    /// The outputs of the multi-output equations computed so far, by equation.
+    tuples: Vec<Option<Vec<Value>>>,
 }
 
 impl Arena {
@@ -104,6 +108,7 @@ fn run_steps(
     for (i, step) in plan.steps.iter().enumerate() {
         let start = times.is_some().then(Instant::now);
         match step {
+            Step::Prim(k) if multi_step(g, *k as usize, inputs, env, &mut arena.tuples)? => {}
             Step::Prim(k) => {
                 let e = &g.eqns[*k as usize];
                 // The result's buffer, asked of the allocator first (as `bind` does eagerly).
@@ -142,12 +147,51 @@ fn run_steps(
         }
         for &j in &plan.drops[i] {
             env[j as usize] = None;
+            if let Some(t) = arena.tuples.get_mut(j as usize) {
+                *t = None;
+            }
         }
     }
     Ok(g.outputs
         .iter()
         .map(|&v| fetch(g, inputs, env, v).clone())
         .collect())
+}
+
+/// Run equation `k` if it is a multi-output primitive's tuple (all its outputs computed at
+/// once, kept in `tuples`) or one of its projections (read from there); false for any other.
+fn multi_step(
+    g: &Graph,
+    k: usize,
+    inputs: &[Tensor],
+    env: &mut [Option<Value>],
+    tuples: &mut Vec<Option<Vec<Value>>>,
+) -> Result<bool> {
+    let e = &g.eqns[k];
+    if let Some(j) = output_index(&*e.prim) {
+        let Some(Var::Eqn(t)) = e.inputs.first().copied() else {
+            unreachable!("an output equation reads a tuple equation");
+        };
+        let outs = tuples[t as usize]
+            .as_ref()
+            .expect("tuple computed before use");
+        env[k] = Some(outs[j].clone());
+        return Ok(true);
+    }
+    let Some(t) = as_tuple(&*e.prim) else {
+        return Ok(false);
+    };
+    let outs = {
+        let refs: SmallVec<[&Value; 3]> =
+            e.inputs.iter().map(|&v| fetch(g, inputs, env, v)).collect();
+        t.multi.eval(&refs).map_err(|err| err.at(e.location))?
+    };
+    if tuples.len() < g.eqns.len() {
+        tuples.resize(g.eqns.len(), None);
+    }
+    tuples[k] = Some(outs);
+    env[k] = Some(Value::from_vec(Vec::<bool>::new(), e.aval.shape.clone()));
+    Ok(true)
 }
 
 /// A packed buffer of `numel` elements of `T` for an output: the planned one when nobody else

@@ -5,6 +5,7 @@
 //!
 //! Everything else (softmax, losses, …) is composed from these in [`crate::ops`].
 
+pub use crate::core::multi::MultiPrimitive;
 pub use crate::core::primitive::{Aval, AvalRef, Primitive, Values};
 
 pub(crate) mod batching;

@@ -17,6 +17,7 @@
 //! branch taken.
 
 use crate::core::bind::bind_at;
+use crate::core::multi::{as_tuple, bind_multi, output_index};
 use crate::core::{Error, Result, Shape, Tensor};
 use crate::ir::{Graph, Var};
 use crate::prim::lowering::{LocalDeps, Lowering};
@@ -161,6 +162,22 @@ fn propagate(
         };
         let out = &eqn.aval.shape;
         let n = out.numel();
+        if as_tuple(&*eqn.prim).is_some() {
+            // A multi-output primitive describes nothing: its tuple depends on everything its
+            // operands do (kept as one set), and every element of each output on that.
+            if !conservative.contains(&eqn.prim.name()) {
+                conservative.push(eqn.prim.name());
+            }
+            let ops: Vec<Deps> = eqn.inputs.iter().map(|&v| deps_of(v, &eqn_deps)).collect();
+            let all: Vec<&[u32]> = ops.iter().flatten().map(|s| &s[..]).collect();
+            eqn_deps.push(vec![union(&all)]);
+            continue;
+        }
+        if output_index(&*eqn.prim).is_some() && eqn.aval.dtype.is_float() {
+            let tuple = deps_of(eqn.inputs[0], &eqn_deps);
+            eqn_deps.push(vec![tuple[0].clone(); n]);
+            continue;
+        }
         if !eqn.aval.dtype.is_float() {
             eqn_deps.push(none(n));
             continue;
@@ -401,14 +418,14 @@ fn choices_at(g: &Graph, x: &Tensor) -> Result<Vec<Option<Choice>>> {
              a value traced by jit or vmap",
         ));
     }
-    let mut choices = Vec::with_capacity(g.eqns.len());
+    let mut choices = vec![None; g.eqns.len()];
     g.interpret(
         |v| match v {
             Var::Input(_) => x.clone(),
             Var::Const(c) => g.consts[c as usize].clone(),
             Var::Eqn(_) => unreachable!("equations are read from the environment"),
         },
-        |eqn, args| {
+        |k, eqn, args| {
             let values: Vec<_> = args.iter().map(|t| t.value()).collect();
             let out = bind_at(
                 eqn.prim.clone(),
@@ -425,9 +442,10 @@ fn choices_at(g: &Graph, x: &Tensor) -> Result<Vec<Option<Choice>>> {
                     _ => None,
                 },
             };
-            choices.push(choice);
+            choices[k] = choice;
             Ok(out)
         },
+        |_, eqn, t, args| bind_multi(t.multi.clone(), args.into_iter().collect(), eqn.location),
     )?;
     Ok(choices)
 }

@@ -7,6 +7,7 @@ use smallvec::SmallVec;
 
 use crate::core::debug::{check_rule, debug_nans, RuleScope};
 use crate::core::level::MaskGuard;
+use crate::core::multi::{as_tuple, dense_cotangents, output_index, outputs_of};
 use crate::core::tensor::NodeId;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::transform::graph::topo_order;
@@ -34,8 +35,27 @@ pub(crate) fn backward(
         }
     }
     let mut terminals = FxHashMap::with_capacity_and_hasher(stops.len() + 4, Default::default());
+    // Cotangents of the outputs of multi-output primitives, gathered at their tuple node.
+    let mut gathered: FxHashMap<NodeId, Vec<Option<Tensor>>> = FxHashMap::default();
     for node in order.iter().rev() {
         let terminal = stop_ids.contains(&node.id()) || node.origin().is_none();
+        if !terminal {
+            let origin = node.origin().expect("non-terminal nodes have an origin");
+            if let Some(t) = as_tuple(&*origin.prim) {
+                let Some(cts) = gathered.remove(&node.id()) else {
+                    continue;
+                };
+                let contributions = {
+                    let _rule = RuleScope::enter();
+                    let gs = dense_cotangents(&t.avals, cts)?;
+                    t.multi
+                        .vjp(&origin.inputs, &outputs_of(node), &gs)
+                        .map_err(|e| e.at(node.location()))?
+                };
+                pass_back(&mut cot, node, None, contributions, bit)?;
+                continue;
+            }
+        }
         let Some(g) = cot.remove(&node.id()) else {
             continue;
         };
@@ -44,6 +64,19 @@ pub(crate) fn backward(
             continue;
         }
         let origin = node.origin().expect("non-terminal nodes have an origin");
+        if let Some(k) = output_index(&*origin.prim) {
+            let tuple = &origin.inputs[0];
+            let n = tuple
+                .origin()
+                .and_then(|o| as_tuple(&*o.prim))
+                .map_or(0, |t| t.avals.len());
+            let slots = gathered.entry(tuple.id()).or_insert_with(|| vec![None; n]);
+            slots[k] = Some(match slots[k].take() {
+                Some(prev) => prev.try_add(&g)?,
+                None => g,
+            });
+            continue;
+        }
         let contributions = {
             let _rule = RuleScope::enter();
             let needed: SmallVec<[bool; 3]> = origin
@@ -56,53 +89,67 @@ pub(crate) fn backward(
                 .vjp_needed(&origin.inputs, node, &g, &needed)
                 .map_err(|e| e.at(node.location()))?
         };
-        if contributions.len() != origin.inputs.len() {
-            return Err(Error::shape(
+        pass_back(&mut cot, node, Some(&g), contributions, bit)?;
+    }
+    Ok(terminals)
+}
+
+/// Check the cotangents a rule returned for `node`'s inputs (`g`: the output's cotangent, for
+/// `debug_nans`) and add them to those inputs' cotangents.
+fn pass_back(
+    cot: &mut FxHashMap<NodeId, Tensor>,
+    node: &Tensor,
+    g: Option<&Tensor>,
+    contributions: Vec<Option<Tensor>>,
+    bit: u64,
+) -> Result<()> {
+    let origin = node.origin().expect("non-terminal nodes have an origin");
+    if contributions.len() != origin.inputs.len() {
+        return Err(Error::shape(
+            origin.prim.name(),
+            format!(
+                "its vjp rule returned {} cotangents for {} inputs (one per input, `None` \
+                 for zero)",
+                contributions.len(),
+                origin.inputs.len()
+            ),
+        )
+        .at(node.location()));
+    }
+    if let (true, Some(g)) = (debug_nans(), g) {
+        let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
+        for c in contributions.iter().flatten() {
+            check_rule(
+                "vjp",
                 origin.prim.name(),
-                format!(
-                    "its vjp rule returned {} cotangents for {} inputs (one per input, `None` \
-                     for zero)",
-                    contributions.len(),
-                    origin.inputs.len()
-                ),
-            )
-            .at(node.location()));
+                &primals,
+                g.value(),
+                c.value(),
+                node.location(),
+            )?;
         }
-        if debug_nans() {
-            let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
-            for c in contributions.iter().flatten() {
-                check_rule(
-                    "vjp",
-                    origin.prim.name(),
-                    &primals,
-                    g.value(),
-                    c.value(),
-                    node.location(),
-                )?;
-            }
-        }
-        for (input, c) in origin.inputs.iter().zip(contributions) {
-            if let Some(c) = c {
-                if input.levels() & bit != 0 {
-                    if c.shape() != input.shape() || c.dtype() != input.dtype() {
-                        return Err(Error::shape(
-                            origin.prim.name(),
-                            format!(
-                                "its vjp rule returned a cotangent of {}{} for an input of {}{}",
-                                c.dtype(),
-                                c.shape(),
-                                input.dtype(),
-                                input.shape()
-                            ),
-                        )
-                        .at(node.location()));
-                    }
-                    accumulate(&mut cot, input, c)?;
+    }
+    for (input, c) in origin.inputs.iter().zip(contributions) {
+        if let Some(c) = c {
+            if input.levels() & bit != 0 {
+                if c.shape() != input.shape() || c.dtype() != input.dtype() {
+                    return Err(Error::shape(
+                        origin.prim.name(),
+                        format!(
+                            "its vjp rule returned a cotangent of {}{} for an input of {}{}",
+                            c.dtype(),
+                            c.shape(),
+                            input.dtype(),
+                            input.shape()
+                        ),
+                    )
+                    .at(node.location()));
                 }
+                accumulate(cot, input, c)?;
             }
         }
     }
-    Ok(terminals)
+    Ok(())
 }
 
 fn accumulate(cot: &mut FxHashMap<NodeId, Tensor>, node: &Tensor, c: Tensor) -> Result<()> {

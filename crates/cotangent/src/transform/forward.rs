@@ -6,9 +6,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::core::debug::RuleScope;
 use crate::core::level::MaskGuard;
+use crate::core::multi::{as_tuple, output_index, outputs_of};
 use crate::core::tangent::check_tangent;
 use crate::core::tensor::NodeId;
-use crate::core::{Result, Tensor};
+use crate::core::{Error, Result, Tensor};
 use crate::transform::graph::topo_order;
 use crate::transform::stats::count_forward;
 
@@ -29,6 +30,8 @@ pub(crate) fn forward(
     for (x, t) in inputs.iter().zip(tangents) {
         tan.insert(x.id(), t.clone());
     }
+    // The output tangents of each multi-output primitive, by its tuple node.
+    let mut spread: FxHashMap<NodeId, Vec<Option<Tensor>>> = FxHashMap::default();
     for node in &order {
         if stop_ids.contains(&node.id()) {
             continue;
@@ -36,6 +39,16 @@ pub(crate) fn forward(
         let Some(origin) = node.origin() else {
             continue;
         };
+        if let Some(k) = output_index(&*origin.prim) {
+            // An output of a multi-output primitive: its tangent came with its tuple's.
+            if let Some(t) = spread
+                .get(&origin.inputs[0].id())
+                .and_then(|ts| ts[k].clone())
+            {
+                tan.insert(node.id(), t);
+            }
+            continue;
+        }
         let ins: Vec<Option<Tensor>> = origin
             .inputs
             .iter()
@@ -48,6 +61,40 @@ pub(crate) fn forward(
             })
             .collect();
         if ins.iter().all(Option::is_none) {
+            continue;
+        }
+        if let Some(t) = as_tuple(&*origin.prim) {
+            let outs = outputs_of(node);
+            let ts = {
+                let _rule = RuleScope::enter();
+                t.multi
+                    .jvp(&origin.inputs, &ins, &outs)
+                    .map_err(|e| e.at(node.location()))?
+            };
+            if ts.len() != outs.len() {
+                return Err(Error::shape(
+                    t.multi.name(),
+                    format!(
+                        "its jvp rule returned {} tangents for {} outputs",
+                        ts.len(),
+                        outs.len()
+                    ),
+                )
+                .at(node.location()));
+            }
+            for (tk, o) in ts.iter().zip(&outs) {
+                if let Some(tk) = tk {
+                    check_tangent(
+                        t.multi.name(),
+                        &origin.inputs,
+                        &ins,
+                        o.value(),
+                        tk,
+                        node.location(),
+                    )?;
+                }
+            }
+            spread.insert(node.id(), ts);
             continue;
         }
         let out = {

@@ -13,6 +13,7 @@
 use std::panic::Location;
 
 use crate::core::bind::bind_at;
+use crate::core::multi::{bind_multi, Tuple};
 use crate::core::tensor::Inputs;
 use crate::core::{Error, Result, Tensor};
 use crate::ir::{try_trace_n, Graph, Var};
@@ -65,7 +66,7 @@ pub(crate) fn batch_graph(
             Var::Const(i) => (graph.consts()[i as usize].clone(), None),
             Var::Eqn(_) => unreachable!("equations are read from the environment"),
         },
-        |eqn, operands| {
+        |_, eqn, operands| {
             let (xs, ds): (Vec<Tensor>, Vec<Option<usize>>) = operands.into_iter().unzip();
             if ds.iter().all(Option::is_none) {
                 let inputs: Inputs = xs.into_iter().collect();
@@ -85,7 +86,66 @@ pub(crate) fn batch_graph(
                 },
             )
         },
+        |_, eqn, t, operands| {
+            let (xs, ds): (Vec<Tensor>, Vec<Option<usize>>) = operands.into_iter().unzip();
+            if ds.iter().all(Option::is_none) {
+                let outs = bind_multi(t.multi.clone(), xs.into_iter().collect(), eqn.location)?;
+                return Ok(outs.into_iter().map(|o| (o, None)).collect());
+            }
+            match t
+                .multi
+                .batch(&xs, &ds, size)
+                .map_err(|e| e.at(eqn.location))?
+            {
+                Some(outs) => Ok(outs),
+                None => {
+                    count_vmap_fallback();
+                    per_example_multi(eqn, t, &xs, &ds, size)
+                }
+            }
+        },
     )
+}
+
+/// One example of each of `xs` (batched at `ds`).
+fn example(xs: &[Tensor], ds: &[Option<usize>], b: usize) -> Result<Inputs> {
+    xs.iter()
+        .zip(ds)
+        .map(|(x, d)| match d {
+            Some(d) => x.try_narrow(*d as isize, b, 1)?.try_squeeze(*d as isize),
+            None => Ok(x.clone()),
+        })
+        .collect()
+}
+
+/// [`per_example`] for a multi-output primitive: each output stacked at axis 0.
+fn per_example_multi(
+    eqn: &crate::ir::Eqn,
+    t: &Tuple,
+    xs: &[Tensor],
+    ds: &[Option<usize>],
+    size: usize,
+) -> Result<Vec<(Tensor, Option<usize>)>> {
+    let mut outs: Vec<Vec<Tensor>> = vec![Vec::with_capacity(size); t.avals.len()];
+    for b in 0..size {
+        let ys = bind_multi(t.multi.clone(), example(xs, ds, b)?, eqn.location)?;
+        for (acc, y) in outs.iter_mut().zip(ys) {
+            acc.push(y);
+        }
+    }
+    outs.iter()
+        .zip(&t.avals)
+        .map(|(ys, a)| {
+            let y = if ys.is_empty() {
+                let mut dims = vec![0];
+                dims.extend_from_slice(a.shape.dims());
+                Tensor::try_zeros(&dims, a.dtype)?
+            } else {
+                Tensor::try_stack(ys, 0)?
+            };
+            Ok((y, Some(0)))
+        })
+        .collect()
 }
 
 /// The fallback for a primitive without a batching rule: apply it to each example and stack.
@@ -97,15 +157,11 @@ fn per_example(
 ) -> Result<Tensor> {
     let mut outs = Vec::with_capacity(size);
     for b in 0..size {
-        let inputs: Inputs = xs
-            .iter()
-            .zip(ds)
-            .map(|(x, d)| match d {
-                Some(d) => x.try_narrow(*d as isize, b, 1)?.try_squeeze(*d as isize),
-                None => Ok(x.clone()),
-            })
-            .collect::<Result<_>>()?;
-        outs.push(bind_at(eqn.prim.clone(), inputs, eqn.location)?);
+        outs.push(bind_at(
+            eqn.prim.clone(),
+            example(xs, ds, b)?,
+            eqn.location,
+        )?);
     }
     Tensor::try_stack(&outs, 0)
 }
