@@ -111,18 +111,71 @@ fn deep_mlp(x: &Tensor, ws: &[Tensor], every: usize) -> Tensor {
 }
 
 #[test]
-fn closing_over_a_tracked_tensor_is_an_error_not_a_silent_zero() {
-    let w = Tensor::scalar(2.0).requires_grad();
+fn a_checkpoint_differentiates_the_tracked_tensors_it_closes_over() {
+    // f(x, w) = sin(x·w) with w captured by the block, not passed to it.
+    let (x0, w0) = (0.7f64, 2.0f64);
+    let want = [w0 * (x0 * w0).cos(), x0 * (x0 * w0).cos()];
+    let f = |xs: &[Tensor]| {
+        let w = xs[1].clone();
+        let block = checkpoint(move |a: &[Tensor]| (&a[0] * &w).sin());
+        block(&[xs[0].clone()])
+    };
+    let args = [Tensor::scalar(x0), Tensor::scalar(w0)];
+    let g = grad_n(f)(&args);
+    for (got, want) in g.iter().zip(want) {
+        assert!((got.item::<f64>() - want).abs() < 1e-15, "{got} vs {want}");
+    }
+    // The same through the tape, compiled, in forward mode and per example.
+    let w = Tensor::scalar(w0).requires_grad();
     let w2 = w.clone();
-    let bad = checkpoint(move |xs: &[Tensor]| &xs[0] * &w2);
+    let block = checkpoint(move |a: &[Tensor]| (&a[0] * &w2).sin());
+    let grads = block(&[Tensor::scalar(x0)]).backward();
+    assert!((grads.wrt(&w).item::<f64>() - want[1]).abs() < 1e-15);
+    let compiled = jit_n(move |xs: &[Tensor]| grad_n(f)(xs))(&args);
+    let tangent = jvp(f, &args, &[Tensor::scalar(0.0), Tensor::scalar(1.0)]).1;
+    assert!((compiled[1].item::<f64>() - want[1]).abs() < 1e-15);
+    assert!((tangent.item::<f64>() - want[1]).abs() < 1e-15);
+    let ws = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
+    let per_row = vmap(
+        move |w: &Tensor| grad_n(f)(&[Tensor::scalar(x0), w.clone()]).remove(1),
+        0,
+        0,
+    )(&ws);
+    for (got, w) in per_row.to_vec::<f64>().iter().zip([1.0, 2.0, 3.0]) {
+        assert!((got - x0 * (x0 * w).cos()).abs() < 1e-15, "{got}");
+    }
+}
+
+#[test]
+fn a_custom_rule_closing_over_a_tracked_tensor_is_an_error_not_a_silent_zero() {
+    let w = Tensor::scalar(2.0).requires_grad();
     let x = Tensor::scalar(1.0).requires_grad();
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bad(&[x.clone()])))
-        .expect_err("must refuse");
-    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains("does not take as an argument"), "{msg}");
+    let (w1, w2) = (w.clone(), w.clone());
+    let by_vjp = custom_vjp(
+        move |xs: &[Tensor]| &xs[0] * &w1,
+        |_, _, g: &Tensor| vec![g.clone()],
+    );
+    let by_jvp = custom_jvp(
+        move |xs: &[Tensor]| &xs[0] * &w2,
+        |_, t: &[Tensor]| t[0].clone(),
+    );
+    for bad in [&by_vjp as &dyn Fn(&[Tensor]) -> Tensor, &by_jvp] {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bad(&[x.clone()])))
+            .expect_err("must refuse");
+        let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+        // Names the op that used it and its line.
+        assert!(
+            msg.contains("does not take as an argument")
+                && msg.contains("`mul`, crates/cotangent/tests/custom.rs"),
+            "{msg}"
+        );
+    }
     // Untracked captured constants are fine.
     let c = Tensor::scalar(3.0);
-    let ok = checkpoint(move |xs: &[Tensor]| &xs[0] * &c);
+    let ok = custom_vjp(
+        move |xs: &[Tensor]| &xs[0] * &c,
+        |_, _, g: &Tensor| vec![g * 3.0],
+    );
     assert_eq!(
         grad(|x: &Tensor| ok(&[x.clone()]))(&Tensor::scalar(1.0)).item::<f64>(),
         3.0
@@ -318,4 +371,48 @@ fn a_user_primitive_whose_kernel_breaks_its_shape_rule_is_an_error() {
         cotangent::jit::Jit::new(|xs: &[Tensor]| vec![apply_primitive(Liar, xs).unwrap() * 2.0]);
     let err = j.try_call(std::slice::from_ref(&x)).unwrap_err();
     assert!(err.to_string().contains(want), "{err}");
+}
+
+#[test]
+fn function_primitives_carry_the_traced_graph_not_the_closure() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // The user's function runs once per call (to trace it); derivatives, batching and
+    // recomputation work on the graph it left, not by calling it again.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (c1, c2) = (calls.clone(), calls.clone());
+    let block = checkpoint(move |a: &[Tensor]| {
+        c1.fetch_add(1, Ordering::SeqCst);
+        a[0].sin().exp()
+    });
+    let lse = custom_vjp(
+        move |a: &[Tensor]| {
+            c2.fetch_add(1, Ordering::SeqCst);
+            a[0].exp().sum().log()
+        },
+        |p: &[Tensor], _, g: &Tensor| vec![p[0].softmax(0) * g],
+    );
+    let x = Tensor::from_vec(vec![0.1, -0.4, 0.9], &[3]);
+    let f = |x: &Tensor| lse(&[block(&[x.clone()])]);
+    let h = hessian(f)(&x);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one trace of each function"
+    );
+    // The same function without the wrappers (softmax is the true derivative of lse).
+    let plain = |x: &Tensor| x.sin().exp().exp().sum().log();
+    assert_close_all(&h, &hessian(plain)(&x), 1e-12);
+    calls.store(0, Ordering::SeqCst);
+    let xs = Tensor::stack(&[x.clone(), -&x], 0);
+    let gs = vmap(grad(f), 0, 0)(&xs);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "vmap batches the graphs");
+    assert_close_all(&gs.narrow(0, 0, 1).squeeze(0), &grad(f)(&x), 1e-14);
+}
+
+fn assert_close_all(a: &Tensor, b: &Tensor, tol: f64) {
+    assert_eq!(a.dims(), b.dims());
+    for (x, y) in a.to_vec::<f64>().iter().zip(b.to_vec::<f64>()) {
+        assert!((x - y).abs() < tol, "{a} vs {b}");
+    }
 }

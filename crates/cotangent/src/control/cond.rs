@@ -9,14 +9,14 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::closure::{avals_of, run, trace_closed, unify};
-use super::diff::float_tangents;
+use super::diff::{float_cotangents, float_tangents};
 use super::diff::{jvp_call, vjp_call};
 use super::{batched, bool_scalar, check_types, type_list};
 use crate::core::multi::bind_multi;
 use crate::core::{DType, Error, Result, Tensor, Value};
 use crate::ir::Graph;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
-use crate::transform::custom::dense;
+use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// The `cond` primitive. Inputs: a rank-0 bool predicate, then the operands both branch graphs
@@ -140,11 +140,7 @@ impl MultiPrimitive for CondPrim {
             .collect::<Result<Vec<_>>>()?;
         let cts = CondPrim::apply(&p[0], &args, parts, avals_of(ops))?;
         let mut out = vec![None];
-        out.extend(
-            cts.into_iter()
-                .zip(ops)
-                .map(|(c, x)| x.dtype().is_float().then_some(c)),
-        );
+        out.extend(float_cotangents(cts, ops));
         Ok(out)
     }
 

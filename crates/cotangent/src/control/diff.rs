@@ -47,6 +47,14 @@ pub(crate) fn float_tangents(ts: Vec<Tensor>) -> Vec<Option<Tensor>> {
         .collect()
 }
 
+/// Cotangents of `primals` as a rule returns them: `None` for the non-float ones.
+pub(crate) fn float_cotangents(cts: Vec<Tensor>, primals: &[Tensor]) -> Vec<Option<Tensor>> {
+    cts.into_iter()
+        .zip(primals)
+        .map(|(c, x)| x.dtype().is_float().then_some(c))
+        .collect()
+}
+
 fn float_positions(ts: &[Tensor]) -> Vec<usize> {
     (0..ts.len())
         .filter(|&i| ts[i].dtype().is_float())

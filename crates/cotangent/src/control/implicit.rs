@@ -494,7 +494,7 @@ impl Primitive for PerExample {
         let n = p.len();
         let given: Vec<bool> = t.iter().map(Option::is_some).collect();
         let mut args = p.to_vec();
-        args.extend(crate::transform::custom::dense(p, t));
+        args.extend(crate::transform::function::dense(p, t));
         args.push(out.clone());
         let mut axes = self.dims.clone();
         axes.extend(self.dims.iter().copied());

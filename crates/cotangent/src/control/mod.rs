@@ -17,7 +17,7 @@
 //! keep their own shapes and dtypes (an i64 carry stays exact), nothing is packed.
 
 mod bounded_while;
-mod closure;
+pub(crate) mod closure;
 mod cond;
 pub(crate) mod diff;
 mod fori;

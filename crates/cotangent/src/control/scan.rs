@@ -11,7 +11,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::closure::{avals_of, staging, trace_closed};
-use super::diff::{jvp_call, vjp_call};
+use super::diff::{float_cotangents, jvp_call, vjp_call};
 use super::remat::Remat;
 use super::scan_remat::RematVjp;
 use super::{batched, stacked};
@@ -20,7 +20,7 @@ use crate::core::multi::bind_multi;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::ir::Graph;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
-use crate::transform::custom::dense;
+use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph, move_axis};
 
 /// The `scan` primitive. Inputs: carries, then sequences (leading axis `length`), then
@@ -316,10 +316,7 @@ impl MultiPrimitive for ScanPrim {
             .iter()
             .chain(&back[n + q..])
             .chain(&back[n..n + q]);
-        Ok(grads
-            .zip(p)
-            .map(|(g, x)| x.dtype().is_float().then(|| g.clone()))
-            .collect())
+        Ok(float_cotangents(grads.cloned().collect(), p))
     }
 
     fn batch(

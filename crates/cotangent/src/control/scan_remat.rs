@@ -11,7 +11,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::closure::{avals_of, trace_closed};
-use super::diff::{float_tangents, jvp_call, vjp_call};
+use super::diff::{float_cotangents, float_tangents, jvp_call, vjp_call};
 use super::remat::{execute, Stepper};
 use super::scan::{step, ScanPrim};
 use super::stacked;
@@ -19,7 +19,7 @@ use crate::core::multi::bind_multi;
 use crate::core::{Result, Tensor, Value};
 use crate::ir::Graph;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
-use crate::transform::custom::dense;
+use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// Inputs: the scan's operands (carries, sequences, invariants), then the cotangents of its
@@ -180,11 +180,7 @@ impl MultiPrimitive for RematVjp {
     fn vjp(&self, p: &[Tensor], _: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let g = self.store_all_graph(&avals_of(p))?;
         let grads = vjp_call(&g, p, cts)?;
-        Ok(grads
-            .into_iter()
-            .zip(p)
-            .map(|(g, x)| x.dtype().is_float().then_some(g))
-            .collect())
+        Ok(float_cotangents(grads, p))
     }
 
     fn batch(

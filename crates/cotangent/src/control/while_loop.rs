@@ -16,7 +16,7 @@ use crate::core::multi::bind_multi;
 use crate::core::{DType, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::Graph;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
-use crate::transform::custom::dense;
+use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// The `while_loop` primitive. Inputs: the initial carries, then loop-invariant operands. Both

@@ -208,15 +208,3 @@ fn check_shapes<P: Primitive + ?Sized>(prim: &P, inputs: &Inputs) -> Result<Aval
         ),
     }
 }
-
-/// Record an already computed `value` as the output of `prim` applied to `inputs` (for
-/// primitives that carry a user function, whose output shape is known only by running it).
-pub(crate) fn bind_computed(
-    prim: Box<dyn Primitive>,
-    inputs: Inputs,
-    value: Value,
-    location: &'static Location<'static>,
-) -> Result<Tensor> {
-    let levels = inputs.iter().fold(0, |acc, t| acc | t.levels()) & active();
-    record(Arc::from(prim), inputs, value, levels, location)
-}

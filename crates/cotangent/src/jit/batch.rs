@@ -9,15 +9,16 @@
 use std::panic::Location;
 use std::sync::Arc;
 
-use super::call::{call_outputs, float_only, tensors};
+use super::call::{call_outputs, tensors};
 use super::compiled::Compiled;
 use super::run::execute;
+use crate::control::diff::float_cotangents;
 use crate::control::diff::{float_tangents, jvp_call, vjp_call};
 use crate::core::multi::bind_multi;
 use crate::core::{Result, Tensor, Value};
 use crate::ir::try_trace_fallible;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
-use crate::transform::custom::dense;
+use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
 
 /// A call of a compiled program, recorded in a `vmap`'s per-example trace. Its outputs are the
@@ -109,7 +110,7 @@ impl MultiPrimitive for JitCall {
 
     fn vjp(&self, p: &[Tensor], _: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
         let xbar = vjp_call(&self.program.graph, p, cts)?;
-        Ok(float_only(xbar, p))
+        Ok(float_cotangents(xbar, p))
     }
 
     fn batch(

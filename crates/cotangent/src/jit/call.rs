@@ -23,13 +23,15 @@ use std::sync::Arc;
 use super::compiled::Compiled;
 use super::passes::push;
 use super::run::execute;
-use crate::control::diff::{float_tangents, jvp_call, value_and_vjp_call, vjp_call};
+use crate::control::diff::{
+    float_cotangents, float_tangents, jvp_call, value_and_vjp_call, vjp_call,
+};
 use crate::core::level::active;
 use crate::core::multi::bind_multi_computed;
 use crate::core::{Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{try_trace_fallible, try_trace_n, Graph, Var};
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
-use crate::transform::custom::dense;
+use crate::transform::function::dense;
 
 /// A function's reverse mode split into a compiled forward and backward program.
 #[derive(Debug)]
@@ -272,7 +274,7 @@ impl MultiPrimitive for JitNode {
             args.extend_from_slice(cts);
             tensors(execute(&self.split.bwd, &args)?)
         };
-        Ok(float_only(xbar, p))
+        Ok(float_cotangents(xbar, p))
     }
 }
 
@@ -291,12 +293,4 @@ pub(super) fn call_outputs(
         ));
     }
     Ok(outs.to_vec())
-}
-
-/// The cotangents `xbar` of inputs `p`, kept for the float ones only.
-pub(super) fn float_only(xbar: Vec<Tensor>, p: &[Tensor]) -> Vec<Option<Tensor>> {
-    xbar.into_iter()
-        .zip(p)
-        .map(|(c, x)| x.dtype().is_float().then_some(c))
-        .collect()
 }

@@ -21,10 +21,7 @@ impl Primitive for StopGradient {
         "stop_gradient"
     }
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Aval> {
-        Ok(Aval {
-            shape: inputs[0].shape.clone(),
-            dtype: inputs[0].dtype,
-        })
+        Ok(inputs[0].to_aval())
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         Ok(inputs[0].clone())

@@ -12,6 +12,7 @@ pub(crate) mod backward;
 pub mod checkpoint;
 pub mod custom;
 pub(crate) mod forward;
+pub(crate) mod function;
 pub mod grad;
 pub(crate) mod graph;
 pub mod jacobian;
