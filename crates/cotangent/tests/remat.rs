@@ -421,3 +421,39 @@ fn invalid_policies_are_errors() {
     .unwrap_err();
     assert!(e.to_string().contains("bounded_while_loop"), "{e}");
 }
+
+#[test]
+fn a_checkpoint_holds_no_more_than_the_plain_block() {
+    // Four tanh layers, weights passed to the block: the gradient of the checkpointed block
+    // recomputes what the plain one stores, so at its peak it holds about as much, and
+    // nothing the size of its weights more (such as zero cotangents made for every input).
+    let (n, width) = (64, 256);
+    let ws: Vec<Tensor> = (0..4)
+        .map(|i| Tensor::randn(&[width, width], 40 + i, DType::F64) * 0.05)
+        .collect();
+    let x = Tensor::randn(&[n, width], 50, DType::F64);
+    let block = |a: &[Tensor]| {
+        let mut h = a[0].clone();
+        for w in &a[1..] {
+            h = h.matmul(w).tanh();
+        }
+        h
+    };
+    let ck = checkpoint(block);
+    let loss = |f: &dyn Fn(&[Tensor]) -> Tensor, p: &[Tensor]| {
+        let mut args = vec![x.clone()];
+        args.extend(p.iter().cloned());
+        f(&args).square().sum()
+    };
+    let (plain, plain_peak) = peak_during(|| grad_n(|p| loss(&block, p))(&ws));
+    let (ckpt, ckpt_peak) = peak_during(|| grad_n(|p| loss(&ck, p))(&ws));
+    for (a, b) in plain.iter().zip(&ckpt) {
+        assert!(close(a, b, 1e-12));
+    }
+    let activation = n * width * 8;
+    assert!(
+        ckpt_peak <= plain_peak + 2 * activation,
+        "checkpoint peak {ckpt_peak} B vs plain {plain_peak} B (one weight is {} B)",
+        width * width * 8
+    );
+}

@@ -145,10 +145,18 @@ pub(crate) fn value_and_vjp_call(
             }
         })
         .collect::<Result<Vec<_>>>()?;
-    let got = pb.try_call_n(&seeds)?;
-    let mut out = zeros(&in_avals)?;
-    for (j, &i) in float_in.iter().enumerate() {
-        out[i] = got[j].clone();
-    }
+    // Zeros only for the non-float inputs: a checkpointed block's weights are all float, and
+    // zeros made for them too would be live beside their cotangents.
+    let mut got = pb.try_call_n(&seeds)?.into_iter();
+    let out = in_avals
+        .iter()
+        .map(|a| {
+            if a.dtype.is_float() {
+                Ok(got.next().expect("one cotangent per float input"))
+            } else {
+                Tensor::try_zeros(a.shape.dims(), a.dtype)
+            }
+        })
+        .collect::<Result<_>>()?;
     Ok((ys, out))
 }
