@@ -416,3 +416,32 @@ fn assert_close_all(a: &Tensor, b: &Tensor, tol: f64) {
         assert!((x - y).abs() < tol, "{a} vs {b}");
     }
 }
+
+#[test]
+fn an_eager_custom_function_may_read_values() {
+    // Eagerly the function runs on values (as PyTorch's checkpoint does): a branch on a value
+    // works under grad, through checkpoint and custom_vjp alike.
+    let branchy = |xs: &[Tensor]| {
+        if xs[0].sum().item::<f64>() > 0.0 {
+            xs[0].sin()
+        } else {
+            xs[0].cos()
+        }
+    };
+    let block = checkpoint(branchy);
+    let by_rule = custom_vjp(branchy, |p: &[Tensor], _, g: &Tensor| vec![g * &p[0].cos()]);
+    for (x, want) in [(0.5f64, 0.5f64.cos()), (-0.5, 0.5f64.sin())] {
+        let g = grad(|x: &Tensor| block(&[x.clone()]))(&Tensor::scalar(x));
+        assert!((g.item::<f64>() - want).abs() < 1e-15, "{x}: {g}");
+    }
+    let g = grad(|x: &Tensor| by_rule(&[x.clone()]))(&Tensor::scalar(0.5));
+    assert!((g.item::<f64>() - 0.5f64.cos()).abs() < 1e-15);
+    // Under jit the function is traced, and reading a value is the usual tracing error.
+    let jitted = jit(move |x: &Tensor| block(&[x.clone()]));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        jitted(&Tensor::scalar(0.5))
+    }))
+    .expect_err("a traced function cannot read values");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("trac"), "{msg}");
+}

@@ -283,4 +283,62 @@ fn a_multi_output_kernel_that_breaks_its_promise_is_an_error() {
         msg.contains("multi_output.rs"),
         "names the caller's line: {msg}"
     );
+    // Compiled, the kernel runs in the program: the same error, not an index out of bounds.
+    let compiled = Jit::new(|x: &[Tensor]| {
+        let outs = apply_multi_primitive(Liar, &[x[0].clone()]).expect("traced: the shape rule");
+        vec![&outs[0] + &outs[1]]
+    });
+    let e = compiled.try_call(&[Tensor::scalar(1.0)]).unwrap_err();
+    assert!(
+        e.to_string().contains("liar") && e.to_string().contains("promised 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_batching_rule_with_too_few_outputs_is_an_error() {
+    #[derive(Debug)]
+    struct Short;
+    impl MultiPrimitive for Short {
+        fn name(&self) -> &'static str {
+            "short"
+        }
+        fn abstract_eval(&self, i: &[AvalRef<'_>]) -> Result<Vec<Aval>> {
+            Ok(vec![i[0].to_aval(), i[0].to_aval()])
+        }
+        fn eval(&self, i: &[&Value]) -> Result<Vec<Value>> {
+            Ok(vec![i[0].clone(), i[0].clone()])
+        }
+        fn jvp(
+            &self,
+            _: &[Tensor],
+            t: &[Option<Tensor>],
+            _: &[Tensor],
+        ) -> Result<Vec<Option<Tensor>>> {
+            Ok(vec![t[0].clone(), t[0].clone()])
+        }
+        fn vjp(&self, _: &[Tensor], _: &[Tensor], g: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
+            Ok(vec![Some(&g[0] + &g[1])])
+        }
+        #[allow(clippy::type_complexity)]
+        fn batch(
+            &self,
+            args: &[Tensor],
+            dims: &[Option<usize>],
+            _: usize,
+        ) -> Result<Option<Vec<(Tensor, Option<usize>)>>> {
+            Ok(Some(vec![(args[0].clone(), dims[0])]))
+        }
+    }
+    let f = |x: &Tensor| {
+        let outs = apply_multi_primitive(Short, std::slice::from_ref(x)).unwrap();
+        &outs[0] * &outs[1]
+    };
+    assert_eq!(f(&Tensor::scalar(3.0)).item::<f64>(), 9.0);
+    let xs = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+    let e = cotangent::try_vmap_call(|a| vec![f(&a[0])], &[xs], &[Some(0)], &[0]).unwrap_err();
+    assert!(
+        e.to_string().contains("short") && e.to_string().contains("gave 1 outputs"),
+        "{e}"
+    );
 }

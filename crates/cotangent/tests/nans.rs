@@ -79,6 +79,32 @@ fn inf_from_the_vjp_of_sqrt_names_the_forward_line() {
 }
 
 #[test]
+fn inf_from_a_vjp_inside_a_loop_names_the_body_op() {
+    // A multi-output primitive's reverse rule is checked like any other: sqrt's infinite
+    // derivative at 0, inside a scan's body, stops the backward pass, naming sqrt and the
+    // body's line.
+    let _d = debugging();
+    let x = Tensor::from_vec(vec![4.0, 0.0], &[2]).requires_grad();
+    let line = line!() + 2;
+    let (c, _) = scan(
+        |c, _| (vec![c[0].sqrt()], vec![]),
+        &[x.clone()],
+        &[Tensor::zeros(&[2], DType::F64)],
+    );
+    let err = c[0]
+        .sum()
+        .try_backward()
+        .err()
+        .expect("the backward pass must stop");
+    let msg = err.to_string();
+    assert!(msg.contains("the vjp of `sqrt` produced inf"), "{msg}");
+    assert!(
+        msg.contains(&format!("forward op created at {}:{line}", file!())),
+        "{msg}"
+    );
+}
+
+#[test]
 fn off_means_ieee_propagation() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     set_debug_nans(false);

@@ -44,7 +44,7 @@ fn remap(g: &mut Graph, f: impl Fn(Var) -> Var) {
 }
 
 /// Turn the constants that are tracked or traced into inputs appended after the existing ones.
-fn lift(mut g: Graph) -> (Graph, Vec<Tensor>) {
+pub(crate) fn lift(mut g: Graph) -> (Graph, Vec<Tensor>) {
     let n = g.inputs.len() as u32;
     let mut map = Vec::with_capacity(g.consts.len());
     let mut consts = Vec::new();

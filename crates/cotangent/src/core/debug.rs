@@ -76,7 +76,8 @@ impl Drop for RuleScope {
     }
 }
 
-fn first_non_finite(v: &Value) -> Option<(usize, f64)> {
+/// The index and value of the first NaN or infinity of a float value (`None` for other dtypes).
+pub(crate) fn first_non_finite(v: &Value) -> Option<(usize, f64)> {
     if !v.dtype().is_float() {
         return None;
     }

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
+use super::bind::as_promised;
 use super::debug::{check_output, debug_nans, RuleScope};
 use super::dtype::DType;
 use super::error::{Error, Result};
@@ -77,7 +78,9 @@ pub trait MultiPrimitive: Any + Debug + Send + Sync + 'static {
     /// The outputs' shapes and dtypes, or an error naming the operation.
     fn abstract_eval(&self, inputs: &[AvalRef<'_>]) -> Result<Vec<Aval>>;
 
-    /// Compute the outputs from concrete input values.
+    /// Compute the outputs from concrete input values. Inputs arrive in their own dtypes:
+    /// f16 and bf16 values are not widened first (as they are for a [`Primitive`] that does
+    /// not declare `native_half`).
     fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>>;
 
     /// Forward-mode rule: one tangent per output (`None` = zero) given the input tangents
@@ -385,7 +388,7 @@ fn record_multi(
 }
 
 /// An error unless the kernel's `values` have the promised types.
-fn check_values(op: &'static str, avals: &[Aval], values: &[Value]) -> Result<()> {
+pub(crate) fn check_values(op: &'static str, avals: &[Aval], values: &[Value]) -> Result<()> {
     if values.len() != avals.len() {
         return Err(Error::shape(
             op,
@@ -397,18 +400,7 @@ fn check_values(op: &'static str, avals: &[Aval], values: &[Value]) -> Result<()
         ));
     }
     for (v, a) in values.iter().zip(avals) {
-        if v.shape() != &a.shape || v.dtype() != a.dtype {
-            return Err(Error::shape(
-                op,
-                format!(
-                    "its kernel returned {}{} but its shape rule promised {}{}",
-                    v.dtype(),
-                    v.shape(),
-                    a.dtype,
-                    a.shape
-                ),
-            ));
-        }
+        as_promised(op, a, v.clone())?;
     }
     Ok(())
 }

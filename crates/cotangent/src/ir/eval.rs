@@ -84,6 +84,18 @@ impl Graph {
             }
             if let Some(t) = as_tuple(&*eqn.prim) {
                 let outs = apply_multi(k, eqn, t, args)?;
+                if outs.len() != t.avals.len() {
+                    // A user's batching rule, say, with one result too few.
+                    return Err(Error::shape(
+                        t.multi.name(),
+                        format!(
+                            "gave {} outputs where its shape rule promised {}",
+                            outs.len(),
+                            t.avals.len()
+                        ),
+                    )
+                    .at(eqn.location));
+                }
                 if tuples.len() <= k {
                     tuples.resize(k + 1, None);
                 }

@@ -20,7 +20,10 @@ pub enum Var {
     Eqn(u32),
 }
 
-/// One primitive application: `out = prim(inputs…)`.
+/// One primitive application: `out = prim(inputs…)`. A primitive with several outputs
+/// ([`crate::prim::MultiPrimitive`]) appears as one equation whose value is a placeholder
+/// (`bool[0]`, listed under the primitive's name) followed by one `output` equation per
+/// result it reads, each with that result's shape and dtype.
 #[derive(Clone, Debug)]
 pub struct Eqn {
     /// The primitive (shared with the traced tensors it came from).

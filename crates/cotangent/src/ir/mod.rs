@@ -9,5 +9,5 @@ mod print;
 mod trace;
 
 pub use graph::{Eqn, Graph, Var};
-pub(crate) use trace::try_trace_fallible;
+pub(crate) use trace::{from_tensors, try_trace_fallible};
 pub use trace::{trace, trace_n, try_trace_n};

@@ -4,7 +4,7 @@
 
 use smallvec::SmallVec;
 
-use crate::core::multi::{as_tuple, output_index};
+use crate::core::multi::{as_tuple, check_values, output_index};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -184,7 +184,9 @@ fn multi_step(
     let outs = {
         let refs: SmallVec<[&Value; 3]> =
             e.inputs.iter().map(|&v| fetch(g, inputs, env, v)).collect();
-        t.multi.eval(&refs).map_err(|err| err.at(e.location))?
+        let outs = t.multi.eval(&refs).map_err(|err| err.at(e.location))?;
+        check_values(t.multi.name(), &t.avals, &outs).map_err(|err| err.at(e.location))?;
+        outs
     };
     if tuples.len() < g.eqns.len() {
         tuples.resize(g.eqns.len(), None);

@@ -5,7 +5,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
-use crate::core::debug::{check_rule, debug_nans, RuleScope};
+use crate::core::debug::{check_rule, debug_nans, first_non_finite, RuleScope};
 use crate::core::level::MaskGuard;
 use crate::core::multi::{as_tuple, dense_cotangents, output_index, outputs_of};
 use crate::core::tensor::NodeId;
@@ -45,14 +45,14 @@ pub(crate) fn backward(
                 let Some(cts) = gathered.remove(&node.id()) else {
                     continue;
                 };
+                let gs = dense_cotangents(&t.avals, cts)?;
                 let contributions = {
                     let _rule = RuleScope::enter();
-                    let gs = dense_cotangents(&t.avals, cts)?;
                     t.multi
                         .vjp(&origin.inputs, &outputs_of(node), &gs)
                         .map_err(|e| e.at(node.location()))?
                 };
-                pass_back(&mut cot, node, None, contributions, bit)?;
+                pass_back(&mut cot, node, &gs, contributions, bit)?;
                 continue;
             }
         }
@@ -89,17 +89,17 @@ pub(crate) fn backward(
                 .vjp_needed(&origin.inputs, node, &g, &needed)
                 .map_err(|e| e.at(node.location()))?
         };
-        pass_back(&mut cot, node, Some(&g), contributions, bit)?;
+        pass_back(&mut cot, node, std::slice::from_ref(&g), contributions, bit)?;
     }
     Ok(terminals)
 }
 
-/// Check the cotangents a rule returned for `node`'s inputs (`g`: the output's cotangent, for
-/// `debug_nans`) and add them to those inputs' cotangents.
+/// Check the cotangents a rule returned for `node`'s inputs (`seeds`: the cotangents of its
+/// outputs, for `debug_nans`) and add them to those inputs' cotangents.
 fn pass_back(
     cot: &mut FxHashMap<NodeId, Tensor>,
     node: &Tensor,
-    g: Option<&Tensor>,
+    seeds: &[Tensor],
     contributions: Vec<Option<Tensor>>,
     bit: u64,
 ) -> Result<()> {
@@ -116,7 +116,9 @@ fn pass_back(
         )
         .at(node.location()));
     }
-    if let (true, Some(g)) = (debug_nans(), g) {
+    // The rule is to blame only when every cotangent it was given is finite.
+    let blame = debug_nans() && seeds.iter().all(|s| first_non_finite(s.value()).is_none());
+    if let (true, Some(g)) = (blame, seeds.first()) {
         let primals: Vec<&Value> = origin.inputs.iter().map(Tensor::value).collect();
         for c in contributions.iter().flatten() {
             check_rule(

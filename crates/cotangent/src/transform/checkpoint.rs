@@ -12,6 +12,11 @@ use crate::transform::function::{apply, Fun, Rule};
 
 /// `f`, recomputed during differentiation instead of storing its intermediates.
 ///
+/// `f` runs once per call: on values when no trace is running (so it may read them, as in
+/// PyTorch), traced under `jit` and `vmap`. Derivatives replay the graph it left, so they
+/// follow the branches taken at the call. Tracked tensors `f` closes over are differentiated
+/// like its arguments.
+///
 /// ```
 /// use cotangent::{checkpoint, grad, Tensor};
 /// let block = checkpoint(|xs: &[Tensor]| xs[0].sin().exp());

@@ -17,6 +17,11 @@ use crate::transform::function::{apply, Fun, JvpRule, Rule, VjpRule};
 /// `f` with a user-supplied reverse-mode rule `rule(primals, output, cotangent) -> one
 /// cotangent per input` (JAX's `custom_vjp`).
 ///
+/// `f` runs once per call: on values when no trace is running (so it may read them), traced
+/// under `jit` and `vmap`. Its graph is kept for forward mode and batching. The rule only sees
+/// `f`'s arguments, so `f` must not close over a tensor that a transformation tracks: that
+/// panics, naming the op that used it (pass it as an argument instead).
+///
 /// ```
 /// use cotangent::{custom_vjp, grad, Tensor};
 /// // Identity in the forward pass, gradient clipped to [-1, 1] in the backward pass.
@@ -48,7 +53,8 @@ pub(crate) fn custom_vjp_at(
 }
 
 /// `f` with a user-supplied forward-mode rule `rule(primals, tangents) -> output tangent`, linear
-/// in the tangents (JAX's `custom_jvp`). Reverse mode transposes the rule automatically.
+/// in the tangents (JAX's `custom_jvp`). Reverse mode transposes the rule automatically. `f`
+/// runs and may close over tensors as for [`custom_vjp`].
 ///
 /// ```
 /// use cotangent::{custom_jvp, grad, Tensor};

@@ -1,6 +1,6 @@
-//! The primitive behind `custom_vjp`, `custom_jvp` and `checkpoint`: the user's function traced
-//! into a [`Graph`] at the types of one call, with the rule (if any) that takes the place of the
-//! graph's own derivative. Its shape rule and kernel are the graph's; forward and reverse mode
+//! The primitive behind `custom_vjp`, `custom_jvp` and `checkpoint`: the user's function read
+//! into a [`Graph`] once per call (recorded on values eagerly, traced under a trace), with the
+//! rule (if any) that takes the place of the graph's own derivative. Its shape rule and kernel are the graph's; forward and reverse mode
 //! differentiate the graph (see `control::diff`) unless a user rule replaces one of them. Under
 //! `vmap` it batches into the same primitive over the batched graph, with the rule mapped too,
 //! so the user's rule (or the recomputation) still applies to the whole batch.
@@ -14,14 +14,15 @@ use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::control::closure::{avals_of, run, trace_closed};
+use crate::control::closure::{avals_of, lift, run, staging, trace_closed};
 use crate::control::diff::{float_cotangents, jvp_call, vjp_call};
-use crate::core::bind::bind_at;
-use crate::core::level::active;
+use crate::core::bind::{bind_at, bind_computed};
+use crate::core::level::{active, Level};
 use crate::core::{Error, Result, Tensor, Value};
-use crate::ir::{Graph, Var};
+use crate::ir::{from_tensors, Graph, Var};
 use crate::prim::batching::batch_at;
 use crate::prim::{Aval, AvalRef, Primitive};
+use crate::transform::alias;
 use crate::transform::vmap::{batch_graph, move_axis, try_vmap_call};
 use crate::{no_grad, vjp};
 
@@ -197,6 +198,7 @@ impl Primitive for Function {
             extras,
             self.rule.batched(dims),
             args,
+            None,
             Location::caller(),
         )?;
         Ok(Some((out, Some(0))))
@@ -214,6 +216,11 @@ pub(crate) fn dense(primals: &[Tensor], tangents: &[Option<Tensor>]) -> Vec<Tens
 
 /// `f` applied to `xs` as one primitive with `rule`, recorded at `location` (the user's line
 /// that made the custom function: a closure cannot take its caller's).
+///
+/// Under a trace (`jit`, `vmap`, `trace`) the function is traced on placeholders. Eagerly it
+/// runs once on the values at a recording level of its own, and the graph is read back from
+/// what it recorded, as PyTorch's checkpoint runs its function: a function that reads values
+/// (`item`, a branch on a value) works there, and its value is not computed twice.
 pub(crate) fn apply(
     rule: Rule,
     f: &Fun,
@@ -224,17 +231,28 @@ pub(crate) fn apply(
         // Nothing records (inside `no_grad`): the function itself is all there is to run.
         return Ok(no_grad(|| f(xs)));
     }
-    let (body, extras) =
-        trace_closed(|a| Ok(vec![f(a)]), &avals_of(xs)).map_err(|e| e.at(location))?;
-    bind_body(body, extras, rule, xs, location)
+    if staging() {
+        let (body, extras) =
+            trace_closed(|a| Ok(vec![f(a)]), &avals_of(xs)).map_err(|e| e.at(location))?;
+        return bind_body(body, extras, rule, xs, None, location);
+    }
+    let level = Level::new().map_err(|e| e.at(location))?;
+    let inputs: Vec<Tensor> = xs.iter().map(|x| alias(&x.detach(), level.bit)).collect();
+    let y = f(&inputs);
+    let graph =
+        from_tensors(&inputs, std::slice::from_ref(&y), level.bit).map_err(|e| e.at(location))?;
+    let (body, extras) = lift(graph);
+    bind_body(body, extras, rule, xs, Some(y.value().clone()), location)
 }
 
-/// Bind the primitive over `body` to `args` and the tensors its closure conversion lifted.
+/// Bind the primitive over `body` to `args` and the tensors its closure conversion lifted,
+/// with its output `value` when it is already computed.
 fn bind_body(
     body: Graph,
     extras: Vec<Tensor>,
     rule: Rule,
     args: &[Tensor],
+    value: Option<Value>,
     location: &'static Location<'static>,
 ) -> Result<Tensor> {
     if !extras.is_empty() && !matches!(rule, Rule::Recompute) {
@@ -256,5 +274,8 @@ fn bind_body(
         body: Arc::new(body),
         rule,
     };
-    bind_at(prim, inputs, location)
+    match value {
+        Some(v) => bind_computed(prim, inputs, v, location),
+        None => bind_at(prim, inputs, location),
+    }
 }
