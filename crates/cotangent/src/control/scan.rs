@@ -19,6 +19,7 @@ use super::{check_types, type_list};
 use crate::core::multi::bind_multi;
 use crate::core::{Error, Result, Tensor, Value};
 use crate::ir::Graph;
+use crate::jit::body::CompiledBody;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph, move_axis};
@@ -43,6 +44,8 @@ pub(super) struct ScanPrim {
     /// the VJP (a store-all scan recorded under reverse mode), which then reads them from the
     /// output instead of running the forward scan again.
     pub(super) starts_out: bool,
+    /// The body compiled for its concrete runs (see `eval`).
+    pub(super) compiled: CompiledBody,
 }
 
 impl fmt::Debug for ScanPrim {
@@ -83,6 +86,7 @@ impl ScanPrim {
             body: Arc::new(graph),
             remat,
             starts_out: false,
+            compiled: CompiledBody::default(),
         };
         let inputs: SmallVec<[Tensor; 2]> = carries
             .iter()
@@ -227,7 +231,7 @@ impl MultiPrimitive for ScanPrim {
             for (j, x) in xs.iter().enumerate() {
                 args[n + j] = x.try_narrow(0, t, 1)?.try_squeeze(0)?;
             }
-            let outs = self.body.eval(&args)?;
+            let outs = self.compiled.run(&self.body, &args)?;
             let mut outs = outs.into_iter();
             for a in &mut args[..n] {
                 *a = outs.next().expect("a carry per carry");
@@ -541,6 +545,7 @@ pub fn try_scan_with(
         body: Arc::new(graph),
         remat,
         starts_out,
+        compiled: CompiledBody::default(),
     };
     let inputs: SmallVec<[Tensor; 2]> = init.iter().chain(xs).chain(&extras).cloned().collect();
     let mut outs = bind_multi(Arc::new(prim), inputs, loc)?;

@@ -18,6 +18,7 @@
 //! so does a call whose captured constants an active level tracks.
 
 mod batch;
+pub(crate) mod body;
 mod cache;
 mod call;
 mod compiled;
