@@ -6,10 +6,13 @@ use std::sync::Mutex;
 use cotangent::testing::check_grads;
 use cotangent::*;
 
+/// Every test holds this: `checkpoint_gives_identical_gradients_and_stores_less` counts the
+/// process's live recorded nodes, which a test running beside it would change.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 #[test]
 fn custom_vjp_rule_is_used_by_the_backward_pass() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Forward: identity. Backward: clip to [-1, 1] (wrong on purpose, to see it used).
     let clip = custom_vjp(
         |xs: &[Tensor]| xs[0].clone(),
@@ -37,6 +40,7 @@ fn custom_vjp_rule_is_used_by_the_backward_pass() {
 
 #[test]
 fn straight_through_estimator() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let ste_round = custom_vjp(
         |xs: &[Tensor]| xs[0].round(),
         |_, _, g: &Tensor| vec![g.clone()],
@@ -54,6 +58,7 @@ fn straight_through_estimator() {
 
 #[test]
 fn hessian_through_custom_jvp() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Stable softplus with its derivative given as sigmoid: Hessian must be σ'(x) = σ(1 − σ).
     let softplus = custom_jvp(
         |xs: &[Tensor]| xs[0].softplus(),
@@ -78,6 +83,7 @@ fn hessian_through_custom_jvp() {
 
 #[test]
 fn custom_vjp_rule_is_differentiable() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // log1p(exp(x)) with the rule g·sigmoid(x): second derivatives flow through the rule.
     let sp = custom_vjp(
         |xs: &[Tensor]| xs[0].exp().log1p(),
@@ -112,6 +118,7 @@ fn deep_mlp(x: &Tensor, ws: &[Tensor], every: usize) -> Tensor {
 
 #[test]
 fn a_checkpoint_differentiates_the_tracked_tensors_it_closes_over() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // f(x, w) = sin(x·w) with w captured by the block, not passed to it.
     let (x0, w0) = (0.7f64, 2.0f64);
     let want = [w0 * (x0 * w0).cos(), x0 * (x0 * w0).cos()];
@@ -148,6 +155,7 @@ fn a_checkpoint_differentiates_the_tracked_tensors_it_closes_over() {
 
 #[test]
 fn a_custom_rule_closing_over_a_tracked_tensor_is_an_error_not_a_silent_zero() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let w = Tensor::scalar(2.0).requires_grad();
     let x = Tensor::scalar(1.0).requires_grad();
     let (w1, w2) = (w.clone(), w.clone());
@@ -228,6 +236,7 @@ fn checkpoint_gives_identical_gradients_and_stores_less() {
 
 #[test]
 fn rules_that_return_the_wrong_shape_or_count_are_errors_naming_the_op() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let x = Tensor::from_vec(vec![0.5, 1.5, 2.5], &[3]);
     // A custom JVP whose tangent has the wrong shape.
     let bad_jvp = custom_jvp(|xs: &[Tensor]| xs[0].sin(), |_, ts: &[Tensor]| ts[0].sum());
@@ -266,6 +275,7 @@ fn rules_that_return_the_wrong_shape_or_count_are_errors_naming_the_op() {
 
 #[test]
 fn a_user_primitive_whose_vjp_forgets_an_input_is_an_error() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     use cotangent::prim::{Aval, AvalRef, Primitive};
     #[derive(Debug)]
     struct Mul2;
@@ -304,6 +314,7 @@ fn a_user_primitive_whose_vjp_forgets_an_input_is_an_error() {
 
 #[test]
 fn detach_inside_a_custom_function_works_under_jit_and_vmap() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // softmax detaches its shifted max: computed inside the function, so not a captured value.
     let x = Tensor::from_vec(vec![0.1, 0.2, 0.3], &[3]);
     let want = [0.30060961, 0.33222499, 0.3671654]; // JAX, float64
@@ -335,6 +346,7 @@ fn detach_inside_a_custom_function_works_under_jit_and_vmap() {
 
 #[test]
 fn a_user_primitive_whose_kernel_breaks_its_shape_rule_is_an_error() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     use cotangent::prim::{Aval, AvalRef, Primitive};
     #[derive(Debug)]
     struct Liar;
@@ -375,6 +387,7 @@ fn a_user_primitive_whose_kernel_breaks_its_shape_rule_is_an_error() {
 
 #[test]
 fn function_primitives_carry_the_traced_graph_not_the_closure() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     // The user's function runs once per call (to trace it); derivatives, batching and
@@ -419,6 +432,7 @@ fn assert_close_all(a: &Tensor, b: &Tensor, tol: f64) {
 
 #[test]
 fn an_eager_custom_function_may_read_values() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // Eagerly the function runs on values (as PyTorch's checkpoint does): a branch on a value
     // works under grad, through checkpoint and custom_vjp alike.
     let branchy = |xs: &[Tensor]| {
