@@ -231,7 +231,7 @@ impl MultiPrimitive for ScanPrim {
             for (j, x) in xs.iter().enumerate() {
                 args[n + j] = x.try_narrow(0, t, 1)?.try_squeeze(0)?;
             }
-            let outs = self.compiled.run(&self.body, &args)?;
+            let outs = self.compiled.run_for(&self.body, &args, self.length)?;
             let mut outs = outs.into_iter();
             for a in &mut args[..n] {
                 *a = outs.next().expect("a carry per carry");

@@ -15,6 +15,7 @@ use super::{bool_scalar, check_types, type_list};
 use crate::core::multi::bind_multi;
 use crate::core::{DType, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::Graph;
+use crate::jit::body::CompiledBody;
 use crate::prim::{Aval, AvalRef, MultiPrimitive};
 use crate::transform::function::dense;
 use crate::transform::vmap::{batch_at, batch_graph};
@@ -26,6 +27,8 @@ struct WhilePrim {
     cond: Arc<Graph>,
     body: Arc<Graph>,
     carry_avals: Vec<Aval>,
+    /// `cond` and `body` compiled for the kernel's concrete runs.
+    compiled: [CompiledBody; 2],
 }
 
 impl fmt::Debug for WhilePrim {
@@ -50,6 +53,7 @@ impl WhilePrim {
             cond,
             body,
             carry_avals: avals_of(carries),
+            compiled: Default::default(),
         };
         let inputs: SmallVec<[Tensor; 2]> = carries
             .iter()
@@ -95,8 +99,9 @@ impl MultiPrimitive for WhilePrim {
             .iter()
             .map(|v| Tensor::from_value((*v).clone(), Location::caller()))
             .collect();
-        while self.cond.eval(&args)?[0].try_item::<bool>()? {
-            let next = self.body.eval(&args)?;
+        let [cond, body] = &self.compiled;
+        while cond.run(&self.cond, &args)?[0].try_item::<bool>()? {
+            let next = body.run(&self.body, &args)?;
             for (a, c) in args.iter_mut().zip(next) {
                 *a = c;
             }
@@ -243,6 +248,7 @@ pub fn try_while_loop(
         body: Arc::new(graphs.pop().expect("body")),
         cond: Arc::new(graphs.pop().expect("cond")),
         carry_avals: avals,
+        compiled: Default::default(),
     };
     let inputs: SmallVec<[Tensor; 2]> = init.iter().chain(&extras).cloned().collect();
     bind_multi(Arc::new(prim), inputs, loc)

@@ -21,10 +21,28 @@ impl Clone for CompiledBody {
     }
 }
 
+/// Below this many runs a body is replayed, unless it is compiled already: compiling a small
+/// body costs about as much as replaying it a few times.
+const MIN_RUNS: usize = 8;
+
 impl CompiledBody {
     /// `body` on `args` (concrete and untracked, of the traced types), compiled the first
     /// time. Its outputs are those of [`Graph::eval`], computed by the compiled program.
     pub(crate) fn run(&self, body: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
+        self.run_for(body, args, MIN_RUNS)
+    }
+
+    /// [`CompiledBody::run`] for a caller that will run `body` about `runs` times in all: a
+    /// body not compiled yet is replayed (`Graph::eval`) when that is fewer than a few.
+    pub(crate) fn run_for(
+        &self,
+        body: &Graph,
+        args: &[Tensor],
+        runs: usize,
+    ) -> Result<Vec<Tensor>> {
+        if runs < MIN_RUNS && self.0.get().is_none() {
+            return body.eval(args);
+        }
         let program = self.0.get_or_init(|| Arc::new(Compiled::new(body.clone())));
         Ok(execute(program, args)?
             .into_iter()
