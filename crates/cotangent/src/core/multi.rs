@@ -138,6 +138,15 @@ fn tuple_aval() -> Aval {
     Aval::new(&[0], DType::Bool)
 }
 
+/// The value a tuple node holds in place of its outputs: empty, and abstract under a trace.
+pub(crate) fn placeholder(traced: bool) -> Value {
+    if traced {
+        Value::abstract_of(tuple_aval().shape, DType::Bool)
+    } else {
+        Value::from_vec(Vec::<bool>::new(), tuple_aval().shape)
+    }
+}
+
 impl Primitive for Tuple {
     fn name(&self) -> &'static str {
         self.multi.name()
@@ -332,11 +341,7 @@ fn record_multi(
             .collect());
     }
     let recording = levels & !forward();
-    let placeholder = if traced {
-        Value::abstract_of(tuple_aval().shape, DType::Bool)
-    } else {
-        Value::from_vec(Vec::<bool>::new(), tuple_aval().shape)
-    };
+    let placeholder = placeholder(traced);
     let mut t = Tuple {
         multi: prim.clone(),
         avals,
@@ -426,7 +431,7 @@ fn push_tangents(
         // Twins of the outputs carrying the tangents so far (of the outer levels), recorded
         // as projections of a twin tuple so outer recording levels see the rule's use of them.
         let twin_tuple = Tensor::new_node(Node {
-            value: Value::from_vec(Vec::<bool>::new(), tuple_aval().shape),
+            value: placeholder(false),
             levels,
             epoch: epoch(),
             origin: (record != 0).then(|| Origin {

@@ -4,7 +4,7 @@
 
 use smallvec::SmallVec;
 
-use crate::core::multi::{as_tuple, check_values, output_index};
+use crate::core::multi::{as_tuple, check_values, output_index, placeholder};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -192,7 +192,7 @@ fn multi_step(
         tuples.resize(g.eqns.len(), None);
     }
     tuples[k] = Some(outs);
-    env[k] = Some(Value::from_vec(Vec::<bool>::new(), e.aval.shape.clone()));
+    env[k] = Some(placeholder(false));
     Ok(true)
 }
 
