@@ -2,10 +2,13 @@
 //! and keep outputs the caller holds, and (counted by a counting allocator) strided inputs of a
 //! fused loop (the broadcast row maxima and sums of a softmax, a layer norm's broadcast
 //! statistics and scale, a roll) are read in place, not packed into a new buffer on every call.
+//! A warm training step asks the allocator only for the handles it returns: every matmul,
+//! reduction and loop buffer comes from the program's own reserve.
 //! `recorded_nodes` counts the whole process's live nodes: the tests here run one at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 
 use cotangent::jit::Jit;
 use cotangent::*;
@@ -15,17 +18,47 @@ struct Counting;
 
 thread_local! {
     static ASKED: Cell<usize> = const { Cell::new(0) };
+    /// Set while this thread is classifying one of its own allocations (which allocates).
+    static CLASSIFYING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// While set, every allocation on any thread is counted by who asked for it (see `watch`).
+static WATCH: AtomicBool = AtomicBool::new(false);
+static OURS: AtomicUsize = AtomicUsize::new(0);
+static GEMM: AtomicUsize = AtomicUsize::new(0);
+
+/// Count one allocation made while watching, on behalf of this crate: inside the `gemm` crate
+/// (its packing workspace and flags, made inside each product, which its API gives no way to
+/// hand in) or anywhere else.
+fn classify() {
+    if CLASSIFYING.try_with(|c| c.replace(true)) != Ok(false) {
+        return;
+    }
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    if !trace.contains("cotangent::") {
+        // The test harness's own threads (reporting another test's result) are not counted.
+    } else if trace.contains("gemm_") || trace.contains("gemm::") || trace.contains("dyn_stack") {
+        GEMM.fetch_add(1, SeqCst);
+    } else {
+        OURS.fetch_add(1, SeqCst);
+        eprintln!("an allocation outside gemm:\n{trace}");
+    }
+    let _ = CLASSIFYING.try_with(|c| c.set(false));
 }
 
 // SAFETY: every call forwards to the system allocator with the same layout and pointer; the
-// counting touches only a const-initialized thread-local (no allocation, no destructor), and
-// `try_with` makes it a no-op while a thread's locals are being torn down.
+// counting touches only const-initialized thread-locals (no allocation, no destructor), and
+// `try_with` makes it a no-op while a thread's locals are being torn down. Classifying an
+// allocation allocates (the backtrace): `CLASSIFYING` makes those inner calls skip it.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's layout contract is passed on unchanged.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             let _ = ASKED.try_with(|a| a.set(a.get() + layout.size()));
+            if WATCH.load(SeqCst) {
+                classify();
+            }
         }
         p
     }
@@ -62,6 +95,16 @@ fn warm_call_bytes<F: Fn(&[Tensor]) -> Vec<Tensor>>(
         assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{a} vs {b}");
     }
     bytes
+}
+
+/// The allocations outside `gemm` (on any thread) and inside it while running `f`.
+fn watch(f: impl FnOnce()) -> (usize, usize) {
+    OURS.store(0, SeqCst);
+    GEMM.store(0, SeqCst);
+    WATCH.store(true, SeqCst);
+    f();
+    WATCH.store(false, SeqCst);
+    (OURS.load(SeqCst), GEMM.load(SeqCst))
 }
 
 fn layer_norm(x: &Tensor, gamma: &Tensor) -> Tensor {
@@ -132,4 +175,93 @@ fn repeated_calls_do_not_grow_memory() {
     let _b = j.call(&[&x * 2.0]);
     assert_eq!(a[1].to_vec::<f64>(), keep);
     assert_eq!(j.traces(), 1);
+}
+
+fn mlp(ps: &[Tensor], x: &Tensor) -> Tensor {
+    let h = (x.matmul(&ps[0]) + &ps[1]).relu();
+    let h = (h.matmul(&ps[2]) + &ps[3]).relu();
+    h.matmul(&ps[4]) + &ps[5]
+}
+
+/// One attention head, a residual, a layer norm and a GELU projection, to a mean-square loss.
+fn attention(w: &[Tensor], x: &Tensor) -> Tensor {
+    let (q, k, v) = (x.matmul(&w[0]), x.matmul(&w[1]), x.matmul(&w[2]));
+    let s = (q.matmul(&k.transpose(0, 1)) * 0.125).softmax(-1);
+    let h = layer_norm(&(x + &s.matmul(&v)), &w[4]);
+    h.matmul(&w[3]).gelu().square().mean()
+}
+
+#[test]
+fn a_warm_training_step_allocates_only_the_handles_it_returns() {
+    let _serial = serial();
+    let (b, d, h) = (16, 48, 64);
+    let x = Tensor::randn(&[b, d], 0, DType::F32);
+    let y = Tensor::from_vec((0..b as i64).map(|i| i % 10).collect::<Vec<_>>(), &[b]);
+    let mut params = Vec::new();
+    for (l, w) in [d, h, h, 10].windows(2).enumerate() {
+        params.push(Tensor::randn(&[w[0], w[1]], l as u64 + 1, DType::F32) * 0.1);
+        params.push(Tensor::randn(&[w[1]], l as u64 + 7, DType::F32) * 0.1);
+    }
+    // An SGD step: the new parameters come out of fused loops (planned buffers).
+    let step = |a: &[Tensor]| {
+        let (x, y) = (&a[6], &a[7]);
+        let (loss, grads) = try_value_and_grad_n(|p| mlp(p, x).cross_entropy(y), &a[..6]).unwrap();
+        let new = no_grad(|| a[..6].iter().zip(&grads).map(|(p, g)| p - &(g * 0.01)));
+        std::iter::once(loss).chain(new).collect::<Vec<_>>()
+    };
+    // Loss and gradients: the gradients are matmul results, handed back to the caller.
+    let attn_grad = |a: &[Tensor]| {
+        let (loss, grads) = try_value_and_grad_n(|w| attention(w, &a[5]), &a[..5]).unwrap();
+        std::iter::once(loss).chain(grads).collect::<Vec<_>>()
+    };
+    let mlp_args: Vec<Tensor> = params.iter().chain([&x, &y]).cloned().collect();
+    let mut attn_args: Vec<Tensor> = (0..4)
+        .map(|i| Tensor::randn(&[d, d], 20 + i, DType::F32) * 0.1)
+        .collect();
+    attn_args.extend([Tensor::randn(&[d], 30, DType::F32), x.clone()]);
+    // A Hessian-vector product through a roll: a loop's buffer is read through slices (views)
+    // after the loop's own value is dead, so it must not be planned for reuse before then.
+    let hvp_roll = |a: &[Tensor]| {
+        let f = |x: &Tensor| {
+            let n = x.numel();
+            let rolled = Tensor::concat(&[x.narrow(0, n - 1, 1), x.narrow(0, 0, n - 1)], 0);
+            (x.tanh().square() * rolled).sum() + (x.sin() * x).sum()
+        };
+        vec![hvp(f, &a[0], &a[1])]
+    };
+    let hvp_args = vec![
+        Tensor::linspace(-1.0, 1.0, 4096, DType::F32),
+        Tensor::full(&[4096], 0.5, DType::F32),
+    ];
+    for (name, f, args) in [
+        (
+            "MLP step",
+            &step as &dyn Fn(&[Tensor]) -> Vec<Tensor>,
+            &mlp_args,
+        ),
+        ("attention gradient", &attn_grad, &attn_args),
+        ("rolled HVP", &hvp_roll, &hvp_args),
+    ] {
+        let j = Jit::new(f);
+        let eager = f(args);
+        for _ in 0..3 {
+            drop(j.call(args));
+        }
+        let mut out = Vec::new();
+        let (ours, gemm) = watch(|| out = j.call(args));
+        for (a, e) in out.iter().zip(&eager) {
+            for (p, q) in a.to_vec::<f32>().iter().zip(e.to_vec::<f32>()) {
+                assert!(
+                    (p - q).abs() <= 1e-5 * q.abs().max(1.0),
+                    "{name}: {p} vs {q}"
+                );
+            }
+        }
+        // The returned vector and one handle per output tensor; gemm's own workspace aside.
+        assert!(
+            ours <= out.len() + 1,
+            "{name}: a warm call made {ours} allocations outside gemm ({gemm} inside) for {} outputs",
+            out.len()
+        );
+    }
 }

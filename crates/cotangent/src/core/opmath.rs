@@ -6,8 +6,6 @@
 //! Primitives that only move or convert elements (views, `cast`) take half values themselves
 //! ([`Primitive::native_half`]).
 
-use std::sync::Arc;
-
 use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
 use smallvec::SmallVec;
@@ -99,7 +97,7 @@ fn convert<S: Element, D: Element>(
         Layout::contiguous(v.shape().clone())
     };
     Ok(Value {
-        storage: Arc::new(D::wrap(Buf::from_vec(out))),
+        storage: super::pool::shell(D::wrap(Buf::from_vec(out))),
         layout,
     })
 }

@@ -4,15 +4,37 @@
 //! faults). Buffers of at least 64 KiB are kept here when a storage drops and reused by the
 //! next kernel that needs one of the same capacity. At most 32 buffers and 128 MiB per thread
 //! are kept.
+//!
+//! A compiled program runs inside [`in_program`] with a [`Reserve`] of its own in place of the
+//! thread's pool: every buffer its steps free (of any size) is kept there, with the shell of the
+//! reference count that held it, and handed to the step that asks for the same capacity next,
+//! in this run or the next. So a program's second run asks the allocator for nothing its first
+//! run freed: matmul and reduction outputs, scratch rows, packed operands.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 use std::thread::LocalKey;
 
-use super::dtype::Element;
+use super::dtype::{DType, Element};
+use super::storage::{Storage, Value};
 
 const MIN_BYTES: usize = 64 * 1024;
 const MAX_BYTES: usize = 128 << 20;
 const MAX_ENTRIES: usize = 32;
+/// The bounds of a program's reserve: every buffer it frees, up to these.
+const PROGRAM_MAX_BYTES: usize = 512 << 20;
+const PROGRAM_MAX_ENTRIES: usize = 1024;
+
+thread_local! {
+    /// How many programs run on this thread now (nested: a compiled loop body inside a program).
+    static IN_PROGRAM: Cell<u32> = const { Cell::new(0) };
+    /// Reference-count shells whose storage was freed inside a program, for its next values.
+    static SHELLS: RefCell<Vec<Arc<Storage>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn in_program_now() -> bool {
+    IN_PROGRAM.try_with(Cell::get).unwrap_or(0) > 0
+}
 
 /// Cached buffers of one element type.
 #[derive(Default)]
@@ -48,7 +70,16 @@ pooled!(i64, POOL_I64);
 pooled!(bool, POOL_BOOL);
 
 fn worth_pooling<T>(capacity: usize) -> bool {
-    capacity * std::mem::size_of::<T>() >= MIN_BYTES
+    capacity > 0 && (in_program_now() || capacity * std::mem::size_of::<T>() >= MIN_BYTES)
+}
+
+/// The bounds on what the current pool keeps: (bytes, entries).
+fn bounds() -> (usize, usize) {
+    if in_program_now() {
+        (PROGRAM_MAX_BYTES, PROGRAM_MAX_ENTRIES)
+    } else {
+        (MAX_BYTES, MAX_ENTRIES)
+    }
 }
 
 /// An empty vector with room for `n` elements, reused from the pool when one fits exactly.
@@ -75,19 +106,20 @@ pub(crate) fn take<T: Element>(n: usize) -> Vec<T> {
 /// Hand a buffer back for reuse (dropped if small, or if the pool is full).
 pub(crate) fn give<T: Element>(buf: Vec<T>) {
     let bytes = buf.capacity() * std::mem::size_of::<T>();
-    if !worth_pooling::<T>(buf.capacity()) || bytes > MAX_BYTES {
+    let (max_bytes, max_entries) = bounds();
+    if !worth_pooling::<T>(buf.capacity()) || bytes > max_bytes {
         return;
     }
     let _ = T::pool().try_with(|p| {
         let mut p = p.borrow_mut();
-        if p.bufs.len() >= MAX_ENTRIES || p.bytes + bytes > MAX_BYTES {
+        if p.bufs.len() >= max_entries || p.bytes + bytes > max_bytes {
             // Make room by dropping the oldest entry.
             if p.bufs.is_empty() {
                 return;
             }
             let old = p.bufs.remove(0);
             p.bytes -= old.capacity() * std::mem::size_of::<T>();
-            if p.bytes + bytes > MAX_BYTES {
+            if p.bytes + bytes > max_bytes {
                 return;
             }
         }
@@ -101,6 +133,95 @@ pub(crate) fn filled<T: Element>(n: usize, x: T) -> Vec<T> {
     let mut v = take(n);
     v.resize(n, x);
     v
+}
+
+/// The reference count for a new value holding `s`: a shell freed earlier in this program when
+/// there is one (see [`recycle`]), else a new allocation.
+pub(crate) fn shell(s: Storage) -> Arc<Storage> {
+    if in_program_now() {
+        if let Some(mut a) = SHELLS.try_with(|v| v.borrow_mut().pop()).ok().flatten() {
+            if let Some(slot) = Arc::get_mut(&mut a) {
+                *slot = s;
+                return a;
+            }
+        }
+    }
+    Arc::new(s)
+}
+
+/// Drop `v` inside a program: when nobody else holds its storage, the buffer goes to the
+/// program's pool and the emptied reference count to its shells, for the values that follow.
+pub(crate) fn recycle(mut v: Value) {
+    if !in_program_now() {
+        return;
+    }
+    if let Some(s) = Arc::get_mut(&mut v.storage) {
+        // Dropping the old storage hands its buffer to the pool.
+        *s = Storage::Abstract(DType::F32);
+        let _ = SHELLS.try_with(|sh| {
+            let mut sh = sh.borrow_mut();
+            if sh.len() < PROGRAM_MAX_ENTRIES {
+                sh.push(v.storage);
+            }
+        });
+    }
+}
+
+/// A compiled program's own buffers and shells, kept between its runs (see [`in_program`]).
+#[derive(Default)]
+pub(crate) struct Reserve {
+    f32: Pool<f32>,
+    f64: Pool<f64>,
+    f16: Pool<half::f16>,
+    bf16: Pool<half::bf16>,
+    i64: Pool<i64>,
+    bool: Pool<bool>,
+    shells: Vec<Arc<Storage>>,
+}
+
+impl std::fmt::Debug for Reserve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = self.f32.bytes
+            + self.f64.bytes
+            + self.f16.bytes
+            + self.bf16.bytes
+            + self.i64.bytes
+            + self.bool.bytes;
+        write!(f, "Reserve({bytes} bytes, {} shells)", self.shells.len())
+    }
+}
+
+impl Reserve {
+    /// Exchange this reserve with the thread's pools and shells.
+    fn swap(&mut self) {
+        fn one<T: Pooled>(mine: &mut Pool<T>) {
+            let _ = T::pool().try_with(|p| std::mem::swap(&mut *p.borrow_mut(), mine));
+        }
+        one(&mut self.f32);
+        one(&mut self.f64);
+        one(&mut self.f16);
+        one(&mut self.bf16);
+        one(&mut self.i64);
+        one(&mut self.bool);
+        let _ = SHELLS.try_with(|s| std::mem::swap(&mut *s.borrow_mut(), &mut self.shells));
+    }
+}
+
+/// Run `f` (one run of a compiled program) with `reserve` as this thread's pool: buffers and
+/// shells freed inside are kept in it for the next run. The thread's own pool is put back
+/// afterwards, also when `f` panics.
+pub(crate) fn in_program<R>(reserve: &mut Reserve, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a>(&'a mut Reserve);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            self.0.swap();
+            let _ = IN_PROGRAM.try_with(|d| d.set(d.get() - 1));
+        }
+    }
+    reserve.swap();
+    let _ = IN_PROGRAM.try_with(|d| d.set(d.get() + 1));
+    let _restore = Restore(reserve);
+    f()
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ impl Value {
     pub fn from_buf<T: Element>(data: Buf<T>, shape: Shape) -> Value {
         debug_assert_eq!(data.len(), shape.numel());
         Value {
-            storage: Arc::new(T::wrap(data)),
+            storage: pool::shell(T::wrap(data)),
             layout: Layout::contiguous(shape),
         }
     }

@@ -148,14 +148,14 @@ pub(crate) struct Kernel {
 /// strided ones, read in place block by block, `bin` for bool inputs, `scalars` for scalar
 /// inputs; unused entries empty, `None` or zero) and the output buffers.
 pub(crate) struct Bound<'a, T> {
-    pub tin: SmallVec<[&'a [T]; 8]>,
-    pub views: SmallVec<[Option<Strided<'a, T>>; 8]>,
-    pub bin: SmallVec<[&'a [bool]; 2]>,
-    pub scalars: SmallVec<[T; 8]>,
-    pub tout: SmallVec<[&'a mut [T]; 4]>,
-    pub bout: SmallVec<[&'a mut [bool]; 2]>,
+    pub tin: SmallVec<[&'a [T]; 16]>,
+    pub views: SmallVec<[Option<Strided<'a, T>>; 16]>,
+    pub bin: SmallVec<[&'a [bool]; 16]>,
+    pub scalars: SmallVec<[T; 16]>,
+    pub tout: SmallVec<[&'a mut [T]; 8]>,
+    pub bout: SmallVec<[&'a mut [bool]; 8]>,
     /// Output index → position in `tout` or `bout`.
-    pub slot: SmallVec<[usize; 4]>,
+    pub slot: SmallVec<[usize; 8]>,
 }
 
 /// Operand `s` for a block of `len` elements, given the registers split around the
@@ -252,7 +252,7 @@ impl Kernel {
             }
             // This block's inputs: slices of the packed ones, the gathered blocks of the rest.
             let mut gathered = scratch.chunks(b);
-            let blk: SmallVec<[&[T]; 8]> = io
+            let blk: SmallVec<[&[T]; 16]> = io
                 .tin
                 .iter()
                 .zip(&io.views)

@@ -64,6 +64,22 @@ pub(crate) fn plan(g: &Graph, mut steps: Vec<Step>) -> Plan {
             last[j as usize] = never;
         }
     }
+    // A view (a reshape, slice, broadcast, transpose) shares its operand's buffer: the operand
+    // stays alive as long as the view is read, or a later loop would be planned into a buffer
+    // still in use (and, finding it shared, have to allocate a new one on every run). In
+    // reverse order, so a view of a view passes its last read on.
+    for s in steps.iter().rev() {
+        if let Step::Prim(k) = s {
+            let e = &g.eqns[*k as usize];
+            if e.prim.is_view() {
+                for &v in &e.inputs {
+                    if let Var::Eqn(j) = v {
+                        last[j as usize] = last[j as usize].max(last[*k as usize]);
+                    }
+                }
+            }
+        }
+    }
     let mut drops: Vec<Vec<u32>> = vec![Vec::new(); steps.len()];
     for j in 0..ne {
         if last[j] != never

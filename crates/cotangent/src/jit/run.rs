@@ -14,8 +14,8 @@ use super::kernel::{Bound, FirstReduce, Kernel};
 use super::plan::Plan;
 use super::strided::{Run, Strided};
 use crate::backend::cpu::reduce::{reduce_into, MaxR, SumR};
-use crate::core::alloc;
 use crate::core::layout::Layout;
+use crate::core::{alloc, pool};
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{Graph, Var};
 use crate::prim::lowering::BlockFloat;
@@ -33,6 +33,10 @@ pub(crate) struct Arena {
     first64: Vec<f64>,
     /// The outputs of the multi-output equations computed so far, by equation.
     tuples: Vec<Option<Vec<Value>>>,
+    /// The buffers the program's steps freed, for its next steps and runs (see `pool`).
+    reserve: pool::Reserve,
+    /// Last run's outputs: those the caller has dropped since go to the reserve next run.
+    returned: Vec<Value>,
 }
 
 impl Arena {
@@ -78,10 +82,28 @@ pub(crate) fn execute_timed(
             &mut local
         }
     };
-    let result = run_steps(g, &c.plan, inputs, arena, times);
-    for v in arena.env.iter_mut() {
-        *v = None;
-    }
+    let mut reserve = std::mem::take(&mut arena.reserve);
+    let result = pool::in_program(&mut reserve, || {
+        for v in arena.returned.drain(..) {
+            pool::recycle(v);
+        }
+        let result = run_steps(g, &c.plan, inputs, arena, times);
+        if let Ok(outs) = &result {
+            arena.returned.extend(outs.iter().cloned());
+        }
+        for v in arena.env.iter_mut() {
+            if let Some(v) = v.take() {
+                pool::recycle(v);
+            }
+        }
+        for t in arena.tuples.iter_mut() {
+            for v in t.take().into_iter().flatten() {
+                pool::recycle(v);
+            }
+        }
+        result
+    });
+    arena.reserve = reserve;
     result
 }
 
@@ -146,9 +168,13 @@ fn run_steps(
             t[i] += start.elapsed();
         }
         for &j in &plan.drops[i] {
-            env[j as usize] = None;
+            if let Some(v) = env[j as usize].take() {
+                pool::recycle(v);
+            }
             if let Some(t) = arena.tuples.get_mut(j as usize) {
-                *t = None;
+                for v in t.take().into_iter().flatten() {
+                    pool::recycle(v);
+                }
             }
         }
     }
@@ -196,6 +222,9 @@ fn multi_step(
     Ok(true)
 }
 
+/// One entry per part of a piecewise input (a concat's operands, a pad's fill and body).
+type Parts<T> = SmallVec<[T; 4]>;
+
 /// A packed buffer of `numel` elements of `T` for an output: the planned one when nobody else
 /// holds it, else a new one, asked of the allocator first (an out-of-memory error naming
 /// `op`, the equation whose value it holds, when refused).
@@ -238,7 +267,7 @@ fn run_kernel<T: BlockFloat>(
     }
     let first_input = k.first.map(|r| r.input as usize);
     // Outputs, in their planned buffers.
-    let mut outs: SmallVec<[Value; 4]> = k
+    let mut outs: SmallVec<[Value; 8]> = k
         .outputs
         .iter()
         .map(|o| {
@@ -258,7 +287,7 @@ fn run_kernel<T: BlockFloat>(
     {
         // Strided bool inputs (and strided inputs of one element per row) are packed once
         // here; other float ones are read in place, block by block (see `strided`).
-        let packed: SmallVec<[Option<Value>; 2]> = k
+        let packed: SmallVec<[Option<Value>; 16]> = k
             .inputs
             .iter()
             .enumerate()
@@ -276,12 +305,12 @@ fn run_kernel<T: BlockFloat>(
             })
             .collect::<Result<_>>()?;
         // The parts of piecewise inputs that are not contiguous, packed once here.
-        let part_packed: SmallVec<[Vec<Option<Value>>; 2]> = k
+        let part_packed: SmallVec<[Parts<Option<Value>>; 16]> = k
             .inputs
             .iter()
             .map(|i| {
                 let Some(p) = &i.pieces else {
-                    return Ok(Vec::new());
+                    return Ok(Parts::new());
                 };
                 p.parts
                     .iter()
@@ -295,16 +324,16 @@ fn run_kernel<T: BlockFloat>(
                         alloc::ensure("jit", bytes)?;
                         Ok(Some(v.clone().into_contiguous()))
                     })
-                    .collect::<Result<Vec<_>>>()
+                    .collect::<Result<Parts<_>>>()
             })
             .collect::<Result<_>>()?;
-        let runs: SmallVec<[Vec<Run<'_, T>>; 2]> = k
+        let runs: SmallVec<[Parts<Run<'_, T>>; 16]> = k
             .inputs
             .iter()
             .zip(&part_packed)
             .map(|(i, packed)| {
                 let Some(pieces) = &i.pieces else {
-                    return Vec::new();
+                    return Parts::new();
                 };
                 pieces
                     .parts

@@ -1,6 +1,8 @@
 //! Running one big fused loop on several threads: the loop's elements are cut into a fixed
 //! number of whole-block chunks (the cut depends only on the loop's length, never on how many
-//! threads there are), each chunk runs on a rayon worker with registers of its own, and a
+//! threads there are), the range of chunks is halved with `rayon::join` down to single chunks
+//! (so the outputs are cut in place, with no list of chunks), each chunk runs on a rayon worker
+//! with that worker's own registers (kept between runs), and a
 //! full reduction folded into the loop keeps one partial result per chunk, combined afterwards
 //! in chunk order. A reduction over rows (softmax's and layer norm's sums and maxima) is cut
 //! into chunks of whole rows, each folding its rows into its own part of the output exactly as
@@ -8,11 +10,15 @@
 //! reduced output is the same whatever the thread count or timing (its summation order, chunk
 //! by chunk, differs from a single pass over all elements only in rounding).
 
-use rayon::prelude::*;
+use std::any::Any;
+use std::cell::RefCell;
+
 use smallvec::SmallVec;
 
 use super::kernel::{Bound, Kernel, BLOCK};
+use super::strided::Strided;
 use crate::backend::cpu::par::PAR_THRESHOLD;
+use crate::core::pool;
 use crate::prim::lowering::BlockFloat;
 
 /// Elements per chunk: a whole number of blocks.
@@ -41,6 +47,50 @@ pub(crate) fn splits(k: &Kernel) -> bool {
     k.n >= PAR_THRESHOLD && k.n.div_ceil(chunk_len(k)) >= 2
 }
 
+thread_local! {
+    /// Each worker's register scratch, kept between runs (a loop's chunk needs a few blocks).
+    static REGS32: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static REGS64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with this thread's register scratch for `T` (a fresh one if it is in use).
+fn with_worker_regs<T: BlockFloat>(f: impl FnOnce(&mut Vec<T>)) {
+    fn on<U: 'static, T: 'static>(
+        key: &'static std::thread::LocalKey<RefCell<Vec<U>>>,
+        f: impl FnOnce(&mut Vec<T>),
+    ) -> Option<impl FnOnce(&mut Vec<T>)> {
+        let mut f = Some(f);
+        let _ = key.try_with(|r| {
+            if let Ok(mut r) = r.try_borrow_mut() {
+                if let Some(regs) = (&mut *r as &mut dyn Any).downcast_mut::<Vec<T>>() {
+                    (f.take().expect("called once"))(regs);
+                }
+            }
+        });
+        f
+    }
+    let Some(f) = on(&REGS32, f) else { return };
+    let Some(f) = on(&REGS64, f) else { return };
+    f(&mut Vec::new());
+}
+
+/// What every chunk of one split loop shares: the loop, its inputs and how its outputs are cut.
+struct Shared<'k, 'a, T> {
+    k: &'k Kernel,
+    /// The loop's inputs, as in [`Bound`]: packed, strided, bool and scalar.
+    tin: &'k [&'a [T]],
+    views: &'k [Option<Strided<'a, T>>],
+    bin: &'k [&'a [bool]],
+    scalars: &'k [T],
+    /// Output index → position in `tout` or `bout`.
+    slot: &'k [usize],
+    /// Elements per chunk of the loop.
+    cl: usize,
+    /// Elements per chunk of each float and bool output.
+    t_unit: SmallVec<[usize; 8]>,
+    b_unit: SmallVec<[usize; 8]>,
+}
+
 /// Run `k` (for which [`splits`] holds) over chunks on the rayon pool.
 pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
     let n = k.n;
@@ -52,88 +102,53 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
     let red_rows = k
         .reduce
         .map_or(0, |r| cl / (r.red * r.inner).max(1) * r.inner);
-    let mut partials = vec![T::zero(); if full { chunks } else { 0 }];
-    // Each chunk's output slices, in `tout` / `bout` order.
-    let mut touts: Vec<SmallVec<[&mut [T]; 4]>> = (0..chunks).map(|_| SmallVec::new()).collect();
-    let mut bouts: Vec<SmallVec<[&mut [bool]; 2]>> = (0..chunks).map(|_| SmallVec::new()).collect();
-    let mut parts = partials.chunks_mut(1);
-    let mut part_of: Vec<&mut [T]> = (0..chunks).map_while(|_| parts.next()).collect();
+    let mut partials = pool::filled(if full { chunks } else { 0 }, T::zero());
     // Outputs with one element per row of a row loop are cut by rows.
     let per_row = k.row.map_or(cl, |r| cl / r);
-    // Whether each float (`tout`) and bool (`bout`) output holds one element per row.
-    let rows_of = |bool_out: bool| -> SmallVec<[bool; 4]> {
+    // Each output's elements per chunk, in `tout` / `bout` order.
+    let unit = |bool_out: bool, p: usize, row: bool| match () {
+        _ if row => per_row,
+        _ if !bool_out && Some(p) == red_slot && full => 1,
+        _ if !bool_out && Some(p) == red_slot => red_rows.max(1),
+        _ => cl,
+    };
+    let units = |bool_out: bool| -> SmallVec<[usize; 8]> {
         k.outputs
             .iter()
             .filter(|o| (o.dtype == crate::core::DType::Bool) == bool_out)
-            .map(|o| o.row)
+            .enumerate()
+            .map(|(p, o)| unit(bool_out, p, o.row))
             .collect()
     };
-    let (t_row, b_row) = (rows_of(false), rows_of(true));
-    for (p, out) in io.tout.iter_mut().enumerate() {
-        if t_row[p] {
-            for (c, s) in out.chunks_mut(per_row).enumerate() {
-                touts[c].push(s);
-            }
-        } else if Some(p) == red_slot && full {
-            for (c, t) in touts.iter_mut().enumerate() {
-                t.push(std::mem::take(&mut part_of[c]));
-            }
-        } else if Some(p) == red_slot {
-            for (c, s) in out.chunks_mut(red_rows.max(1)).enumerate() {
-                touts[c].push(s);
-            }
-        } else {
-            for (c, s) in out.chunks_mut(cl).enumerate() {
-                touts[c].push(s);
-            }
-        }
+    let (t_unit, b_unit) = (units(false), units(true));
+    {
+        let mut part = Some(&mut partials[..]);
+        let tout: SmallVec<[&mut [T]; 8]> = io
+            .tout
+            .iter_mut()
+            .enumerate()
+            .map(|(p, s)| match part.take() {
+                Some(q) if Some(p) == red_slot && full => q,
+                q => {
+                    part = q;
+                    &mut **s
+                }
+            })
+            .collect();
+        let bout: SmallVec<[&mut [bool]; 8]> = io.bout.iter_mut().map(|s| &mut **s).collect();
+        let shared = Shared {
+            k,
+            tin: &io.tin,
+            views: &io.views,
+            bin: &io.bin,
+            scalars: &io.scalars,
+            slot: &io.slot,
+            cl,
+            t_unit,
+            b_unit,
+        };
+        run_chunks(&shared, 0, chunks, tout, bout);
     }
-    for (p, out) in io.bout.iter_mut().enumerate() {
-        let len = if b_row[p] { per_row } else { cl };
-        for (c, s) in out.chunks_mut(len).enumerate() {
-            bouts[c].push(s);
-        }
-    }
-    let (tin, views, bin, scalars, slot) = (&io.tin, &io.views, &io.bin, &io.scalars, &io.slot);
-    touts.into_par_iter().zip(bouts).enumerate().for_each_init(
-        Vec::new,
-        |regs, (c, (tout, bout))| {
-            let start = c * cl;
-            let len = cl.min(n - start);
-            // Scalar inputs have empty slices: they stay empty.
-            let mut sub = Bound {
-                tin: tin
-                    .iter()
-                    .map(|s| {
-                        if s.is_empty() {
-                            *s
-                        } else {
-                            &s[start..start + len]
-                        }
-                    })
-                    .collect(),
-                bin: bin
-                    .iter()
-                    .map(|s| {
-                        if s.is_empty() {
-                            *s
-                        } else {
-                            &s[start..start + len]
-                        }
-                    })
-                    .collect(),
-                views: views
-                    .iter()
-                    .map(|v| v.as_ref().map(|v| v.from(start)))
-                    .collect(),
-                scalars: scalars.clone(),
-                tout,
-                bout,
-                slot: slot.clone(),
-            };
-            k.exec_range(&mut sub, regs, len);
-        },
-    );
     if let (Some(r), Some(p), true) = (k.reduce, red_slot, full) {
         io.tout[p][0] = if r.max {
             partials.iter().fold(T::neg_infinity(), |a, &x| {
@@ -145,4 +160,79 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
             sum.total()
         };
     }
+    pool::give(partials);
+}
+
+/// Run chunks `first..first + count`, whose outputs are `tout` and `bout`, halving the range
+/// with `rayon::join` (so the outputs are cut without a list per chunk).
+fn run_chunks<'s, 'a: 's, T: BlockFloat>(
+    sh: &Shared<'_, 'a, T>,
+    first: usize,
+    count: usize,
+    mut tout: SmallVec<[&'s mut [T]; 8]>,
+    mut bout: SmallVec<[&'s mut [bool]; 8]>,
+) {
+    if count > 1 {
+        let half = count / 2;
+        let (rt, rb) = (
+            cut(&mut tout, &sh.t_unit, half),
+            cut(&mut bout, &sh.b_unit, half),
+        );
+        rayon::join(
+            || run_chunks(sh, first, half, tout, bout),
+            || run_chunks(sh, first + half, count - half, rt, rb),
+        );
+        return;
+    }
+    let Shared {
+        tin,
+        views,
+        bin,
+        scalars,
+        slot,
+        ..
+    } = sh;
+    let start = first * sh.cl;
+    let len = sh.cl.min(sh.k.n - start);
+    // Scalar inputs have empty slices: they stay empty.
+    let mut sub: Bound<'s, T> = Bound {
+        tin: tin.iter().map(|&s| chunk_of(s, start, len)).collect(),
+        bin: bin.iter().map(|&s| chunk_of(s, start, len)).collect(),
+        views: views
+            .iter()
+            .map(|v| v.as_ref().map(|v| v.from(start)))
+            .collect(),
+        scalars: SmallVec::from_slice(scalars),
+        tout,
+        bout,
+        slot: SmallVec::from_slice(slot),
+    };
+    with_worker_regs(|regs| sh.k.exec_range(&mut sub, regs, len));
+}
+
+/// Elements `start..start + len` of an input (a scalar input's empty slice stays empty).
+fn chunk_of<U>(s: &[U], start: usize, len: usize) -> &[U] {
+    if s.is_empty() {
+        s
+    } else {
+        &s[start..start + len]
+    }
+}
+
+/// Cut each output at `half` chunks (of its own length `units[i]`): `outs` keeps the first
+/// part, the rest is returned.
+fn cut<'s, U>(
+    outs: &mut SmallVec<[&'s mut [U]; 8]>,
+    units: &[usize],
+    half: usize,
+) -> SmallVec<[&'s mut [U]; 8]> {
+    outs.iter_mut()
+        .zip(units)
+        .map(|(s, &u)| {
+            let whole = std::mem::take(s);
+            let (a, b) = whole.split_at_mut((half * u).min(whole.len()));
+            *s = a;
+            b
+        })
+        .collect()
 }

@@ -45,7 +45,7 @@ impl Primitive for IndexBound {
     }
     fn eval(&self, inputs: &[&Value]) -> Result<Value> {
         let idx = inputs[0].elements::<i64>();
-        let mut out = Vec::with_capacity(idx.len());
+        let mut out = crate::core::pool::take(idx.len());
         for &i in idx.iter() {
             if self.labels && !(0..self.len as i64).contains(&i) {
                 return Err(Error::new(

@@ -37,7 +37,7 @@ pub fn index_select<T: Element>(x: &Value, idx: &Value, axis: usize) -> Result<V
     let dim = shape[axis];
     let mut dims = Dims::from_slice(shape);
     dims[axis] = idx.len();
-    let mut out = Vec::with_capacity(outer * idx.len() * inner);
+    let mut out = crate::core::pool::take(outer * idx.len() * inner);
     for o in 0..outer {
         for &i in idx.iter() {
             let base = (o * dim + i) * inner;

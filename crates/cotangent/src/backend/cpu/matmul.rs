@@ -17,9 +17,9 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
     let r = la.shape.rank();
     let (m, k, n) = (la.shape[r - 2], la.shape[r - 1], lb.shape[r - 1]);
     let batch = &la.shape[..r - 2];
-    let mut out_dims = batch.to_vec();
+    let mut out_dims = crate::core::shape::Dims::from_slice(batch);
     out_dims.extend([m, n]);
-    let out_shape = Shape::from(out_dims);
+    let out_shape = Shape(out_dims);
     let mut out = pool::filled(out_shape.numel(), T::default());
     if m == 0 || n == 0 {
         return Value::from_vec(out, out_shape);
@@ -102,6 +102,9 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
             }
         },
     );
+    if let Some(p) = packed {
+        pool::give(p);
+    }
     Value::from_vec(out, out_shape)
 }
 

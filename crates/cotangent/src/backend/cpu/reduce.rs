@@ -71,7 +71,7 @@ pub fn reduce<T: Real>(v: &Value, axes: &[usize], r: impl Reducer<T>) -> Value {
         let data = std::borrow::Cow::Owned(moved.to_vec::<T>());
         (data, out_shape.numel(), red, 1)
     };
-    let mut out = vec![r.init(); outer * inner];
+    let mut out = crate::core::pool::filled(outer * inner, r.init());
     reduce_into(&data, outer, red, inner, &r, &mut out);
     Value::from_vec(out, out_shape)
 }
@@ -169,11 +169,12 @@ fn fold_rows<T: Real>(r: &impl Reducer<T>, s: &[T], inner: usize, acc: &mut [T])
     let half = rows.div_ceil(2 * ROW_BLOCK) * ROW_BLOCK;
     let (a, b) = s.split_at(half.min(rows) * inner);
     fold_rows(r, a, inner, acc);
-    let mut part = vec![r.init(); inner];
+    let mut part = crate::core::pool::filled(inner, r.init());
     fold_rows(r, b, inner, &mut part);
     for (d, &p) in acc.iter_mut().zip(&part) {
         *d = r.fold(*d, p);
     }
+    crate::core::pool::give(part);
 }
 
 #[cfg(test)]
