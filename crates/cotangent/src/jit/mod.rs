@@ -7,7 +7,9 @@
 //! (softmax, layer norm), becomes one row loop, a pass per row. It then plans the buffers
 //! those loops write so that they are allocated once and reused across calls (`plan`). The
 //! executor (`run`) runs fused loops as a small register bytecode over blocks of elements
-//! and every other operation through its primitive's kernel.
+//! and every other operation through its primitive's kernel, with the program's own buffer
+//! reserve in place of the thread's pool (`core::pool`), so that a warm call asks the allocator
+//! for nothing but the handles it returns (and what `gemm` allocates inside each product).
 //!
 //! Composition (`dispatch`): a call on inputs a derivative level tracks (`grad` of a jitted
 //! function, `backward`, a tape) runs compiled and is recorded as one node whose gradient runs

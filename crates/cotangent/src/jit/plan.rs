@@ -1,7 +1,8 @@
 //! The buffer plan: which planned buffer each fused loop's output is written to, and when each
 //! intermediate value is released. Buffers are reused within a run once the value in them is
-//! dead (same dtype and size), and kept across runs by the executor's arena, so steady-state
-//! runs of fused loops allocate nothing.
+//! dead (same dtype and size) and no view of it (a slice, reshape, broadcast) is read any more,
+//! and kept across runs by the executor's arena, so steady-state runs of fused loops allocate
+//! nothing.
 
 use super::fuse::Step;
 use super::kernel::KOutput;

@@ -1,6 +1,8 @@
 //! The executor: runs a compiled program on concrete inputs. Fused loops write into the planned
 //! buffers kept in an [`Arena`] between runs (reused when nobody else holds them: the caller
-//! dropped last run's outputs), everything else runs through its primitive's kernel.
+//! dropped last run's outputs), everything else runs through its primitive's kernel, whose
+//! buffers come from the arena's reserve (see `core::pool`): the buffers earlier steps and
+//! earlier runs freed.
 
 use smallvec::SmallVec;
 
