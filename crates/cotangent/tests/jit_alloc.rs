@@ -194,14 +194,19 @@ fn attention(w: &[Tensor], x: &Tensor) -> Tensor {
 #[test]
 fn a_warm_training_step_allocates_only_the_handles_it_returns() {
     let _serial = serial();
-    let (b, d, h) = (16, 48, 64);
+    let (b, d) = (16, 48);
     let x = Tensor::randn(&[b, d], 0, DType::F32);
     let y = Tensor::from_vec((0..b as i64).map(|i| i % 10).collect::<Vec<_>>(), &[b]);
-    let mut params = Vec::new();
-    for (l, w) in [d, h, h, 10].windows(2).enumerate() {
-        params.push(Tensor::randn(&[w[0], w[1]], l as u64 + 1, DType::F32) * 0.1);
-        params.push(Tensor::randn(&[w[1]], l as u64 + 7, DType::F32) * 0.1);
-    }
+    // Parameters, then the inputs and labels.
+    let mlp_args = |h: usize| -> Vec<Tensor> {
+        let mut args = Vec::new();
+        for (l, w) in [d, h, h, 10].windows(2).enumerate() {
+            args.push(Tensor::randn(&[w[0], w[1]], l as u64 + 1, DType::F32) * 0.1);
+            args.push(Tensor::randn(&[w[1]], l as u64 + 7, DType::F32) * 0.1);
+        }
+        args.extend([x.clone(), y.clone()]);
+        args
+    };
     // An SGD step: the new parameters come out of fused loops (planned buffers).
     let step = |a: &[Tensor]| {
         let (x, y) = (&a[6], &a[7]);
@@ -214,7 +219,8 @@ fn a_warm_training_step_allocates_only_the_handles_it_returns() {
         let (loss, grads) = try_value_and_grad_n(|w| attention(w, &a[5]), &a[..5]).unwrap();
         std::iter::once(loss).chain(grads).collect::<Vec<_>>()
     };
-    let mlp_args: Vec<Tensor> = params.iter().chain([&x, &y]).cloned().collect();
+    // A 256 × 256 layer's update is a loop long enough to be split across threads.
+    let (mlp_small, mlp_split) = (mlp_args(64), mlp_args(256));
     let mut attn_args: Vec<Tensor> = (0..4)
         .map(|i| Tensor::randn(&[d, d], 20 + i, DType::F32) * 0.1)
         .collect();
@@ -237,8 +243,9 @@ fn a_warm_training_step_allocates_only_the_handles_it_returns() {
         (
             "MLP step",
             &step as &dyn Fn(&[Tensor]) -> Vec<Tensor>,
-            &mlp_args,
+            &mlp_small,
         ),
+        ("MLP step with split loops", &step, &mlp_split),
         ("attention gradient", &attn_grad, &attn_args),
         ("rolled HVP", &hvp_roll, &hvp_args),
     ] {
