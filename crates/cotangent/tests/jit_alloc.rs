@@ -251,7 +251,7 @@ fn a_warm_training_step_allocates_only_the_handles_it_returns() {
     ] {
         let j = Jit::new(f);
         let eager = f(args);
-        for _ in 0..3 {
+        for _ in 0..10 {
             drop(j.call(args));
         }
         let mut out = Vec::new();
@@ -264,11 +264,41 @@ fn a_warm_training_step_allocates_only_the_handles_it_returns() {
                 );
             }
         }
-        // The returned vector and one handle per output tensor; gemm's own workspace aside.
+        // The returned vector and one handle per output tensor; gemm's own workspace aside. A
+        // split loop's chunks run on whichever rayon workers take them, and a worker's first
+        // chunk grows its register scratch once: one allocation per worker is allowed there.
+        let workers = if name.contains("split") {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            0
+        };
         assert!(
-            ours <= out.len() + 1,
+            ours <= out.len() + 1 + workers,
             "{name}: a warm call made {ours} allocations outside gemm ({gemm} inside) for {} outputs",
             out.len()
         );
     }
+    // A training loop passes each step's parameters into the next, so the buffers of the last
+    // step's outputs are still held while this step runs: it gets the step before's.
+    let j = Jit::new(step);
+    let mut args = mlp_small.clone();
+    for _ in 0..4 {
+        let out = j.call(&args);
+        args = out[1..].iter().chain(&mlp_small[6..]).cloned().collect();
+    }
+    let mut out = Vec::new();
+    let (ours, gemm) = watch(|| out = j.call(&args));
+    assert!(
+        ours <= out.len() + 1,
+        "a step fed its last outputs made {ours} allocations outside gemm ({gemm} inside)"
+    );
+}
+
+#[test]
+fn the_allocation_count_sees_this_crate() {
+    let _serial = serial();
+    // Classifying needs the backtraces to name this crate's frames (a build without symbols
+    // would count nothing, and the test above would pass without testing anything).
+    let (ours, _) = watch(|| drop(Tensor::zeros(&[1000], DType::F32)));
+    assert!(ours >= 1, "no allocation was seen inside cotangent");
 }

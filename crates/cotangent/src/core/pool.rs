@@ -8,8 +8,9 @@
 //! A compiled program runs inside [`in_program`] with a [`Reserve`] of its own in place of the
 //! thread's pool: every buffer its steps free (of any size) is kept there, with the shell of the
 //! reference count that held it, and handed to the step that asks for the same capacity next,
-//! in this run or the next. So a program's second run asks the allocator for nothing its first
-//! run freed: matmul and reduction outputs, scratch rows, packed operands.
+//! in this run or the next. So a program's second run asks the allocator for none of what its
+//! first run freed on its thread: matmul and reduction outputs, scratch rows, packed operands
+//! (what rayon workers free goes to their own pools; a buffer beyond the bounds is dropped).
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -21,7 +22,8 @@ use super::storage::{Storage, Value};
 const MIN_BYTES: usize = 64 * 1024;
 const MAX_BYTES: usize = 128 << 20;
 const MAX_ENTRIES: usize = 32;
-/// The bounds of a program's reserve: every buffer it frees, up to these.
+/// The bounds of a program's reserve, for each element type: every buffer it frees, up to
+/// these.
 const PROGRAM_MAX_BYTES: usize = 512 << 20;
 const PROGRAM_MAX_ENTRIES: usize = 1024;
 
@@ -128,6 +130,15 @@ pub(crate) fn give<T: Element>(buf: Vec<T>) {
     });
 }
 
+/// An empty element buffer with room for `n`: inline for at most two elements, else pooled.
+pub(crate) fn take_buf<T: Element>(n: usize) -> super::storage::Buf<T> {
+    if n <= 2 {
+        super::storage::Buf::with_capacity(n)
+    } else {
+        super::storage::Buf::from_vec(take(n))
+    }
+}
+
 /// A vector of `n` copies of `x`, from a pooled buffer when possible.
 pub(crate) fn filled<T: Element>(n: usize, x: T) -> Vec<T> {
     let mut v = take(n);
@@ -211,6 +222,11 @@ impl Reserve {
 /// shells freed inside are kept in it for the next run. The thread's own pool is put back
 /// afterwards, also when `f` panics.
 pub(crate) fn in_program<R>(reserve: &mut Reserve, f: impl FnOnce() -> R) -> R {
+    if in_program_now() {
+        // A program inside a program (a compiled loop body) shares the outer one's reserve, so
+        // the values it frees and the ones the outer steps free stay in one place.
+        return f();
+    }
     struct Restore<'a>(&'a mut Reserve);
     impl Drop for Restore<'_> {
         fn drop(&mut self) {

@@ -37,8 +37,10 @@ pub(crate) struct Arena {
     tuples: Vec<Option<Vec<Value>>>,
     /// The buffers the program's steps freed, for its next steps and runs (see `pool`).
     reserve: pool::Reserve,
-    /// Last run's outputs: those the caller has dropped since go to the reserve next run.
-    returned: Vec<Value>,
+    /// The outputs of the last two runs, each marked once it has outlived one run: those the
+    /// caller has dropped since go to the reserve at the next run (so a loop that passes
+    /// last step's outputs back in, `params = step(params)`, reuses the step before's).
+    returned: Vec<(Value, bool)>,
 }
 
 impl Arena {
@@ -86,27 +88,60 @@ pub(crate) fn execute_timed(
     };
     let mut reserve = std::mem::take(&mut arena.reserve);
     let result = pool::in_program(&mut reserve, || {
-        for v in arena.returned.drain(..) {
-            pool::recycle(v);
-        }
+        reclaim_returned(&mut arena.returned);
         let result = run_steps(g, &c.plan, inputs, arena, times);
         if let Ok(outs) = &result {
-            arena.returned.extend(outs.iter().cloned());
-        }
-        for v in arena.env.iter_mut() {
-            if let Some(v) = v.take() {
-                pool::recycle(v);
+            // Outputs in planned buffers come back through those; the others are watched.
+            let planned = |v: &Value| {
+                arena
+                    .bufs
+                    .iter()
+                    .flatten()
+                    .any(|b| Arc::ptr_eq(&b.storage, &v.storage))
+            };
+            for v in outs {
+                if !planned(v) {
+                    arena.returned.push((v.clone(), false));
+                }
             }
         }
-        for t in arena.tuples.iter_mut() {
-            for v in t.take().into_iter().flatten() {
-                pool::recycle(v);
-            }
+        for j in 0..arena.env.len() {
+            release(&mut arena.env, &mut arena.tuples, j);
         }
         result
     });
     arena.reserve = reserve;
     result
+}
+
+/// Hand the earlier runs' outputs the caller no longer holds to the reserve; keep the others
+/// for one more run, then let them go.
+fn reclaim_returned(returned: &mut Vec<(Value, bool)>) {
+    let mut i = 0;
+    while i < returned.len() {
+        let unique = Arc::get_mut(&mut returned[i].0.storage).is_some();
+        if unique || returned[i].1 {
+            let (v, _) = returned.swap_remove(i);
+            if unique {
+                pool::recycle(v);
+            }
+        } else {
+            returned[i].1 = true;
+            i += 1;
+        }
+    }
+}
+
+/// Release equation `j`'s value (and its outputs, for a tuple) to the reserve.
+fn release(env: &mut [Option<Value>], tuples: &mut [Option<Vec<Value>>], j: usize) {
+    if let Some(v) = env[j].take() {
+        pool::recycle(v);
+    }
+    if let Some(t) = tuples.get_mut(j) {
+        for v in t.take().into_iter().flatten() {
+            pool::recycle(v);
+        }
+    }
 }
 
 /// The value of `v`: an input, a constant, or an equation's result computed earlier.
@@ -153,7 +188,7 @@ fn run_steps(
                     k,
                     inputs,
                     env,
-                    &mut arena.bufs,
+                    (&mut arena.bufs, &mut arena.returned),
                     (&mut arena.regs32, &mut arena.first32),
                 )?,
                 _ => run_kernel::<f64>(
@@ -161,7 +196,7 @@ fn run_steps(
                     k,
                     inputs,
                     env,
-                    &mut arena.bufs,
+                    (&mut arena.bufs, &mut arena.returned),
                     (&mut arena.regs64, &mut arena.first64),
                 )?,
             },
@@ -170,14 +205,7 @@ fn run_steps(
             t[i] += start.elapsed();
         }
         for &j in &plan.drops[i] {
-            if let Some(v) = env[j as usize].take() {
-                pool::recycle(v);
-            }
-            if let Some(t) = arena.tuples.get_mut(j as usize) {
-                for v in t.take().into_iter().flatten() {
-                    pool::recycle(v);
-                }
-            }
+            release(env, &mut arena.tuples, j as usize);
         }
     }
     Ok(g.outputs
@@ -228,19 +256,27 @@ fn multi_step(
 type Parts<T> = SmallVec<[T; 4]>;
 
 /// A packed buffer of `numel` elements of `T` for an output: the planned one when nobody else
-/// holds it, else a new one, asked of the allocator first (an out-of-memory error naming
+/// holds it, else one from the reserve, asked of the allocator first (an out-of-memory error naming
 /// `op`, the equation whose value it holds, when refused).
-fn out_buffer<T: Element>(kept: Option<Value>, numel: usize, op: &'static str) -> Result<Value> {
+fn out_buffer<T: Element>(
+    kept: Option<Value>,
+    numel: usize,
+    op: &'static str,
+    returned: &mut Vec<(Value, bool)>,
+) -> Result<Value> {
     if let Some(mut v) = kept {
         if let Some(s) = Arc::get_mut(&mut v.storage).and_then(T::slice_mut) {
             if s.len() == numel {
                 return Ok(v);
             }
         }
+        // Still held (an output the caller passes back in): it joins the returned values, to
+        // come back to the reserve once the caller lets it go.
+        returned.push((v, false));
     }
     alloc::ensure(op, alloc::bytes_of(numel, std::mem::size_of::<T>()))?;
     Ok(Value::from_vec(
-        vec![T::from_f64(0.0); numel],
+        pool::filled(numel, T::from_f64(0.0)),
         crate::core::Shape::from(&[numel][..]),
     ))
 }
@@ -261,7 +297,7 @@ fn run_kernel<T: BlockFloat>(
     k: &Kernel,
     inputs: &[Tensor],
     env: &mut [Option<Value>],
-    bufs: &mut [Option<Value>],
+    (bufs, returned): (&mut [Option<Value>], &mut Vec<(Value, bool)>),
     (regs, first): (&mut Vec<T>, &mut Vec<T>),
 ) -> Result<()> {
     if let Some(r) = &k.first {
@@ -279,9 +315,9 @@ fn run_kernel<T: BlockFloat>(
             };
             let e = &g.eqns[j as usize];
             let r = if o.dtype == DType::Bool {
-                out_buffer::<bool>(kept, o.numel, e.prim.name())
+                out_buffer::<bool>(kept, o.numel, e.prim.name(), returned)
             } else {
-                out_buffer::<T>(kept, o.numel, e.prim.name())
+                out_buffer::<T>(kept, o.numel, e.prim.name(), returned)
             };
             r.map_err(|err| err.at(e.location))
         })

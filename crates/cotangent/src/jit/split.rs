@@ -106,11 +106,19 @@ pub(crate) fn exec_split<T: BlockFloat>(k: &Kernel, io: &mut Bound<'_, T>) {
     // Outputs with one element per row of a row loop are cut by rows.
     let per_row = k.row.map_or(cl, |r| cl / r);
     // Each output's elements per chunk, in `tout` / `bout` order.
-    let unit = |bool_out: bool, p: usize, row: bool| match () {
-        _ if row => per_row,
-        _ if !bool_out && Some(p) == red_slot && full => 1,
-        _ if !bool_out && Some(p) == red_slot => red_rows.max(1),
-        _ => cl,
+    let unit = |bool_out: bool, p: usize, row: bool| {
+        if row {
+            per_row
+        } else if !bool_out && Some(p) == red_slot {
+            // A full reduction's partials: one per chunk; a row reduction's rows.
+            if full {
+                1
+            } else {
+                red_rows.max(1)
+            }
+        } else {
+            cl
+        }
     };
     let units = |bool_out: bool| -> SmallVec<[usize; 8]> {
         k.outputs

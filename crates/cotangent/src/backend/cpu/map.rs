@@ -23,7 +23,7 @@ pub fn map<T: Element, U: Element>(v: &Value, f: impl Fn(T) -> U + Sync + Send) 
         Some(src) => map_slice(src, |&x| f(x)),
         None => {
             let src = T::slice(&v.storage).expect("map: dtype checked by caller");
-            let mut out = Buf::from_vec(crate::core::pool::take(n));
+            let mut out = crate::core::pool::take_buf(n);
             let l = &v.layout;
             for_each_offsets(&l.shape, [&l.strides], [l.offset], |[o]| {
                 out.push(f(src[o]))

@@ -67,7 +67,7 @@ pub fn zip<T: Element, U: Element>(
         }
         _ => {
             let (la, lb) = (&a.layout, &b.layout);
-            let mut out = Buf::from_vec(crate::core::pool::take(shape.numel()));
+            let mut out = crate::core::pool::take_buf(shape.numel());
             for_each_offsets(
                 &shape,
                 [&la.strides, &lb.strides],
@@ -145,7 +145,7 @@ pub fn select<T: Element>(cond: &Value, a: &Value, b: &Value) -> Value {
     let sc = bool::slice(&cond.storage).expect("select: condition must be bool");
     let sa = T::slice(&a.storage).expect("select: dtype checked by caller");
     let sb = T::slice(&b.storage).expect("select: dtype checked by caller");
-    let mut out = Buf::from_vec(crate::core::pool::take(n));
+    let mut out = crate::core::pool::take_buf(n);
     let (lc, la, lb) = (&cond.layout, &a.layout, &b.layout);
     for_each_offsets(
         &shape,
