@@ -90,8 +90,8 @@ pub(crate) fn take<T: Element>(n: usize) -> Vec<T> {
         let reused = T::pool()
             .try_with(|p| {
                 let mut p = p.borrow_mut();
-                let i = p.bufs.iter().position(|b| b.capacity() == n)?;
-                let buf = p.bufs.swap_remove(i);
+                let i = p.bufs.iter().rposition(|b| b.capacity() == n)?;
+                let buf = p.bufs.remove(i);
                 p.bytes -= n * std::mem::size_of::<T>();
                 Some(buf)
             })
