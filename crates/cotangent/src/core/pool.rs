@@ -28,14 +28,14 @@ const PROGRAM_MAX_BYTES: usize = 512 << 20;
 const PROGRAM_MAX_ENTRIES: usize = 1024;
 
 thread_local! {
-    /// How many programs run on this thread now (nested: a compiled loop body inside a program).
-    static IN_PROGRAM: Cell<u32> = const { Cell::new(0) };
+    /// Whether a program runs on this thread now (a program inside it shares its reserve).
+    static IN_PROGRAM: Cell<bool> = const { Cell::new(false) };
     /// Reference-count shells whose storage was freed inside a program, for its next values.
     static SHELLS: RefCell<Vec<Arc<Storage>>> = const { RefCell::new(Vec::new()) };
 }
 
 fn in_program_now() -> bool {
-    IN_PROGRAM.try_with(Cell::get).unwrap_or(0) > 0
+    IN_PROGRAM.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Cached buffers of one element type.
@@ -231,11 +231,11 @@ pub(crate) fn in_program<R>(reserve: &mut Reserve, f: impl FnOnce() -> R) -> R {
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
             self.0.swap();
-            let _ = IN_PROGRAM.try_with(|d| d.set(d.get() - 1));
+            let _ = IN_PROGRAM.try_with(|d| d.set(false));
         }
     }
     reserve.swap();
-    let _ = IN_PROGRAM.try_with(|d| d.set(d.get() + 1));
+    let _ = IN_PROGRAM.try_with(|d| d.set(true));
     let _restore = Restore(reserve);
     f()
 }
