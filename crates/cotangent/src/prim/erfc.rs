@@ -8,6 +8,7 @@ unary_float_primitive! {
     Erfc, "erfc",
     method: erfc / try_erfc, "Complementary error function `1 - erf(x)` elementwise, accurate in the tails.",
     kernel: |x| crate::Real::erfc(x),
+    fast: crate::prim::fastmath::erfc_block,
     chain: |g, x, out| g * &((-(x * x)).exp() * -std::f64::consts::FRAC_2_SQRT_PI),
     expr: "erfc(a)",
 }

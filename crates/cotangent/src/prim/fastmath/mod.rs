@@ -1,10 +1,11 @@
-//! Vectorizable `exp`, `sin`, `cos` and `tanh` in f32 and f64, the fast paths of those
-//! primitives (eager kernels and fused loops run them alike). Each kernel is straight-line
+//! Vectorizable `exp`, `sin`, `cos` and `tanh` in f32 and f64, and `erfc` in f32, the fast
+//! paths of those primitives (eager kernels and fused loops run them alike; f64 `erfc` stays
+//! libm's, called per element). Each kernel is straight-line
 //! arithmetic, selects and bit casts, so the compiler turns a block loop into SIMD code; the
 //! block entry points run that loop compiled for the widest vector unit the CPU has. The
 //! kernels and their measured accuracy are in [`single`] (f32) and [`double`] (f64).
 
-/// The [`Fast`] impl of a float type, from its module's `exp`, `tanh`, `sin_cos(x, shift)`
+/// The [`Fast`] impl of a float type, from its module's `exp`, `tanh`, `erfc`, `sin_cos(x, shift)`
 /// and `TRIG_LIMIT` (shift `$shift` is 1 for the cosine).
 macro_rules! fast_impl {
     ($t:ty, $shift:ty) => {
@@ -16,6 +17,10 @@ macro_rules! fast_impl {
             #[inline(always)]
             fn tanh(x: $t) -> $t {
                 tanh(x)
+            }
+            #[inline(always)]
+            fn erfc(x: $t) -> $t {
+                erfc(x)
             }
             #[inline(always)]
             fn sin_cos(x: $t, cos: bool) -> $t {
@@ -44,6 +49,7 @@ mod single;
 pub(crate) enum Op {
     Exp,
     Tanh,
+    Erfc,
     Sin,
     Cos,
 }
@@ -54,6 +60,8 @@ pub(crate) trait Fast: Copy {
     fn exp(x: Self) -> Self;
     /// `tanh(x)`.
     fn tanh(x: Self) -> Self;
+    /// `erfc(x)`.
+    fn erfc(x: Self) -> Self;
     /// `sin(x)`, or `cos(x)` with `cos`, by the fast reduction.
     fn sin_cos(x: Self, cos: bool) -> Self;
     /// Whether the fast reduction cannot serve `x` (NaN, or too large an argument).
@@ -68,6 +76,13 @@ fn apply<T: Fast>(op: Op, d: &mut [T], a: &[T]) {
     match op {
         Op::Exp => d.iter_mut().zip(a).for_each(|(o, &x)| *o = T::exp(x)),
         Op::Tanh => d.iter_mut().zip(a).for_each(|(o, &x)| *o = T::tanh(x)),
+        // A `for` loop: `for_each` here was left out of line (compiled without the caller's
+        // target features, so scalar).
+        Op::Erfc => {
+            for (o, &x) in d.iter_mut().zip(a) {
+                *o = T::erfc(x);
+            }
+        }
         Op::Sin | Op::Cos => {
             let cos = op == Op::Cos;
             d.iter_mut()
@@ -102,6 +117,11 @@ pub(crate) fn exp_block<T: Fast>(d: &mut [T], a: &[T]) {
 /// `tanh` over a block.
 pub(crate) fn tanh_block<T: Fast>(d: &mut [T], a: &[T]) {
     run(Op::Tanh, d, a)
+}
+
+/// `erfc` over a block.
+pub(crate) fn erfc_block<T: Fast>(d: &mut [T], a: &[T]) {
+    run(Op::Erfc, d, a)
 }
 
 /// `sin` over a block.
