@@ -549,3 +549,75 @@ fn the_plan_reports_each_steps_equations_bytes_and_flops() {
     assert_eq!(f.call(&xs)[0].to_vec::<f32>(), vec![65.0; 32 * 128]);
     assert!(c.compile_time() > std::time::Duration::ZERO);
 }
+
+/// Reductions over leading and middle axes inside a fused loop, where the loop's blocks of
+/// 1024 end inside a row: on one thread each output is the sum (or max) of its elements in
+/// index order, exactly, as a plain loop over the `[outer, red, inner]` view computes it.
+/// (Sums over the last axis take the row pass, which sums in lanes.)
+#[test]
+fn fused_axis_reductions_fold_in_index_order() {
+    type Case = (&'static str, [usize; 3], bool);
+    let cases: [Case; 4] = [
+        ("columns of [700, 3]", [1, 700, 3], false),
+        ("middle axis of [3, 5, 301]", [3, 5, 301], false),
+        ("column maxima of [300, 7] with NaNs", [1, 300, 7], true),
+        ("middle maxima of [2, 9, 250]", [2, 9, 250], true),
+    ];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    for (name, [outer, red, inner], max) in cases {
+        let n = outer * red * inner;
+        let mut x = Tensor::linspace(-3.0, 5.0, n, DType::F64);
+        if max {
+            // A NaN in column 2 (and the middle case's inner position 2): the max is NaN there.
+            let mut v = x.to_vec::<f64>();
+            v[5 * inner + 2] = f64::NAN;
+            x = Tensor::from_vec(v, &[n]);
+        }
+        let f = move |x: &Tensor| {
+            let v = x.reshape(&[outer, red, inner]).sin() * 3.0;
+            if max {
+                v.max_axes(&[1], false)
+            } else {
+                v.sum_axes(&[1], false)
+            }
+        };
+        let j = Jit::new(move |x: &[Tensor]| vec![f(&x[0])]);
+        let got = pool.install(|| j.call(std::slice::from_ref(&x))).remove(0);
+        let c = j.compiled(std::slice::from_ref(&x)).unwrap();
+        assert_eq!(c.kernels(), 1, "{name}: one fused loop\n{c}");
+        let xs = (x.sin() * 3.0).to_vec::<f64>();
+        let mut want = vec![if max { f64::NEG_INFINITY } else { 0.0 }; outer * inner];
+        for o in 0..outer {
+            for r in 0..red {
+                for i in 0..inner {
+                    let (a, e) = (&mut want[o * inner + i], xs[(o * red + r) * inner + i]);
+                    *a = if !max {
+                        *a + e
+                    } else if e > *a || e.is_nan() || a.is_nan() {
+                        if a.is_nan() {
+                            *a
+                        } else {
+                            e
+                        }
+                    } else {
+                        *a
+                    };
+                }
+            }
+        }
+        let got = got.to_vec::<f64>();
+        assert_eq!(got.len(), want.len(), "{name}");
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                "{name}: output {k}: {g} against {w}"
+            );
+        }
+        if max {
+            assert!(got[2].is_nan(), "{name}: the NaN propagates");
+        }
+    }
+}

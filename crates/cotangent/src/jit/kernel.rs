@@ -431,16 +431,41 @@ fn lane_sum<T: Real>(v: &[T]) -> T {
 /// Fold one block of the reduced value (elements `off..off+v.len()` of the loop) into `acc`
 /// (a max, or a sum over some axes; full sums go through [`Cascade`]).
 fn fold_block<T: Real>(red: &Reduce, v: &[T], acc: &mut [T], off: usize) {
-    let f = |a: T, x: T| combine(red.max, a, x);
+    if red.max {
+        fold_runs(red, v, acc, off, |a, x| combine(true, a, x))
+    } else {
+        fold_runs(red, v, acc, off, |a, x| a + x)
+    }
+}
+
+/// [`fold_block`] with the combining function `f` fixed, by runs: element `i` of the loop,
+/// seen as `[outer, red, inner]`, folds into `acc[(i / (red·inner))·inner + i % inner]`, so
+/// a run of consecutive `i` up to the end of an `inner` row folds into consecutive
+/// accumulators (elementwise, which vectorizes), and with `inner = 1` a run up to the end of a
+/// reduced row folds into one. Each accumulator sees its elements in loop order, as one at a
+/// time would.
+#[inline(always)]
+fn fold_runs<T: Real>(red: &Reduce, v: &[T], acc: &mut [T], off: usize, f: impl Fn(T, T) -> T) {
     if acc.len() == 1 {
         acc[0] = v.iter().fold(acc[0], |a, &x| f(a, x));
         return;
     }
     let span = red.red * red.inner;
-    for (j, &x) in v.iter().enumerate() {
+    let mut j = 0;
+    while j < v.len() {
         let i = off + j;
         let o = (i / span) * red.inner + i % red.inner;
-        acc[o] = f(acc[o], x);
+        if red.inner == 1 {
+            let len = (span - i % span).min(v.len() - j);
+            acc[o] = v[j..j + len].iter().fold(acc[o], |a, &x| f(a, x));
+            j += len;
+        } else {
+            let len = (red.inner - i % red.inner).min(v.len() - j);
+            for (a, &x) in acc[o..o + len].iter_mut().zip(&v[j..j + len]) {
+                *a = f(*a, x);
+            }
+            j += len;
+        }
     }
 }
 
