@@ -20,10 +20,14 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
     let mut out_dims = crate::core::shape::Dims::from_slice(batch);
     out_dims.extend([m, n]);
     let out_shape = Shape(out_dims);
-    let mut out = pool::filled(out_shape.numel(), T::default());
-    if m == 0 || n == 0 {
-        return Value::from_vec(out, out_shape);
+    let numel = out_shape.numel();
+    if numel == 0 || k == 0 {
+        return Value::from_vec(pool::filled(numel, T::default()), out_shape);
     }
+    // Not zeroed first: `gemm` writes every element (it is told not to read them), and the
+    // length is set once it has.
+    let mut out: Vec<T> = pool::take(numel);
+    let dst_all = out.spare_capacity_mut()[..numel].as_mut_ptr().cast::<T>();
     let sa = T::slice(&a.storage).expect("matmul: dtype checked by caller");
     let sb = T::slice(&b.storage).expect("matmul: dtype checked by caller");
     let par = if m * n * k >= PAR_WORK && rayon::current_num_threads() > 1 {
@@ -61,11 +65,10 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
         [&la.strides[..r - 2], &lb.strides[..r - 2]],
         [la.offset, b_offset],
         |[oa, ob]| {
-            let dst = &mut out[batch_index * m * n..(batch_index + 1) * m * n];
+            // SAFETY: batch `batch_index` < numel / (m·n) owns elements
+            // `batch_index·m·n..(batch_index + 1)·m·n` of the `numel` reserved above.
+            let dst = unsafe { dst_all.add(batch_index * m * n) };
             batch_index += 1;
-            if k == 0 {
-                return;
-            }
             // The last element each operand touches, to check the views stay inside their
             // buffers before handing raw pointers to gemm.
             let last_a = oa + (m - 1) * ars as usize + (k - 1) * acs as usize;
@@ -74,15 +77,17 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
                 last_a < sa.len() && last_b < sb.len(),
                 "matmul: view out of bounds"
             );
-            // SAFETY: `dst` is an exclusive m×n row-major buffer; the lhs and rhs views start at
-            // `oa`/`ob` and, with the given non-negative strides, stay within `sa`/`sb` (checked
-            // just above). `gemm` reads lhs/rhs and writes dst only inside those extents.
+            // SAFETY: `dst` is an exclusive m×n row-major block of the reserved capacity (not
+            // yet initialized: `read_dst` is false, so gemm only writes it); the lhs and rhs
+            // views start at `oa`/`ob` and, with the given non-negative strides, stay within
+            // `sa`/`sb` (checked just above). `gemm` reads lhs/rhs and writes dst only inside
+            // those extents.
             unsafe {
                 gemm::gemm(
                     m,
                     n,
                     k,
-                    dst.as_mut_ptr(),
+                    dst,
                     1,
                     n as isize,
                     false,
@@ -102,6 +107,10 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
             }
         },
     );
+    assert_eq!(batch_index * m * n, numel, "matmul: every batch written");
+    // SAFETY: every batch's block was written by gemm above (m, n, k > 0, `read_dst` false:
+    // it stores all m·n elements), and the blocks tile `0..numel`, within the capacity.
+    unsafe { out.set_len(numel) };
     if let Some(p) = packed {
         pool::give(p);
     }
@@ -154,6 +163,45 @@ mod tests {
                 for j in 0..n {
                     let want: f64 = (0..k).map(|p| a[i * k + p] * buf[2 + j * k + p]).sum();
                     assert_eq!(c[i * n + j], want, "({m}, {k}, {n}) at ({i}, {j})");
+                }
+            }
+        }
+    }
+
+    /// The output buffer is not zeroed before `gemm` writes it: a recycled buffer full of NaN
+    /// (handed back to the pool just before) leaves no trace, on gemm's small-product path, its
+    /// packed path and per batch.
+    #[test]
+    fn recycled_output_buffers_are_overwritten_not_read() {
+        for (batch, m, k, n) in [(1, 4, 3, 5), (1, 64, 70, 48), (3, 9, 17, 20)] {
+            let a: Vec<f64> = (0..batch * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
+            let b: Vec<f64> = (0..batch * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
+            let av = Value::from_vec(a.clone(), Shape::from(&[batch, m, k][..]));
+            let bv = Value::from_vec(b.clone(), Shape::from(&[batch, k, n][..]));
+            let numel = batch * m * n;
+            // Inside a program every size is pooled: the NaN buffer is the one matmul takes.
+            let c = pool::in_program(&mut pool::Reserve::default(), || {
+                let mut nans: Vec<f64> = pool::take(numel);
+                nans.resize(numel, f64::NAN);
+                let at = nans.as_ptr();
+                pool::give(nans);
+                let c = matmul::<f64>(&av, &bv);
+                assert_eq!(
+                    c.contiguous_slice::<f64>().unwrap().as_ptr(),
+                    at,
+                    "the recycled buffer is reused"
+                );
+                c.to_vec::<f64>()
+            });
+            for q in 0..batch {
+                for i in 0..m {
+                    for j in 0..n {
+                        let want: f64 = (0..k)
+                            .map(|p| a[(q * m + i) * k + p] * b[(q * k + p) * n + j])
+                            .sum();
+                        let got = c[(q * m + i) * n + j];
+                        assert_eq!(got, want, "({batch}, {m}, {k}, {n}) at ({q}, {i}, {j})");
+                    }
                 }
             }
         }
