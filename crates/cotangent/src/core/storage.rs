@@ -137,12 +137,22 @@ impl Value {
         }
         let src = T::slice(&self.storage).expect("elements: dtype checked by caller");
         let mut out = pool::take(self.layout.shape.numel());
-        for_each_offsets(
-            &self.layout.shape,
-            [&self.layout.strides],
-            [self.layout.offset],
-            |[o]| out.push(src[o]),
-        );
+        let (shape, strides) = (&self.layout.shape, &self.layout.strides);
+        match shape.rank().checked_sub(1) {
+            // Rows contiguous in storage (a permute that keeps the last axis) copy a row at a time.
+            Some(last) if strides[last] == 1 => {
+                let row = shape[last];
+                for_each_offsets(
+                    &shape[..last],
+                    [&strides[..last]],
+                    [self.layout.offset],
+                    |[o]| out.extend_from_slice(&src[o..o + row]),
+                )
+            }
+            _ => for_each_offsets(shape, [strides], [self.layout.offset], |[o]| {
+                out.push(src[o])
+            }),
+        }
         std::borrow::Cow::Owned(out)
     }
 
@@ -215,5 +225,35 @@ fn storage_len(s: &Storage) -> usize {
         Storage::I64(v) => v.len(),
         Storage::Bool(v) => v.len(),
         Storage::Abstract(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::layout::Layout;
+
+    /// A strided view copied out (rows contiguous, a row at a time; or elementwise) gives its
+    /// elements in row-major order, for a permute that keeps the last axis, a slice inside
+    /// the buffer, a transpose and a zero-length row.
+    #[test]
+    fn strided_elements_come_out_in_row_major_order() {
+        let buf: Vec<i64> = (0..2 * 3 * 4).collect();
+        let v = Value::from_vec(buf.clone(), Shape::from(&[2, 3, 4][..]));
+        let l = Layout::contiguous(Shape::from(&[2, 3, 4][..]));
+        let permuted = v.with_layout(l.permute(&[1, 0, 2]));
+        let mut want = Vec::new();
+        for j in 0..3 {
+            for i in 0..2 {
+                want.extend((0..4).map(|k| buf[i * 12 + j * 4 + k]));
+            }
+        }
+        assert_eq!(permuted.to_vec::<i64>(), want);
+        let sliced = v.with_layout(l.slice(&[1, 1, 1], &[1, 2, 2], &[1, 1, 1]));
+        assert_eq!(sliced.to_vec::<i64>(), vec![17, 18, 21, 22]);
+        let transposed = v.with_layout(l.permute(&[0, 2, 1]));
+        assert_eq!(&transposed.to_vec::<i64>()[..6], &[0, 4, 8, 1, 5, 9]);
+        let empty = v.with_layout(l.slice(&[0, 0, 0], &[2, 3, 0], &[1, 1, 1]));
+        assert!(empty.to_vec::<i64>().is_empty());
     }
 }
