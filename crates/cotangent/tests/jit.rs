@@ -621,3 +621,35 @@ fn fused_axis_reductions_fold_in_index_order() {
         }
     }
 }
+
+/// A loop value needed outside its loop both as it is and reshaped (the GELU backward's
+/// gradient, read by a sum and, reshaped, by a matmul) is stored once: the reshape runs after
+/// the loop as a view of its buffer, not as a second output with the same elements.
+#[test]
+fn a_reshaped_loop_value_is_stored_once() {
+    let f = |x: &[Tensor]| {
+        let y = (x[0].sin() * 2.0).exp();
+        let mm = y.reshape(&[24, 5]).matmul(&x[1]);
+        vec![y, mm]
+    };
+    let xs = [
+        Tensor::linspace(-1.0, 1.0, 120, DType::F64).reshape(&[4, 6, 5]),
+        Tensor::linspace(0.5, 2.0, 15, DType::F64).reshape(&[5, 3]),
+    ];
+    let j = Jit::new(f);
+    let c = j.compiled(&xs).unwrap();
+    let report = c.report();
+    let loops: Vec<_> = report.iter().filter(|r| r.kind == StepKind::Loop).collect();
+    assert_eq!(loops.len(), 1, "{c}");
+    assert_eq!(loops[0].bytes_written, 120 * 8, "y is written once\n{c}");
+    let reshapes = report
+        .iter()
+        .filter(|r| r.kind == StepKind::Primitive("reshape"))
+        .count();
+    assert_eq!(reshapes, 1, "the reshape is a step of its own\n{c}");
+    let got = j.call(&xs);
+    let want = f(&xs);
+    for (a, b) in got.iter().zip(&want) {
+        assert_close("reshaped output", a, b, 1e-12);
+    }
+}

@@ -477,6 +477,19 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
     for gr in groups.iter_mut().filter(|gr| gr.alive) {
         gr.members.sort_unstable();
     }
+    let after = eject_reshaped_outputs(
+        g,
+        &mut groups,
+        &mut group_of,
+        &role,
+        &is_row,
+        &users,
+        &is_output,
+    );
+    let mut moved = vec![false; ne];
+    for &m in after.iter().flatten() {
+        moved[m as usize] = true;
+    }
     let ctx = Ctx {
         group_of: &group_of,
         role: &role,
@@ -491,8 +504,10 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
                 let gr = &groups[gid];
                 if *gr.members.last().expect("non-empty group") as usize == k {
                     steps.push(Step::Kernel(Box::new(lower(g, gr, &ctx))));
+                    steps.extend(after[gid].iter().map(|&m| Step::Prim(m)));
                 }
             }
+            None if moved[k] => {}
             None => {
                 let absorbed = is_scalar_broadcast(g, k)
                     && !is_output[k]
@@ -504,6 +519,59 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
         }
     }
     steps
+}
+
+/// Reshapes that would store a second copy of a value their loop already stores: a member
+/// `m = reshape(j)` of `j`'s loop, where both values leave the loop and nothing inside reads
+/// `m`. Each leaves the loop (its group entry cleared) and runs as a step of its own right
+/// after it, a view of `j`'s buffer, instead of a second buffer written with the same
+/// elements. Returns, per group, the reshapes to run after its loop, in order.
+fn eject_reshaped_outputs(
+    g: &Graph,
+    groups: &mut [Group],
+    group_of: &mut [Option<usize>],
+    role: &[Role],
+    is_row: &[bool],
+    users: &[Vec<u32>],
+    is_output: &[bool],
+) -> Vec<Vec<u32>> {
+    let mut after = vec![Vec::new(); groups.len()];
+    for (gid, gr) in groups.iter_mut().enumerate().filter(|(_, gr)| gr.alive) {
+        let leaves = |k: u32, group_of: &[Option<usize>]| {
+            is_output[k as usize]
+                || users[k as usize]
+                    .iter()
+                    .any(|&u| group_of[u as usize] != Some(gid))
+        };
+        let mut ejected = Vec::new();
+        for &m in &gr.members {
+            let eqn = &g.eqns[m as usize];
+            let Some(&Var::Eqn(j)) = eqn.inputs.first() else {
+                continue;
+            };
+            let plain = matches!(eqn.prim.lowering(), Lowering::Reshape { .. })
+                && role[m as usize] == Role::Alias(j)
+                && role[j as usize] == Role::Map
+                && group_of[j as usize] == Some(gid)
+                && !is_row[m as usize]
+                && !is_row[j as usize];
+            let read_inside = users[m as usize]
+                .iter()
+                .any(|&u| group_of[u as usize] == Some(gid));
+            if plain && !read_inside && leaves(m, group_of) && leaves(j, group_of) {
+                ejected.push(m);
+            }
+        }
+        if ejected.is_empty() || ejected.len() == gr.members.len() {
+            continue;
+        }
+        for &m in &ejected {
+            group_of[m as usize] = None;
+        }
+        gr.members.retain(|m| !ejected.contains(m));
+        after[gid] = ejected;
+    }
+    after
 }
 
 /// What lowering a group needs to know of every equation.
