@@ -521,11 +521,16 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
     steps
 }
 
+/// Loops shorter than this keep their reshaped outputs: a one-element loop must stay a single
+/// step (the scalar fast path), and a short second store costs less than a step of its own.
+const EJECT_MIN: usize = 4096;
+
 /// Reshapes that would store a second copy of a value their loop already stores: a member
-/// `m = reshape(j)` of `j`'s loop, where both values leave the loop and nothing inside reads
-/// `m`. Each leaves the loop (its group entry cleared) and runs as a step of its own right
-/// after it, a view of `j`'s buffer, instead of a second buffer written with the same
-/// elements. Returns, per group, the reshapes to run after its loop, in order.
+/// `m = reshape(j)` of `j`'s loop (of at least [`EJECT_MIN`] elements), where both values leave
+/// the loop and nothing inside reads `m`. Each leaves the loop (its group entry cleared) and
+/// runs as a step of its own right after it, a view of `j`'s buffer, instead of a second buffer
+/// written with the same elements. Returns, per group, the reshapes to run after its loop, in
+/// order.
 fn eject_reshaped_outputs(
     g: &Graph,
     groups: &mut [Group],
@@ -536,7 +541,11 @@ fn eject_reshaped_outputs(
     is_output: &[bool],
 ) -> Vec<Vec<u32>> {
     let mut after = vec![Vec::new(); groups.len()];
-    for (gid, gr) in groups.iter_mut().enumerate().filter(|(_, gr)| gr.alive) {
+    for (gid, gr) in groups
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, gr)| gr.alive && gr.n >= EJECT_MIN)
+    {
         let leaves = |k: u32, group_of: &[Option<usize>]| {
             is_output[k as usize]
                 || users[k as usize]
@@ -562,13 +571,15 @@ fn eject_reshaped_outputs(
                 ejected.push(m);
             }
         }
-        if ejected.is_empty() || ejected.len() == gr.members.len() {
+        if ejected.is_empty() {
             continue;
         }
         for &m in &ejected {
             group_of[m as usize] = None;
         }
-        gr.members.retain(|m| !ejected.contains(m));
+        // Members are sorted, and so is `ejected` (a subsequence of them).
+        let mut rest = ejected.iter().peekable();
+        gr.members.retain(|m| rest.next_if_eq(&m).is_none());
         after[gid] = ejected;
     }
     after

@@ -70,7 +70,8 @@ pub fn matmul<T: Element>(a: &Value, b: &Value) -> Value {
         [&la.strides[..r - 2], &lb.strides[..r - 2]],
         [la.offset, b_offset],
         |[oa, ob]| {
-            // SAFETY: batch `batch_index` < numel / (m·n) owns elements
+            assert!((batch_index + 1) * m * n <= numel, "matmul: batch count");
+            // SAFETY: batch `batch_index` < numel / (m·n) (checked just above) owns elements
             // `batch_index·m·n..(batch_index + 1)·m·n` of the `numel` reserved above.
             let dst = unsafe { dst_all.add(batch_index * m * n) };
             batch_index += 1;
@@ -182,15 +183,38 @@ mod tests {
     }
 
     /// The output buffer is not zeroed before `gemm` writes it: a recycled buffer full of NaN
-    /// (handed back to the pool just before) leaves no trace, on gemm's small-product path, its
-    /// packed path and per batch.
+    /// (handed back to the pool just before) leaves no trace, on each of gemm's paths: its main
+    /// kernel, per batch, matrix-vector (m = 1 or n = 1), tiny depth (k ≤ 2), the small-product
+    /// path for a transposed right operand (m·n ≤ 256), and a second block of depth (k > 512).
     #[test]
     fn recycled_output_buffers_are_overwritten_not_read() {
-        for (batch, m, k, n) in [(1, 4, 3, 5), (1, 64, 70, 48), (3, 9, 17, 20)] {
+        let cases = [
+            (1, 4, 3, 5, false),
+            (1, 64, 70, 48, false),
+            (3, 9, 17, 20, false),
+            (1, 1, 64, 48, false),
+            (1, 48, 64, 1, false),
+            (1, 5, 2, 7, false),
+            (1, 8, 30, 9, true),
+            (1, 20, 600, 20, false),
+        ];
+        for (batch, m, k, n, transposed) in cases {
             let a: Vec<f64> = (0..batch * m * k).map(|i| (i % 7) as f64 - 3.0).collect();
             let b: Vec<f64> = (0..batch * k * n).map(|i| (i % 5) as f64 - 2.0).collect();
             let av = Value::from_vec(a.clone(), Shape::from(&[batch, m, k][..]));
-            let bv = Value::from_vec(b.clone(), Shape::from(&[batch, k, n][..]));
+            // With `transposed`, b's elements are stored column by column ([n, k] in memory).
+            let bt: Vec<f64> = (0..batch * n * k)
+                .map(|i| {
+                    let (q, r) = (i / (n * k), i % (n * k));
+                    b[q * k * n + (r % k) * n + r / k]
+                })
+                .collect();
+            let bv = if transposed {
+                let l = Layout::contiguous(Shape::from(&[batch, n, k][..])).permute(&[0, 2, 1]);
+                Value::from_vec(bt, Shape::from(&[batch, n, k][..])).with_layout(l)
+            } else {
+                Value::from_vec(b.clone(), Shape::from(&[batch, k, n][..]))
+            };
             let numel = batch * m * n;
             // Inside a program every size is pooled: the NaN buffer is the one matmul takes.
             let c = pool::in_program(&mut pool::Reserve::default(), || {
@@ -213,7 +237,10 @@ mod tests {
                             .map(|p| a[(q * m + i) * k + p] * b[(q * k + p) * n + j])
                             .sum();
                         let got = c[(q * m + i) * n + j];
-                        assert_eq!(got, want, "({batch}, {m}, {k}, {n}) at ({q}, {i}, {j})");
+                        assert_eq!(
+                            got, want,
+                            "({batch}, {m}, {k}, {n}, {transposed}) at ({q}, {i}, {j})"
+                        );
                     }
                 }
             }
