@@ -38,6 +38,18 @@ const fn inv_fact(k: u32) -> f64 {
     1.0 / f
 }
 
+/// `[1/top!, 1/(top-1)!, …]`, `N` of them: the exponential series' coefficients from the
+/// highest term down, as Horner's rule takes them.
+const fn inv_facts<const N: usize>(top: u32) -> [f64; N] {
+    let mut c = [0.0; N];
+    let mut i = 0;
+    while i < N {
+        c[i] = inv_fact(top - i as u32);
+        i += 1;
+    }
+    c
+}
+
 /// `c[0] x^(n-1) + … + c[n-1]` by Horner's rule (`p·x - c` and `p·x + (-c)` round alike).
 #[inline(always)]
 fn horner(x: f64, c: &[f64]) -> f64 {
@@ -62,23 +74,9 @@ const TRIG_LIMIT: f64 = 262_144.0;
 /// 2^-57 of `e^r`).
 #[inline(always)]
 fn exp_tail(r: f64) -> f64 {
-    let q = horner(
-        r,
-        &[
-            inv_fact(13),
-            inv_fact(12),
-            inv_fact(11),
-            inv_fact(10),
-            inv_fact(9),
-            inv_fact(8),
-            inv_fact(7),
-            inv_fact(6),
-            inv_fact(5),
-            inv_fact(4),
-            inv_fact(3),
-            0.5,
-        ],
-    );
+    // 1/13! down to 1/2! = 0.5.
+    const C: [f64; 12] = inv_facts(13);
+    let q = horner(r, &C);
     r * r * q
 }
 
@@ -118,17 +116,9 @@ pub(super) fn exp_coarse(x: f64) -> f64 {
     let xc = x.clamp(-746.0, 710.0);
     let (n, ni) = round_int(xc * std::f64::consts::LOG2_E);
     let r = xc - n * std::f64::consts::LN_2;
-    let c = [
-        inv_fact(7),
-        inv_fact(6),
-        inv_fact(5),
-        inv_fact(4),
-        inv_fact(3),
-        0.5,
-        1.0,
-        1.0,
-    ];
-    let p = c[1..].iter().fold(c[0], |p, &k| p.mul_add(r, k));
+    // 1/7! down to 1/0! = 1.
+    const C: [f64; 8] = inv_facts(7);
+    let p = C[1..].iter().fold(C[0], |p, &k| p.mul_add(r, k));
     let n1 = ni >> 1;
     p * pow2(n1) * pow2(ni - n1)
 }
