@@ -455,17 +455,21 @@ fn fold_runs<T: Real>(red: &Reduce, v: &[T], acc: &mut [T], off: usize, f: impl 
     while j < v.len() {
         let i = off + j;
         let o = (i / span) * red.inner + i % red.inner;
-        if red.inner == 1 {
-            let len = (span - i % span).min(v.len() - j);
-            acc[o] = v[j..j + len].iter().fold(acc[o], |a, &x| f(a, x));
-            j += len;
+        // The run ends with its reduced row (inner = 1) or its inner row.
+        let end = if red.inner == 1 {
+            span - i % span
         } else {
-            let len = (red.inner - i % red.inner).min(v.len() - j);
-            for (a, &x) in acc[o..o + len].iter_mut().zip(&v[j..j + len]) {
+            red.inner - i % red.inner
+        };
+        let run = &v[j..j + end.min(v.len() - j)];
+        if red.inner == 1 {
+            acc[o] = run.iter().fold(acc[o], |a, &x| f(a, x));
+        } else {
+            for (a, &x) in acc[o..o + run.len()].iter_mut().zip(run) {
                 *a = f(*a, x);
             }
-            j += len;
         }
+        j += run.len();
     }
 }
 

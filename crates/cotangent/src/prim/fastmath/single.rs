@@ -113,13 +113,12 @@ pub(crate) fn erfc(x: f32) -> f32 {
     ];
     // erfc(20) is 0 in f32; the clamp keeps the Newton step finite (NaN stays NaN).
     let a = x.abs().clamp(0.0, 20.0);
+    let ad = f64::from(a);
     // t from the f32 reciprocal (16 lanes a division) and one Newton step in f64.
-    let b = 1.0 + 0.5 * f64::from(a);
     let t0 = f64::from(1.0 / (1.0 + 0.5 * a));
-    let t = t0 * (2.0 - b * t0);
+    let t = t0 * (2.0 - (1.0 + 0.5 * ad) * t0);
     let p = P[1..].iter().fold(P[0], |p, &c| p.mul_add(t, c));
-    let a = f64::from(a);
-    let r = t * super::double::exp_coarse(p - a * a);
+    let r = t * super::double::exp_coarse(p - ad * ad);
     (if x < 0.0 { 2.0 - r } else { r }) as f32
 }
 
