@@ -3,7 +3,8 @@
 //! fused loop (the broadcast row maxima and sums of a softmax, a layer norm's broadcast
 //! statistics and scale, a roll) are read in place, not packed into a new buffer on every call.
 //! A warm training step asks the allocator only for the handles it returns: every matmul,
-//! reduction and loop buffer comes from the program's own reserve.
+//! reduction and loop buffer comes from the program's own reserve. A warm `scan`, its gradient
+//! and a `while_loop` ask for nothing per step: the same count at 10 steps and at 80.
 //! `recorded_nodes` counts the whole process's live nodes: the tests here run one at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -301,4 +302,75 @@ fn the_allocation_count_sees_this_crate() {
     // would count nothing, and the test above would pass without testing anything).
     let (ours, _) = watch(|| drop(Tensor::zeros(&[1000], DType::F32)));
     assert!(ours >= 1, "no allocation was seen inside cotangent");
+}
+
+/// The allocations outside `gemm` of a warm call of `f` on `args`, and its outputs.
+fn warm_allocations(f: &dyn Fn(&[Tensor]) -> Vec<Tensor>, args: &[Tensor]) -> (usize, usize) {
+    let j = Jit::new(f);
+    for _ in 0..4 {
+        drop(j.call(args));
+    }
+    let mut out = Vec::new();
+    let (ours, _) = watch(|| out = j.call(args));
+    (ours, out.len())
+}
+
+#[test]
+fn a_warm_loop_allocates_nothing_per_step() {
+    let _serial = serial();
+    let d = 32;
+    let w = Tensor::randn(&[d, d], 1, DType::F32) * 0.1;
+    // An RNN through `scan` (its loss, or its loss and gradient: a forward scan that stores
+    // the carries, then a reverse scan), and a `while_loop` (a `fori_loop` with a traced bound).
+    let rnn = |a: &[Tensor]| {
+        let (h, ys) = scan(
+            |c, x| {
+                let h = (c[0].matmul(&a[0]) + &x[0]).tanh();
+                (vec![h.clone()], vec![h.square().sum()])
+            },
+            &[Tensor::zeros(&[d], DType::F32)],
+            &[a[1].clone()],
+        );
+        vec![h[0].clone(), ys[0].sum()]
+    };
+    let rnn_grad = |a: &[Tensor]| {
+        let loss = |p: &[Tensor]| rnn(&[p[0].clone(), a[1].clone()])[1].clone();
+        let (l, g) = try_value_and_grad_n(loss, &a[..1]).unwrap();
+        vec![l, g[0].clone()]
+    };
+    let power = |a: &[Tensor]| {
+        let step = |_: &Tensor, c: &[Tensor]| vec![(c[0].matmul(&a[0]) + 1.0).tanh()];
+        fori_loop(0i64, &a[1], step, &[Tensor::ones(&[d], DType::F32)])
+    };
+    for (name, f, loops) in [
+        ("scan", &rnn as &dyn Fn(&[Tensor]) -> Vec<Tensor>, 1),
+        ("scan gradient", &rnn_grad, 2),
+        ("while loop", &power, 1),
+    ] {
+        let counts: Vec<(usize, usize)> = [10, 80]
+            .iter()
+            .map(|&steps| {
+                let xs = Tensor::randn(&[steps, d], 2, DType::F32);
+                let args = if name == "while loop" {
+                    vec![w.clone(), Tensor::scalar(steps as i64)]
+                } else {
+                    vec![w.clone(), xs]
+                };
+                warm_allocations(f, &args)
+            })
+            .collect();
+        let (short, long) = (counts[0], counts[1]);
+        // The returned vector and one handle per output, and a loop's own few per call (its
+        // argument and output vectors): none per step.
+        assert_eq!(
+            short, long,
+            "{name}: 10 steps made {short:?} allocations, 80 made {long:?}"
+        );
+        assert!(
+            long.0 <= long.1 + 1 + 3 * loops,
+            "{name}: a warm call made {} allocations for {} outputs",
+            long.0,
+            long.1
+        );
+    }
 }

@@ -25,6 +25,7 @@ mod implicit;
 mod remat;
 mod scan;
 mod scan_remat;
+mod steps;
 mod while_loop;
 
 pub use bounded_while::{bounded_while_loop, try_bounded_while_loop};

@@ -14,6 +14,7 @@ use super::closure::{avals_of, staging, trace_closed};
 use super::diff::{float_cotangents, jvp_call, vjp_call};
 use super::remat::Remat;
 use super::scan_remat::RematVjp;
+use super::steps::{self, ScanShape};
 use super::{batched, stacked};
 use super::{check_types, type_list};
 use crate::core::multi::bind_multi;
@@ -220,6 +221,17 @@ impl MultiPrimitive for ScanPrim {
 
     fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let (n, m) = (self.n_carry, self.n_xs);
+        if let Some(body) = self.compiled.program_for(&self.body, self.length) {
+            let shape = ScanShape {
+                n,
+                m,
+                length: self.length,
+                reverse: self.reverse,
+                ys: &self.y_avals,
+            };
+            return steps::scan(&shape, body, inputs);
+        }
+        // Too short a loop to compile its body for: the body's graph, replayed.
         let mut args: Vec<Tensor> = inputs
             .iter()
             .map(|v| Tensor::from_value((*v).clone(), Location::caller()))
@@ -231,7 +243,7 @@ impl MultiPrimitive for ScanPrim {
             for (j, x) in xs.iter().enumerate() {
                 args[n + j] = x.try_narrow(0, t, 1)?.try_squeeze(0)?;
             }
-            let outs = self.compiled.run_for(&self.body, &args, self.length)?;
+            let outs = self.body.eval(&args)?;
             let mut outs = outs.into_iter();
             for a in &mut args[..n] {
                 *a = outs.next().expect("a carry per carry");

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 
 use super::closure::{avals_of, staging, trace_closed, unify};
 use super::diff::{float_tangents, jvp_call};
+use super::steps;
 use super::{bool_scalar, check_types, type_list};
 use crate::core::multi::bind_multi;
 use crate::core::{DType, Error, ErrorKind, Result, Tensor, Value};
@@ -94,19 +95,15 @@ impl MultiPrimitive for WhilePrim {
     }
 
     fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
-        let n = self.carry_avals.len();
-        let mut args: Vec<Tensor> = inputs
-            .iter()
-            .map(|v| Tensor::from_value((*v).clone(), Location::caller()))
-            .collect();
+        // The trip count is not known: both graphs are compiled on the first run.
         let [cond, body] = &self.compiled;
-        while cond.run(&self.cond, &args)?[0].try_item::<bool>()? {
-            let next = body.run(&self.body, &args)?;
-            for (a, c) in args.iter_mut().zip(next) {
-                *a = c;
-            }
-        }
-        Ok(args[..n].iter().map(|t| t.value().clone()).collect())
+        let (Some(cond), Some(body)) = (
+            cond.program_for(&self.cond, usize::MAX),
+            body.program_for(&self.body, usize::MAX),
+        ) else {
+            unreachable!("a body run this often is compiled");
+        };
+        steps::while_loop(self.carry_avals.len(), cond, body, inputs)
     }
 
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {

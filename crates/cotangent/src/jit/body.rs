@@ -2,12 +2,11 @@
 //! the compiler runs through its kernel executes each step as one compiled program (fused
 //! loops, planned buffers, the scalar fast path) instead of replaying the graph op by op.
 
-use std::panic::Location;
 use std::sync::{Arc, OnceLock};
 
 use super::compiled::Compiled;
-use super::run::execute;
-use crate::core::{Result, Tensor};
+use super::run::execute_values;
+use crate::core::{Result, Value};
 use crate::ir::Graph;
 
 /// The compiled form of one body graph, made on first use and kept with the primitive that
@@ -26,27 +25,27 @@ impl Clone for CompiledBody {
 const MIN_RUNS: usize = 8;
 
 impl CompiledBody {
-    /// `body` on `args` (concrete and untracked, of the traced types), compiled the first
-    /// time. Its outputs are those of [`Graph::eval`], computed by the compiled program.
-    pub(crate) fn run(&self, body: &Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
-        self.run_for(body, args, MIN_RUNS)
-    }
-
-    /// [`CompiledBody::run`] for a caller that will run `body` about `runs` times in all: a
-    /// body not compiled yet is replayed (`Graph::eval`) when that is fewer than a few.
-    pub(crate) fn run_for(
-        &self,
-        body: &Graph,
-        args: &[Tensor],
-        runs: usize,
-    ) -> Result<Vec<Tensor>> {
+    /// The compiled program of `body` for a caller that will run it about `runs` times in all
+    /// (compiling it the first time), or `None` when that is too few to compile for and it is
+    /// not compiled yet.
+    pub(crate) fn program_for(&self, body: &Graph, runs: usize) -> Option<BodyProgram<'_>> {
         if runs < MIN_RUNS && self.0.get().is_none() {
-            return body.eval(args);
+            return None;
         }
         let program = self.0.get_or_init(|| Arc::new(Compiled::new(body.clone())));
-        Ok(execute(program, args)?
-            .into_iter()
-            .map(|v| Tensor::from_value(v, Location::caller()))
-            .collect())
+        Some(BodyProgram(program))
+    }
+}
+
+/// A compiled body, run on bare values step after step (see [`BodyProgram::run`]).
+#[derive(Clone, Copy)]
+pub(crate) struct BodyProgram<'a>(&'a Compiled);
+
+impl BodyProgram<'_> {
+    /// One run on `args` (concrete, of the traced types), its outputs written into `outs`
+    /// (cleared first). Inside a compiled program a warm run asks the allocator for nothing:
+    /// its values come from the program's reserve and `outs` keeps its room.
+    pub(crate) fn run(self, args: &[Value], outs: &mut Vec<Value>) -> Result<()> {
+        execute_values(self.0, args, outs)
     }
 }

@@ -17,6 +17,7 @@ use super::plan::Plan;
 use super::strided::{Run, Strided};
 use crate::backend::cpu::reduce::{reduce_into, MaxR, SumR};
 use crate::core::layout::Layout;
+use crate::core::storage::Buf;
 use crate::core::{alloc, pool};
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{Graph, Var};
@@ -53,9 +54,34 @@ impl Arena {
     }
 }
 
+/// A program's inputs: the caller's tensors, or bare values (a loop body's arguments, which a
+/// loop primitive passes without making a tensor handle for each step).
+#[derive(Clone, Copy)]
+enum Args<'a> {
+    Tensors(&'a [Tensor]),
+    Values(&'a [Value]),
+}
+
+impl<'a> Args<'a> {
+    fn get(self, i: usize) -> &'a Value {
+        match self {
+            Args::Tensors(t) => t[i].value(),
+            Args::Values(v) => &v[i],
+        }
+    }
+}
+
 /// Run `c` on `inputs` (untracked, concrete, of the compiled shapes); the output values.
 pub(crate) fn execute(c: &Compiled, inputs: &[Tensor]) -> Result<Vec<Value>> {
     execute_timed(c, inputs, None)
+}
+
+/// [`execute`] on bare values, writing the outputs into `outs` (cleared first): a loop
+/// primitive runs its compiled body once per step this way, and a warm step asks the
+/// allocator for nothing (the values come from the program's reserve, the vector keeps its
+/// room).
+pub(crate) fn execute_values(c: &Compiled, inputs: &[Value], outs: &mut Vec<Value>) -> Result<()> {
+    execute_args(c, Args::Values(inputs), None, outs)
 }
 
 /// [`execute`], adding each step's time to `times` when given (one entry per step).
@@ -64,6 +90,17 @@ pub(crate) fn execute_timed(
     inputs: &[Tensor],
     times: Option<&mut [Duration]>,
 ) -> Result<Vec<Value>> {
+    let mut outs = Vec::with_capacity(c.graph.outputs.len());
+    execute_args(c, Args::Tensors(inputs), times, &mut outs)?;
+    Ok(outs)
+}
+
+fn execute_args(
+    c: &Compiled,
+    inputs: Args<'_>,
+    times: Option<&mut [Duration]>,
+    outs: &mut Vec<Value>,
+) -> Result<()> {
     let g = &c.graph;
     if g.consts.iter().any(|t| t.value().is_abstract()) {
         return Err(Error::new(
@@ -89,8 +126,9 @@ pub(crate) fn execute_timed(
     let mut reserve = std::mem::take(&mut arena.reserve);
     let result = pool::in_program(&mut reserve, || {
         reclaim_returned(&mut arena.returned);
-        let result = run_steps(g, &c.plan, inputs, arena, times);
-        if let Ok(outs) = &result {
+        outs.clear();
+        let result = run_steps(g, &c.plan, inputs, arena, times, outs);
+        if result.is_ok() {
             // Outputs in planned buffers come back through those; the others are watched.
             let planned = |v: &Value| {
                 arena
@@ -99,7 +137,7 @@ pub(crate) fn execute_timed(
                     .flatten()
                     .any(|b| Arc::ptr_eq(&b.storage, &v.storage))
             };
-            for v in outs {
+            for v in outs.iter() {
                 if !planned(v) {
                     arena.returned.push((v.clone(), false));
                 }
@@ -145,9 +183,9 @@ fn release(env: &mut [Option<Value>], tuples: &mut [Option<Vec<Value>>], j: usiz
 }
 
 /// The value of `v`: an input, a constant, or an equation's result computed earlier.
-fn fetch<'a>(g: &'a Graph, inputs: &'a [Tensor], env: &'a [Option<Value>], v: Var) -> &'a Value {
+fn fetch<'a>(g: &'a Graph, inputs: Args<'a>, env: &'a [Option<Value>], v: Var) -> &'a Value {
     match v {
-        Var::Input(i) => inputs[i as usize].value(),
+        Var::Input(i) => inputs.get(i as usize),
         Var::Const(i) => g.consts[i as usize].value(),
         Var::Eqn(i) => env[i as usize].as_ref().expect("computed before use"),
     }
@@ -156,10 +194,11 @@ fn fetch<'a>(g: &'a Graph, inputs: &'a [Tensor], env: &'a [Option<Value>], v: Va
 fn run_steps(
     g: &Graph,
     plan: &Plan,
-    inputs: &[Tensor],
+    inputs: Args<'_>,
     arena: &mut Arena,
     mut times: Option<&mut [Duration]>,
-) -> Result<Vec<Value>> {
+    outs: &mut Vec<Value>,
+) -> Result<()> {
     let env = &mut arena.env;
     // Equation results only (inputs and constants are read where they are); all `None`
     // between runs.
@@ -208,10 +247,8 @@ fn run_steps(
             release(env, &mut arena.tuples, j as usize);
         }
     }
-    Ok(g.outputs
-        .iter()
-        .map(|&v| fetch(g, inputs, env, v).clone())
-        .collect())
+    outs.extend(g.outputs.iter().map(|&v| fetch(g, inputs, env, v).clone()));
+    Ok(())
 }
 
 /// Run equation `k` if it is a multi-output primitive's tuple (all its outputs computed at
@@ -219,7 +256,7 @@ fn run_steps(
 fn multi_step(
     g: &Graph,
     k: usize,
-    inputs: &[Tensor],
+    inputs: Args<'_>,
     env: &mut [Option<Value>],
     tuples: &mut Vec<Option<Vec<Value>>>,
 ) -> Result<bool> {
@@ -275,8 +312,15 @@ fn out_buffer<T: Element>(
         returned.push((v, false));
     }
     alloc::ensure(op, alloc::bytes_of(numel, std::mem::size_of::<T>()))?;
-    Ok(Value::from_vec(
-        pool::filled(numel, T::from_f64(0.0)),
+    let zero = T::from_f64(0.0);
+    // One or two elements are kept inline (a loop counter's buffer is no allocation).
+    let data = if numel <= 2 {
+        Buf::from_elem(zero, numel)
+    } else {
+        Buf::from_vec(pool::filled(numel, zero))
+    };
+    Ok(Value::from_buf(
+        data,
         crate::core::Shape::from(&[numel][..]),
     ))
 }
@@ -295,7 +339,7 @@ fn first_phase<T: BlockFloat>(r: &FirstReduce, v: &Value, out: &mut Vec<T>) {
 fn run_kernel<T: BlockFloat>(
     g: &Graph,
     k: &Kernel,
-    inputs: &[Tensor],
+    inputs: Args<'_>,
     env: &mut [Option<Value>],
     (bufs, returned): (&mut [Option<Value>], &mut Vec<(Value, bool)>),
     (regs, first): (&mut Vec<T>, &mut Vec<T>),
