@@ -10,6 +10,7 @@ use super::fuse::{fuse, Step};
 use super::passes::{optimize, PassStats};
 use super::pieces::read_in_place;
 use super::plan::{plan, Plan};
+use super::recompute::recompute_cheap;
 use super::run::Arena;
 use super::scalar::ScalarProgram;
 use crate::ir::Graph;
@@ -50,7 +51,17 @@ impl Compiled {
     /// Optimize, fuse and plan a traced graph.
     pub(crate) fn new(traced: Graph) -> Compiled {
         let (graph, stats) = optimize(&traced);
-        let steps = read_in_place(&graph, fold_reductions(&graph, fuse(&graph)));
+        let mut fused = fuse(&graph);
+        // Cheap values the loops reading them can compute again are copied into them, and the
+        // graph fused once more (see `recompute`).
+        let graph = match recompute_cheap(&graph, &fused) {
+            Some(g) => {
+                fused = fuse(&g);
+                g
+            }
+            None => graph,
+        };
+        let steps = read_in_place(&graph, fold_reductions(&graph, fused));
         let plan = plan(&graph, steps);
         let arena = Mutex::new(Arena::new(&graph, &plan));
         let scalar = ScalarProgram::of(&graph, &plan);

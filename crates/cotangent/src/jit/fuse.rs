@@ -142,7 +142,7 @@ fn is_scalar_broadcast(g: &Graph, k: usize) -> bool {
 }
 
 /// `v` seen through broadcasts of one element: the value read and whether it is splatted.
-fn resolve(g: &Graph, mut v: Var) -> (Var, bool) {
+pub(super) fn resolve(g: &Graph, mut v: Var) -> (Var, bool) {
     let mut scalar = false;
     while let Var::Eqn(i) = v {
         if !is_scalar_broadcast(g, i as usize) {

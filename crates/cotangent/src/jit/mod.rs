@@ -32,6 +32,7 @@ mod kernel;
 pub mod passes;
 mod pieces;
 mod plan;
+mod recompute;
 mod report;
 mod run;
 mod scalar;
