@@ -58,3 +58,53 @@ fn a_gelu_forward_loop_stores_only_what_its_backward_cannot_recompute() {
         );
     }
 }
+
+/// `x·c, x·c², …` (`n` values, each the last times `c`), written by one loop, then each read
+/// again after a product by a second loop, last first: every value is copied into the second
+/// loop, each copy reading the copy before it.
+fn chain_read_twice(a: &[Tensor], n: usize) -> Vec<Tensor> {
+    let mut v = a[0].clone();
+    let mut vs = Vec::with_capacity(n);
+    for _ in 0..n {
+        v = &v * 1.0001;
+        vs.push(v.clone());
+    }
+    let z = v.reshape(&[1, 16]).matmul(&a[1]).reshape(&[16]);
+    let mut acc = z.clone();
+    // Last first: the first copy the second loop needs is of the last value, which needs all
+    // the others before it.
+    for v in vs.iter().rev() {
+        acc = &acc + &(v * &z);
+    }
+    vec![acc]
+}
+
+#[test]
+fn a_long_chain_of_copies_compiles_on_a_small_stack() {
+    let n = 20_000;
+    let args = [
+        Tensor::linspace(-1.0, 1.0, 16, DType::F64),
+        Tensor::eye(16, DType::F64) * 0.5,
+    ];
+    // A compiler that made the copies recursively would need a frame per link of the chain.
+    let run = move || {
+        let j = Jit::new(move |a: &[Tensor]| chain_read_twice(a, n));
+        let got = j.call(&args);
+        let want = chain_read_twice(&args, n);
+        let c = j.compiled(&args).unwrap();
+        let muls = c.graph().eqns().iter().filter(|e| e.prim.name() == "mul");
+        (got, want, muls.count(), c.kernels())
+    };
+    let (got, want, muls, loops) = std::thread::Builder::new()
+        .stack_size(512 << 10)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+    for (p, q) in got[0].to_vec::<f64>().iter().zip(want[0].to_vec::<f64>()) {
+        assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0), "{p} vs {q}");
+    }
+    // The chain's `n` products, their `n` copies in the second loop, its `n` products by `z`.
+    assert_eq!(muls, 3 * n, "the chain was not copied into the second loop");
+    assert_eq!(loops, 2);
+}

@@ -14,7 +14,7 @@ use super::closure::{avals_of, staging, trace_closed};
 use super::diff::{float_cotangents, jvp_call, vjp_call};
 use super::remat::Remat;
 use super::scan_remat::RematVjp;
-use super::steps::{self, ScanShape};
+use super::steps::{self, ScanSpec};
 use super::{batched, stacked};
 use super::{check_types, type_list};
 use crate::core::multi::bind_multi;
@@ -222,14 +222,14 @@ impl MultiPrimitive for ScanPrim {
     fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         let (n, m) = (self.n_carry, self.n_xs);
         if let Some(body) = self.compiled.program_for(&self.body, self.length) {
-            let shape = ScanShape {
-                n,
-                m,
+            let spec = ScanSpec {
+                n_carry: n,
+                n_xs: m,
                 length: self.length,
                 reverse: self.reverse,
                 ys: &self.y_avals,
             };
-            return steps::scan(&shape, body, inputs);
+            return steps::scan(&spec, body, inputs);
         }
         // Too short a loop to compile its body for: the body's graph, replayed.
         let mut args: Vec<Tensor> = inputs

@@ -1,9 +1,9 @@
 //! Concrete runs of a loop primitive whose body is compiled: step after step on bare values,
 //! with no tensor handle made per step. A scan's sequence elements are views into its
 //! sequences, the carries pass from step to step, and each step's outputs are copied into
-//! their stacked buffers as they come. What a step frees goes back to the pool (inside a
-//! compiled program, to the program's reserve), so a warm loop in a compiled program asks the
-//! allocator for nothing per step.
+//! their stacked buffers as they come. Inside a compiled program, the values a step no longer
+//! needs return to the program's reserve (those the body program still watches, at its next
+//! run), so a warm loop asks the allocator for nothing per step.
 
 use std::mem;
 
@@ -58,16 +58,17 @@ fn write_row<T: Element>(dst: &mut Value, at: usize, src: &Value) {
     });
 }
 
-/// Replace `old` by `new`, handing `old`'s buffer back when nothing else holds it.
+/// Replace `old` by `new`, handing `old`'s buffer back now when nothing else holds it (else it
+/// returns when its last holder lets it go).
 fn pass_on(old: &mut Value, new: Value) {
     pool::recycle(mem::replace(old, new));
 }
 
-/// A scan's shape: `n` carries, `m` sequences of `length` steps (run last to first when
-/// `reverse`), and per-step outputs of the types `ys`.
-pub(super) struct ScanShape<'a> {
-    pub(super) n: usize,
-    pub(super) m: usize,
+/// What a scan runs over: `n_carry` carries, `n_xs` sequences of `length` steps (run last to
+/// first when `reverse`), and per-step outputs of the types `ys`.
+pub(super) struct ScanSpec<'a> {
+    pub(super) n_carry: usize,
+    pub(super) n_xs: usize,
     pub(super) length: usize,
     pub(super) reverse: bool,
     pub(super) ys: &'a [Aval],
@@ -76,11 +77,11 @@ pub(super) struct ScanShape<'a> {
 /// The scan `s` with the compiled body `body` on `inputs` (carries, sequences, invariants):
 /// the final carries, then the stacked per-step outputs.
 pub(super) fn scan(
-    s: &ScanShape<'_>,
+    s: &ScanSpec<'_>,
     body: BodyProgram<'_>,
     inputs: &[&Value],
 ) -> Result<Vec<Value>> {
-    let (n, m) = (s.n, s.m);
+    let (n, m) = (s.n_carry, s.n_xs);
     let mut stacks =
         s.ys.iter()
             .map(|a| zeros("scan", a.dtype, s.length, &a.shape))

@@ -60,7 +60,7 @@ impl Compiled {
         let avals: Vec<Aval> = args.iter().map(Aval::of).collect();
         let traced = try_trace_fallible(
             |a| {
-                batch_graph(&self.graph, a, dims, size)?
+                batch_graph(self.source(), a, dims, size)?
                     .iter()
                     .map(|(y, d)| batch_at(y, *d, size, 0))
                     .collect()
@@ -104,12 +104,12 @@ impl MultiPrimitive for JitCall {
     }
 
     fn jvp(&self, p: &[Tensor], t: &[Option<Tensor>], _: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
-        let (_, ts) = jvp_call(&self.program.graph, p, &dense(p, t))?;
+        let (_, ts) = jvp_call(self.program.source(), p, &dense(p, t))?;
         Ok(float_tangents(ts))
     }
 
     fn vjp(&self, p: &[Tensor], _: &[Tensor], cts: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
-        let xbar = vjp_call(&self.program.graph, p, cts)?;
+        let xbar = vjp_call(self.program.source(), p, cts)?;
         Ok(float_cotangents(xbar, p))
     }
 

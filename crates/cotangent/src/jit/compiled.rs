@@ -10,7 +10,7 @@ use super::fuse::{fuse, Step};
 use super::passes::{optimize, PassStats};
 use super::pieces::read_in_place;
 use super::plan::{plan, Plan};
-use super::recompute::recompute_cheap;
+use super::recompute::{improves, recompute_cheap};
 use super::run::Arena;
 use super::scalar::ScalarProgram;
 use crate::ir::Graph;
@@ -27,7 +27,12 @@ use crate::ir::Graph;
 #[derive(Debug)]
 pub struct Compiled {
     pub(crate) traced: Graph,
+    /// The graph the plan runs: the optimized one, with cheap values copied into the loops
+    /// that compute them again (see `recompute`).
     pub(crate) graph: Graph,
+    /// The optimized graph before those copies, when there are any: what `grad`, `jvp` and
+    /// `vmap` transform (a copy would be differentiated twice).
+    pub(crate) source: Option<Graph>,
     pub(crate) plan: Plan,
     pub(crate) stats: PassStats,
     pub(crate) arena: Mutex<Arena>,
@@ -53,11 +58,18 @@ impl Compiled {
         let (graph, stats) = optimize(&traced);
         let mut fused = fuse(&graph);
         // Cheap values the loops reading them can compute again are copied into them, and the
-        // graph fused once more (see `recompute`).
+        // graph fused once more (see `recompute`); kept when that fusion writes less.
+        let mut source = None;
         let graph = match recompute_cheap(&graph, &fused) {
             Some(g) => {
-                fused = fuse(&g);
-                g
+                let refused = fuse(&g);
+                if improves(&fused, &refused) {
+                    fused = refused;
+                    source = Some(graph);
+                    g
+                } else {
+                    graph
+                }
             }
             None => graph,
         };
@@ -74,10 +86,17 @@ impl Compiled {
             batched: Mutex::new(Vec::new()),
             traced,
             graph,
+            source,
             plan,
             stats,
             arena,
         }
+    }
+
+    /// The graph that transformations of the program (`grad`, `jvp`, `vmap`) work on: the
+    /// optimized graph, without the copies made for the loops.
+    pub(crate) fn source(&self) -> &Graph {
+        self.source.as_ref().unwrap_or(&self.graph)
     }
 
     /// The graph as traced.
@@ -85,7 +104,8 @@ impl Compiled {
         &self.traced
     }
 
-    /// The graph after the rewriting passes.
+    /// The graph after the rewriting passes, as the plan runs it (with the cheap values copied
+    /// into the loops that compute them again).
     pub fn graph(&self) -> &Graph {
         &self.graph
     }

@@ -29,7 +29,7 @@ pub(crate) fn call(
         if concrete && !c.tracked_consts {
             let split = c
                 .split
-                .get_or_init(|| super::call::split(&c.graph).ok().map(Arc::new));
+                .get_or_init(|| super::call::split(c.source()).ok().map(Arc::new));
             if let Some(split) = split {
                 return super::call::record(split, xs, location).map_err(|e| e.at(location));
             }
@@ -37,7 +37,7 @@ pub(crate) fn call(
         if !concrete && !c.tracked_consts && crate::transform::vmap::in_per_example_trace(xs) {
             return super::batch::bind(c, xs, location);
         }
-        return c.graph.eval(xs).map_err(|e| e.at(location));
+        return c.source().eval(xs).map_err(|e| e.at(location));
     }
     let outs: Vec<Tensor> = match &c.scalar {
         Some(p) => p.run(&c.graph, xs, location),
