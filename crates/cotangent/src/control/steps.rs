@@ -10,7 +10,7 @@ use std::mem;
 use smallvec::SmallVec;
 
 use crate::backend::cpu::dispatch::dispatch_all;
-use crate::core::layout::{for_each_offsets, Layout};
+use crate::core::layout::Layout;
 use crate::core::shape::{Dims, Shape};
 use crate::core::{alloc, pool, DType, Element, Result, Value};
 use crate::jit::body::BodyProgram;
@@ -34,7 +34,7 @@ fn zeros(op: &'static str, dtype: DType, rows: usize, shape: &Shape) -> Result<V
     let mut dims = Dims::from_slice(&[rows]);
     dims.extend_from_slice(shape);
     Ok(dispatch_all!(dtype, T => {
-        Value::from_vec(pool::filled(n, T::from_f64(0.0)), Shape(dims))
+        Value::from_buf(pool::filled_buf(n, T::from_f64(0.0)), Shape(dims))
     }))
 }
 
@@ -49,12 +49,10 @@ fn write_row<T: Element>(dst: &mut Value, at: usize, src: &Value) {
         row.copy_from_slice(s);
         return;
     }
-    let s = T::slice(&src.storage).expect("a step output of the stacked dtype");
-    let l = &src.layout;
     let mut k = 0;
-    for_each_offsets(&l.shape, [&l.strides], [l.offset], |[o]| {
-        row[k] = s[o];
-        k += 1;
+    src.for_each_run::<T>(|run| {
+        row[k..k + run.len()].copy_from_slice(run);
+        k += run.len();
     });
 }
 

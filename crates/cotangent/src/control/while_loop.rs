@@ -97,12 +97,7 @@ impl MultiPrimitive for WhilePrim {
     fn eval(&self, inputs: &[&Value]) -> Result<Vec<Value>> {
         // The trip count is not known: both graphs are compiled on the first run.
         let [cond, body] = &self.compiled;
-        let (Some(cond), Some(body)) = (
-            cond.program_for(&self.cond, usize::MAX),
-            body.program_for(&self.body, usize::MAX),
-        ) else {
-            unreachable!("a body run this often is compiled");
-        };
+        let (cond, body) = (cond.program(&self.cond), body.program(&self.body));
         steps::while_loop(self.carry_avals.len(), cond, body, inputs)
     }
 

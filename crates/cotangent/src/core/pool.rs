@@ -139,6 +139,16 @@ pub(crate) fn take_buf<T: Element>(n: usize) -> super::storage::Buf<T> {
     }
 }
 
+/// A buffer of `n` copies of `x`: inline for at most two elements (no allocation), else a
+/// pooled vector.
+pub(crate) fn filled_buf<T: Element>(n: usize, x: T) -> super::storage::Buf<T> {
+    if n <= 2 {
+        super::storage::Buf::from_elem(x, n)
+    } else {
+        super::storage::Buf::from_vec(filled(n, x))
+    }
+}
+
 /// A vector of `n` copies of `x`, from a pooled buffer when possible.
 pub(crate) fn filled<T: Element>(n: usize, x: T) -> Vec<T> {
     let mut v = take(n);

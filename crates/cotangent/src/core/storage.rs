@@ -135,25 +135,31 @@ impl Value {
         if let Some(s) = self.contiguous_slice::<T>() {
             return std::borrow::Cow::Borrowed(s);
         }
-        let src = T::slice(&self.storage).expect("elements: dtype checked by caller");
         let mut out = pool::take(self.layout.shape.numel());
+        self.for_each_run::<T>(|run| out.extend_from_slice(run));
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Calls `f` with the elements in row-major order, in runs that are contiguous in storage:
+    /// whole rows when the last axis has stride 1 (a permute that keeps it), else one element
+    /// at a time.
+    pub(crate) fn for_each_run<T: Element>(&self, mut f: impl FnMut(&[T])) {
+        let src = T::slice(&self.storage).expect("elements: dtype checked by caller");
         let (shape, strides) = (&self.layout.shape, &self.layout.strides);
         match shape.rank().checked_sub(1) {
-            // Rows contiguous in storage (a permute that keeps the last axis) copy a row at a time.
             Some(last) if strides[last] == 1 => {
                 let row = shape[last];
                 for_each_offsets(
                     &shape[..last],
                     [&strides[..last]],
                     [self.layout.offset],
-                    |[o]| out.extend_from_slice(&src[o..o + row]),
+                    |[o]| f(&src[o..o + row]),
                 )
             }
             _ => for_each_offsets(shape, [strides], [self.layout.offset], |[o]| {
-                out.push(src[o])
+                f(std::slice::from_ref(&src[o]))
             }),
         }
-        std::borrow::Cow::Owned(out)
     }
 
     /// Elements as a vector in row-major order.

@@ -32,8 +32,12 @@ impl CompiledBody {
         if runs < MIN_RUNS && self.0.get().is_none() {
             return None;
         }
-        let program = self.0.get_or_init(|| Arc::new(Compiled::new(body.clone())));
-        Some(BodyProgram(program))
+        Some(self.program(body))
+    }
+
+    /// The compiled program of `body`, compiling it the first time.
+    pub(crate) fn program(&self, body: &Graph) -> BodyProgram<'_> {
+        BodyProgram(self.0.get_or_init(|| Arc::new(Compiled::new(body.clone()))))
     }
 }
 

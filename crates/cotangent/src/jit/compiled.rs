@@ -6,11 +6,11 @@ use std::fmt::{self, Write as _};
 use std::sync::Mutex;
 
 use super::epilogue::fold_reductions;
-use super::fuse::{fuse, Step};
+use super::fuse::Step;
 use super::passes::{optimize, PassStats};
 use super::pieces::read_in_place;
 use super::plan::{plan, Plan};
-use super::recompute::{improves, recompute_cheap};
+use super::recompute::with_copies;
 use super::run::Arena;
 use super::scalar::ScalarProgram;
 use crate::ir::Graph;
@@ -56,23 +56,9 @@ impl Compiled {
     /// Optimize, fuse and plan a traced graph.
     pub(crate) fn new(traced: Graph) -> Compiled {
         let (graph, stats) = optimize(&traced);
-        let mut fused = fuse(&graph);
-        // Cheap values the loops reading them can compute again are copied into them, and the
-        // graph fused once more (see `recompute`); kept when that fusion writes less.
-        let mut source = None;
-        let graph = match recompute_cheap(&graph, &fused) {
-            Some(g) => {
-                let refused = fuse(&g);
-                if improves(&fused, &refused) {
-                    fused = refused;
-                    source = Some(graph);
-                    g
-                } else {
-                    graph
-                }
-            }
-            None => graph,
-        };
+        // Cheap values the loops reading them can compute again are copied into them (see
+        // `recompute`): the graph that runs, the one transformations see, its fused steps.
+        let (graph, source, fused) = with_copies(graph);
         let steps = read_in_place(&graph, fold_reductions(&graph, fused));
         let plan = plan(&graph, steps);
         let arena = Mutex::new(Arena::new(&graph, &plan));

@@ -63,6 +63,17 @@ pub(super) fn readers(g: &Graph, steps: &[Step]) -> Vec<Vec<usize>> {
     readers
 }
 
+/// For each equation, whether the graph returns its value.
+pub(super) fn outputs(g: &Graph) -> Vec<bool> {
+    let mut o = vec![false; g.eqns.len()];
+    for &v in &g.outputs {
+        if let Var::Eqn(j) = v {
+            o[j as usize] = true;
+        }
+    }
+    o
+}
+
 /// `steps` without those marked `removed`.
 pub(super) fn without(mut steps: Vec<Step>, removed: &[bool]) -> Vec<Step> {
     let mut i = 0;
@@ -468,12 +479,7 @@ pub(crate) fn fuse(g: &Graph) -> Vec<Step> {
             }
         }
     }
-    let mut is_output = vec![false; ne];
-    for &v in &g.outputs {
-        if let Var::Eqn(j) = v {
-            is_output[j as usize] = true;
-        }
-    }
+    let is_output = outputs(g);
     for gr in groups.iter_mut().filter(|gr| gr.alive) {
         gr.members.sort_unstable();
     }

@@ -16,16 +16,30 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::elementwise::classify;
-use super::fuse::{readers, resolve, Step};
+use super::fuse::{fuse, outputs, readers, resolve, Step};
 use crate::ir::{Graph, Var};
 use crate::prim::lowering::Lowering;
 
 /// The elementwise rules cheap enough to compute again in another loop.
 const CHEAP: [&str; 4] = ["add", "sub", "mul", "neg"];
 
+/// `graph` fused, with the cheap values copied into the loops that read them when
+/// that fusion writes less: the graph to run, the graph without the copies (`None` when it is
+/// the same), and the steps.
+pub(super) fn with_copies(graph: Graph) -> (Graph, Option<Graph>, Vec<Step>) {
+    let fused = fuse(&graph);
+    if let Some(g) = recompute_cheap(&graph, &fused) {
+        let refused = fuse(&g);
+        if improves(&fused, &refused) {
+            return (g, Some(graph), refused);
+        }
+    }
+    (graph, None, fused)
+}
+
 /// `g` with the cheap values of the fused `steps` copied into the loops that read them, or
 /// `None` when there are none.
-pub(super) fn recompute_cheap(g: &Graph, steps: &[Step]) -> Option<Graph> {
+fn recompute_cheap(g: &Graph, steps: &[Step]) -> Option<Graph> {
     let mut loop_of: Vec<Option<usize>> = vec![None; g.eqns.len()];
     for (s, step) in steps.iter().enumerate() {
         if let Step::Kernel(k) = step {
@@ -34,15 +48,7 @@ pub(super) fn recompute_cheap(g: &Graph, steps: &[Step]) -> Option<Graph> {
             }
         }
     }
-    let outputs: Vec<bool> = {
-        let mut o = vec![false; g.eqns.len()];
-        for &v in &g.outputs {
-            if let Var::Eqn(j) = v {
-                o[j as usize] = true;
-            }
-        }
-        o
-    };
+    let outputs = outputs(g);
     let readers = readers(g, steps);
     // What each loop reads.
     let reads: Vec<FxHashSet<Var>> = steps
@@ -126,7 +132,7 @@ fn strided(g: &Graph, v: Var) -> bool {
 /// Whether fusing the graph with the copies (`after`) is better than without (`before`): it
 /// writes fewer bytes from its loops and has no more steps (the copies joined the loops that
 /// read them rather than splitting one).
-pub(super) fn improves(before: &[Step], after: &[Step]) -> bool {
+fn improves(before: &[Step], after: &[Step]) -> bool {
     let written = |steps: &[Step]| -> usize {
         steps
             .iter()

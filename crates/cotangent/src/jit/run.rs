@@ -17,7 +17,6 @@ use super::plan::Plan;
 use super::strided::{Run, Strided};
 use crate::backend::cpu::reduce::{reduce_into, MaxR, SumR};
 use crate::core::layout::Layout;
-use crate::core::storage::Buf;
 use crate::core::{alloc, pool};
 use crate::core::{DType, Element, Error, ErrorKind, Result, Tensor, Value};
 use crate::ir::{Graph, Var};
@@ -312,15 +311,9 @@ fn out_buffer<T: Element>(
         returned.push((v, false));
     }
     alloc::ensure(op, alloc::bytes_of(numel, std::mem::size_of::<T>()))?;
-    let zero = T::from_f64(0.0);
     // One or two elements are kept inline (a loop counter's buffer is no allocation).
-    let data = if numel <= 2 {
-        Buf::from_elem(zero, numel)
-    } else {
-        Buf::from_vec(pool::filled(numel, zero))
-    };
     Ok(Value::from_buf(
-        data,
+        pool::filled_buf(numel, T::from_f64(0.0)),
         crate::core::Shape::from(&[numel][..]),
     ))
 }
